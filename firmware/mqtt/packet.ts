@@ -1,0 +1,78 @@
+/** §2.2.1 MQTT Control Packet types (the high nibble of the fixed header's first byte). */
+export const enum PacketType {
+  Connect = 1,
+  Connack = 2,
+  Publish = 3,
+  Puback = 4,
+  Pubrec = 5,
+  Pubrel = 6,
+  Pubcomp = 7,
+  Subscribe = 8,
+  Suback = 9,
+  Unsubscribe = 10,
+  Unsuback = 11,
+  Pingreq = 12,
+  Pingresp = 13,
+  Disconnect = 14,
+}
+
+/**
+ * The protocol level of CONNECT (§3.1.2.2): 4 is MQTT 3.1.1, the one implemented; 5 is MQTT 5.0, for
+ * which each packet file has the place where properties go.
+ */
+export const enum ProtocolVersion {
+  V311 = 4,
+  V5 = 5,
+}
+
+/** Quality of service levels (§4.3). */
+export type QoS = 0 | 1 | 2;
+
+/**
+ * One decoded packet from the broker, reused for every packet: the decoders fill its fields and point
+ * into the receive buffer (offsets and lengths) instead of copying or creating strings.
+ */
+export class IncomingPacket {
+  /** The receive buffer the offsets below point into. */
+  buffer: Uint8Array = EMPTY;
+  type = 0;
+  /** The low nibble of the fixed header. */
+  flags = 0;
+  /** PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK; 0 where the packet has none. */
+  packetId = 0;
+  /** PUBLISH fields. */
+  qos: QoS = 0;
+  retain = false;
+  dup = false;
+  topicOffset = 0;
+  topicLength = 0;
+  payloadOffset = 0;
+  payloadLength = 0;
+  /** CONNACK fields. */
+  sessionPresent = false;
+  returnCode = 0;
+  /** SUBACK: the return codes are `buffer[returnCodesOffset + i]` for i < returnCodesCount. */
+  returnCodesOffset = 0;
+  returnCodesCount = 0;
+
+  /** Clears the fields a decoder may leave untouched, so no value survives from the previous packet. */
+  reset(buffer: Uint8Array, type: number, flags: number): void {
+    this.buffer = buffer;
+    this.type = type;
+    this.flags = flags;
+    this.packetId = 0;
+    this.qos = 0;
+    this.retain = false;
+    this.dup = false;
+    this.topicOffset = 0;
+    this.topicLength = 0;
+    this.payloadOffset = 0;
+    this.payloadLength = 0;
+    this.sessionPresent = false;
+    this.returnCode = 0;
+    this.returnCodesOffset = 0;
+    this.returnCodesCount = 0;
+  }
+}
+
+const EMPTY = new Uint8Array(0);

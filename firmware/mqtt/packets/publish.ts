@@ -1,0 +1,89 @@
+/** PUBLISH (§3.3), in both directions. */
+import { ProtocolVersion, type IncomingPacket, type QoS } from "../packet.js";
+import { DecodeError } from "../status.js";
+import { validateTopicName } from "../topic.js";
+import { copyBytes, readU16, varintSize, writeVarint } from "../wire.js";
+
+/** Remaining Length of a PUBLISH: topic with its prefix, packet id for QoS 1 and 2 (§3.3.2.2), payload. */
+export function publishRemainingLength(topicLength: number, payloadLength: number, qos: QoS): number {
+  return 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength;
+}
+
+/** Bytes the whole PUBLISH takes, or DecodeError.UnsupportedProtocolVersion. */
+export function publishSize(topicLength: number, payloadLength: number, qos: QoS, version: ProtocolVersion): number {
+  if (version !== ProtocolVersion.V311) return DecodeError.UnsupportedProtocolVersion; // 5.0 adds properties
+  const remaining = publishRemainingLength(topicLength, payloadLength, qos);
+  return 1 + varintSize(remaining) + remaining;
+}
+
+/**
+ * Writes a PUBLISH at `off` (publishSize bytes must be free there); returns the next offset.
+ * `topic` is the topic name's UTF-8 bytes, checked once when the app made them (see topic.ts);
+ * the payload is `payload[payloadOffset, payloadOffset + payloadLength)`.
+ * [MQTT-3.3.1-2] DUP is 0 for QoS 0; the caller passes dup only on a resend of QoS 1 or 2.
+ */
+export function encodePublish(
+  buf: Uint8Array,
+  off: number,
+  topic: Uint8Array,
+  payload: Uint8Array,
+  payloadOffset: number,
+  payloadLength: number,
+  qos: QoS,
+  retain: boolean,
+  dup: boolean,
+  packetId: number,
+): number {
+  const topicLength = topic.length;
+  buf[off++] = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0);
+  off = writeVarint(buf, off, publishRemainingLength(topicLength, payloadLength, qos));
+  buf[off++] = topicLength >>> 8;
+  buf[off++] = topicLength & 0xff;
+  buf.set(topic, off);
+  off += topicLength;
+  if (qos > 0) {
+    buf[off++] = packetId >>> 8;
+    buf[off++] = packetId & 0xff;
+  }
+  return copyBytes(buf, off, payload, payloadOffset, payloadLength);
+}
+
+/** Sets the DUP flag [MQTT-3.3.1-1] on a PUBLISH already encoded at `off`, for its resend. */
+export function markDuplicate(buf: Uint8Array, off: number): void {
+  buf[off] |= 0x08;
+}
+
+/**
+ * Decodes a PUBLISH body at `off` into `out` (the fixed header's flags are already in `out.flags`);
+ * returns 0 or a DecodeError. The topic and payload stay in `buf`: `out` gets their offsets.
+ */
+export function decodePublish(buf: Uint8Array, off: number, remainingLength: number, out: IncomingPacket): number {
+  const flags = out.flags;
+  const qos = (flags >> 1) & 0x03;
+  if (qos === 3) return DecodeError.InvalidQoS; // [MQTT-3.3.1-4]
+  const end = off + remainingLength;
+  if (remainingLength < 2) return DecodeError.LengthMismatch;
+  const topicLength = readU16(buf, off);
+  off += 2;
+  if (off + topicLength + (qos > 0 ? 2 : 0) > end) return DecodeError.LengthMismatch;
+  const topicOffset = off;
+  // [MQTT-4.7.3-1] not empty, [MQTT-3.3.2-2] no wildcard, [MQTT-1.5.3-1] [MQTT-1.5.3-2] UTF-8 without U+0000
+  const invalid = validateTopicName(buf, off, topicLength);
+  if (invalid !== 0) return invalid;
+  off += topicLength;
+  let packetId = 0;
+  if (qos > 0) {
+    packetId = readU16(buf, off);
+    if (packetId === 0) return DecodeError.ZeroPacketId; // [MQTT-2.3.1-1]
+    off += 2;
+  }
+  out.qos = qos as QoS;
+  out.dup = (flags & 0x08) !== 0;
+  out.retain = (flags & 0x01) !== 0;
+  out.packetId = packetId;
+  out.topicOffset = topicOffset;
+  out.topicLength = topicLength;
+  out.payloadOffset = off;
+  out.payloadLength = end - off;
+  return 0;
+}

@@ -1,0 +1,83 @@
+/**
+ * Topic names and filters (§4.7), on UTF-8 bytes: validation and matching, neither of which allocates.
+ */
+import { DecodeError } from "./status.js";
+import { MAX_STRING_LENGTH, validateUtf8 } from "./wire.js";
+
+const SLASH = 0x2f; // '/'
+const PLUS = 0x2b; // '+'
+const HASH = 0x23; // '#'
+const DOLLAR = 0x24; // '$'
+
+/**
+ * Checks a topic name: at least one byte [MQTT-4.7.3-1], at most 65,535 [MQTT-4.7.3-3], UTF-8 without
+ * U+0000 [MQTT-4.7.3-2] [MQTT-1.5.3-1], and no wildcard [MQTT-4.7.1-1] [MQTT-3.3.2-2]. Returns 0 or a DecodeError.
+ */
+export function validateTopicName(buf: Uint8Array, off: number, length: number): number {
+  if (length === 0) return DecodeError.EmptyTopic;
+  if (length > MAX_STRING_LENGTH) return DecodeError.StringTooLong;
+  for (let i = off, end = off + length; i < end; i++) {
+    const c = buf[i];
+    if (c === PLUS || c === HASH) return DecodeError.WildcardInTopicName;
+  }
+  return validateUtf8(buf, off, length);
+}
+
+/**
+ * Checks a topic filter: the rules of a name, except that `+` fills a whole level [MQTT-4.7.1-3] and
+ * `#` is the last character, alone in its level [MQTT-4.7.1-2]. Returns 0 or a DecodeError.
+ */
+export function validateTopicFilter(buf: Uint8Array, off: number, length: number): number {
+  if (length === 0) return DecodeError.EmptyTopic;
+  if (length > MAX_STRING_LENGTH) return DecodeError.StringTooLong;
+  const end = off + length;
+  for (let i = off; i < end; i++) {
+    const c = buf[i];
+    if (c !== PLUS && c !== HASH) continue;
+    const levelStart = i === off || buf[i - 1] === SLASH;
+    const levelEnd = i + 1 === end || buf[i + 1] === SLASH;
+    if (!levelStart || !levelEnd) return DecodeError.InvalidTopicFilter;
+    if (c === HASH && i + 1 !== end) return DecodeError.InvalidTopicFilter;
+  }
+  return validateUtf8(buf, off, length);
+}
+
+/**
+ * Whether the topic name `topic[topicOff, +topicLength)` matches the (valid) filter
+ * `filter[filterOff, +filterLength)` (§4.7.1). A filter that starts with a wildcard does not match a
+ * topic that starts with `$` [MQTT-4.7.2-1]. `a/#` also matches `a` (§4.7.1.2).
+ */
+export function topicMatches(
+  filter: Uint8Array,
+  filterOff: number,
+  filterLength: number,
+  topic: Uint8Array,
+  topicOff: number,
+  topicLength: number,
+): boolean {
+  const filterEnd = filterOff + filterLength;
+  const topicEnd = topicOff + topicLength;
+  if (topicLength > 0 && topic[topicOff] === DOLLAR && filterLength > 0) {
+    const first = filter[filterOff];
+    if (first === PLUS || first === HASH) return false;
+  }
+  let f = filterOff;
+  let t = topicOff;
+  while (f < filterEnd) {
+    const c = filter[f];
+    if (c === HASH) return true; // matches this level and every one below
+    if (c === PLUS) {
+      while (t < topicEnd && topic[t] !== SLASH) t++; // one whole level, possibly empty
+      f++;
+      continue;
+    }
+    if (t === topicEnd) {
+      // The topic ended: only a trailing "/#" still matches (the parent level, §4.7.1.2).
+      return c === SLASH && f + 2 === filterEnd && filter[f + 1] === HASH;
+    }
+    if (topic[t] !== c) return false;
+    f++;
+    t++;
+  }
+  return t === topicEnd;
+}

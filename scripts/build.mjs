@@ -1,0 +1,39 @@
+// Builds the firmware (and the XS test modules that import it) from TypeScript into plain ES modules
+// in build/, one module per source file, with relative imports kept as written: this is what XS loads,
+// in our XS test runner and in a Moddable manifest.
+import { build } from "esbuild";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const outdir = join(root, "build");
+
+/** Every .ts file under dir, skipping declaration files and Node-side tests. */
+function sources(dir) {
+  const found = [];
+  if (!existsSync(dir)) return found;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...sources(path));
+    else if (name.endsWith(".ts") && !name.endsWith(".d.ts") && !name.endsWith(".test.ts")) found.push(path);
+  }
+  return found;
+}
+
+const entryPoints = [...sources(join(root, "firmware")), ...sources(join(root, "test", "xs", "suites")), ...sources(join(root, "test", "vectors"))];
+rmSync(join(outdir, "firmware"), { recursive: true, force: true });
+await build({
+  entryPoints,
+  outdir,
+  outbase: root,
+  bundle: false,
+  format: "esm",
+  target: "es2022",
+  platform: "neutral",
+  sourcemap: false,
+  logLevel: "warning",
+});
+if (!process.argv.includes("--quiet")) {
+  console.log(`built ${entryPoints.length} modules into ${relative(process.cwd(), outdir) || "."}/`);
+}
