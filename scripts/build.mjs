@@ -1,4 +1,4 @@
-// Builds the firmware (and the XS test modules that import it) from TypeScript into plain ES modules
+// Builds the firmware (and the XS test modules and benches that import it) from TypeScript into plain ES modules
 // in build/, one module per source file, with relative imports kept as written: this is what XS loads,
 // in our XS test runner and in a Moddable manifest.
 import { build } from "esbuild";
@@ -21,7 +21,10 @@ function sources(dir) {
   return found;
 }
 
-const entryPoints = [...sources(join(root, "firmware")), ...sources(join(root, "test", "xs", "suites")), ...sources(join(root, "test", "vectors"))];
+// firmware/ is what a device runs; the XS test suites, the shared vectors and the benches import it by
+// relative path, so they are built beside it (bench/ also holds Node-side scripts: same output format).
+const entryPoints = ["firmware", "test/xs/suites", "test/vectors", "bench"].flatMap((dir) => sources(join(root, dir)));
+entryPoints.push(join(root, "test", "xs", "xs-run.ts")); // the Node side of the XS runner, for npm run bench
 rmSync(join(outdir, "firmware"), { recursive: true, force: true });
 await build({
   entryPoints,

@@ -35,15 +35,24 @@ export function encodePublish(
   packetId: number,
 ): number {
   const topicLength = topic.length;
-  buf[off++] = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0);
-  off = writeVarint(buf, off, publishRemainingLength(topicLength, payloadLength, qos));
-  buf[off++] = topicLength >>> 8;
-  buf[off++] = topicLength & 0xff;
-  buf.set(topic, off);
-  off += topicLength;
+  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength; // publishRemainingLength, inlined
+  buf[off] = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0);
+  if (remaining < 128) {
+    buf[off + 1] = remaining; // the common one-byte Remaining Length, without a call
+    off += 2;
+  } else off = writeVarint(buf, off + 1, remaining);
+  buf[off] = topicLength >>> 8;
+  buf[off + 1] = topicLength & 0xff;
+  buf.set(topic, off + 2);
+  off += 2 + topicLength;
   if (qos > 0) {
-    buf[off++] = packetId >>> 8;
-    buf[off++] = packetId & 0xff;
+    buf[off] = packetId >>> 8;
+    buf[off + 1] = packetId & 0xff;
+    off += 2;
+  }
+  if (payloadOffset === 0 && payloadLength === payload.length) {
+    buf.set(payload, off);
+    return off + payloadLength;
   }
   return copyBytes(buf, off, payload, payloadOffset, payloadLength);
 }

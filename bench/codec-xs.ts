@@ -1,0 +1,26 @@
+/** Codec cost on XS: computrons and bytes allocated per encode and decode of the telemetry PUBLISH. */
+import { runXsModule } from "../test/xs/xs-run.js";
+import type { Figure } from "./figure.js";
+
+interface OpFigures {
+  computrons: number;
+  slots: number;
+  chunkBytes: number;
+}
+
+export async function codecXs(progress: (line: string) => void): Promise<Figure[]> {
+  progress("codec (XS): running build/bench/xs/codec.xs.js on xsprobe");
+  const [result] = await runXsModule("build/bench/xs/codec.xs.js", { timeoutMs: 120_000 });
+  if (!result?.ok || !result.data) throw new Error("the XS codec bench failed: " + (result?.error ?? "no result"));
+  const encode = result.data.encode as OpFigures;
+  const decode = result.data.decode as OpFigures;
+  const figure = (name: string, ours: number, unit: string, ceiling?: number): Figure => ({
+    name, ours, peer: null, peerName: null, unit, higherIsBetter: false, ceiling,
+    reference: "mqtt-packet does not run on XS (needs Node's Buffer)",
+  });
+  return [
+    figure("codec encode PUBLISH QoS 1 (XS)", encode.computrons, "computrons/op", 500),
+    figure("codec decode PUBLISH QoS 1 (XS)", decode.computrons, "computrons/op"),
+    figure("codec encode + decode allocation (XS)", encode.slots + decode.slots + encode.chunkBytes + decode.chunkBytes, "slots + chunk bytes/10,000 ops", 0),
+  ];
+}
