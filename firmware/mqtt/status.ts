@@ -51,3 +51,84 @@ export function reasonCodeOf(error: number): number {
   if (error === DecodeError.UnsupportedProtocolVersion) return 0x84; // Unsupported Protocol Version
   return 0x81; // Malformed Packet
 }
+
+/**
+ * Why a connection ended, given to onDisconnected (and to onError for refusals): the MQTT 5 reason codes
+ * (§3.14.2.1 of MQTT 5.0) where MQTT has one, and two of ours (0x100 and up) for what happens below MQTT.
+ */
+export const enum DisconnectReason {
+  /** The app called end(). */
+  Normal = 0x00,
+  MalformedPacket = 0x81,
+  ProtocolError = 0x82,
+  /** CONNACK return code 1. */
+  UnsupportedProtocolVersion = 0x84,
+  /** CONNACK return code 2. */
+  ClientIdentifierNotValid = 0x85,
+  /** CONNACK return code 4. */
+  BadUserNameOrPassword = 0x86,
+  /** CONNACK return code 5. */
+  NotAuthorized = 0x87,
+  /** CONNACK return code 3. */
+  ServerUnavailable = 0x88,
+  /** No PINGRESP within pingTimeout. */
+  KeepAliveTimeout = 0x8d,
+  /** More inbound QoS 2 messages unreleased than the inboundQoS2 table holds. */
+  ReceiveMaximumExceeded = 0x93,
+  PacketTooLarge = 0x95,
+  /** The transport closed or failed (TCP reset, Wi-Fi gone, DNS failed). */
+  ConnectionLost = 0x100,
+  /** No connection and CONNACK within connectTimeout. */
+  ConnectTimeout = 0x101,
+}
+
+/** Codes a call returns (negative) when it refuses the app's input, and onError's codes for dropped messages. */
+export const enum ClientError {
+  /** The outbox is full and the policy is "reject" (or nothing could be dropped to make room). */
+  QueueFull = -100,
+  /** The outbox is full and the policy "drop-newest" dropped this message. */
+  MessageDropped = -101,
+  /** "drop-oldest" dropped the oldest queued message to make room (reported through onError). */
+  OldestDropped = -102,
+  /** The topic is not a valid topic name: empty, a wildcard, U+0000, a lone surrogate, over 65,535 bytes. */
+  InvalidTopic = -103,
+  /** QoS is not 0, 1 or 2. */
+  InvalidQoS = -104,
+  /** The packet would not fit the transmit buffer, or the payload range is outside the payload array. */
+  PayloadTooLarge = -105,
+  /** Every packet identifier is in use. */
+  NoPacketId = -106,
+  /** The client was ended. */
+  Ended = -107,
+  /** A handler the app gave threw; the client carried on. */
+  HandlerThrew = -108,
+}
+
+/** A sentence for a DisconnectReason, ClientError or DecodeError code: for logs, not for hot paths. */
+export function errorMessage(code: number): string {
+  switch (code) {
+    case DisconnectReason.Normal: return "disconnected by the app";
+    case DisconnectReason.MalformedPacket: return "malformed packet from the broker";
+    case DisconnectReason.ProtocolError: return "protocol error by the broker";
+    case DisconnectReason.UnsupportedProtocolVersion: return "refused: unacceptable protocol version";
+    case DisconnectReason.ClientIdentifierNotValid: return "refused: client identifier rejected";
+    case DisconnectReason.BadUserNameOrPassword: return "refused: bad user name or password";
+    case DisconnectReason.NotAuthorized: return "refused: not authorized";
+    case DisconnectReason.ServerUnavailable: return "refused: server unavailable";
+    case DisconnectReason.KeepAliveTimeout: return "no PINGRESP in time: connection dead";
+    case DisconnectReason.ReceiveMaximumExceeded: return "too many inbound QoS 2 messages in flight";
+    case DisconnectReason.PacketTooLarge: return "packet from the broker larger than maxPacketSize";
+    case DisconnectReason.ConnectionLost: return "connection lost";
+    case DisconnectReason.ConnectTimeout: return "no CONNACK within connectTimeout";
+    case ClientError.QueueFull: return "outbox full: message refused";
+    case ClientError.MessageDropped: return "outbox full: this message dropped (drop-newest)";
+    case ClientError.OldestDropped: return "outbox full: oldest queued message dropped (drop-oldest)";
+    case ClientError.InvalidTopic: return "invalid topic name";
+    case ClientError.InvalidQoS: return "QoS must be 0, 1 or 2";
+    case ClientError.PayloadTooLarge: return "message larger than the transmit buffer, or payload range outside the array";
+    case ClientError.NoPacketId: return "every packet identifier is in use";
+    case ClientError.Ended: return "the client was ended";
+    case ClientError.HandlerThrew: return "an app handler threw";
+    default: return code < 0 && code > -100 ? "decode error " + code : "code " + code;
+  }
+}

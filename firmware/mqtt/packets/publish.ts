@@ -57,6 +57,27 @@ export function encodePublish(
   return copyBytes(buf, off, payload, payloadOffset, payloadLength);
 }
 
+/**
+ * Writes a PUBLISH's fixed header and the topic's length prefix; returns the offset the topic's
+ * `topicLength` bytes go to (then the packet id for QoS 1/2, then the payload). For callers that write
+ * the topic or payload straight from a string.
+ */
+export function writePublishHeader(
+  buf: Uint8Array,
+  off: number,
+  topicLength: number,
+  payloadLength: number,
+  qos: QoS,
+  retain: boolean,
+  dup: boolean,
+): number {
+  buf[off] = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0);
+  off = writeVarint(buf, off + 1, publishRemainingLength(topicLength, payloadLength, qos));
+  buf[off] = topicLength >>> 8;
+  buf[off + 1] = topicLength & 0xff;
+  return off + 2;
+}
+
 /** Sets the DUP flag [MQTT-3.3.1-1] on a PUBLISH already encoded at `off`, for its resend. */
 export function markDuplicate(buf: Uint8Array, off: number): void {
   buf[off] |= 0x08;

@@ -1,0 +1,104 @@
+/**
+ * The view of an incoming message the client hands to the app: one object, reused for every message,
+ * pointing into the receive buffer. It is valid only during the handler call. The compare and copy
+ * helpers allocate nothing; the ones that return strings allocate and say so.
+ */
+import type { QoS } from "./packet.js";
+import { topicMatches } from "./topic.js";
+
+const fromCharCode = String.fromCharCode;
+const charCodeAt = String.prototype.charCodeAt;
+
+export class MessageView {
+  /** The receive buffer; the topic and payload are spans of it. */
+  buffer: Uint8Array = new Uint8Array(0);
+  topicOffset = 0;
+  topicLength = 0;
+  payloadOffset = 0;
+  payloadLength = 0;
+  qos: QoS = 0;
+  retain = false;
+  dup = false;
+  /** 0 for QoS 0. */
+  packetId = 0;
+
+  /** Whether the topic is exactly these UTF-8 bytes (a topic handle's bytes). */
+  topicEquals(bytes: Uint8Array): boolean {
+    const length = bytes.length;
+    if (length !== this.topicLength) return false;
+    const buffer = this.buffer;
+    const at = this.topicOffset;
+    for (let i = 0; i < length; i++) if (buffer[at + i] !== bytes[i]) return false;
+    return true;
+  }
+
+  /** Whether the topic is exactly this ASCII string; walks it without allocating. */
+  topicIs(text: string): boolean {
+    const buffer = this.buffer;
+    const at = this.topicOffset;
+    for (let i = 0; i < this.topicLength; i++) if (buffer[at + i] !== charCodeAt.call(text, i)) return false;
+    return charCodeAt.call(text, this.topicLength) !== charCodeAt.call(text, this.topicLength); // NaN: the string ended too
+  }
+
+  /** Whether the topic matches a topic filter given as UTF-8 bytes (§4.7). */
+  matches(filter: Uint8Array): boolean {
+    return topicMatches(filter, 0, filter.length, this.buffer, this.topicOffset, this.topicLength);
+  }
+
+  /** The payload byte at `index`. */
+  payloadByte(index: number): number {
+    return this.buffer[this.payloadOffset + index];
+  }
+
+  /** Copies the payload into `target` at `offset`; returns the bytes copied (at most what fits). */
+  copyPayload(target: Uint8Array, offset = 0): number {
+    const length = Math.min(this.payloadLength, target.length - offset);
+    const buffer = this.buffer;
+    const from = this.payloadOffset;
+    for (let i = 0; i < length; i++) target[offset + i] = buffer[from + i];
+    return length;
+  }
+
+  /** Copies the topic's bytes into `target` at `offset`; returns the bytes copied (at most what fits). */
+  copyTopic(target: Uint8Array, offset = 0): number {
+    const length = Math.min(this.topicLength, target.length - offset);
+    const buffer = this.buffer;
+    const from = this.topicOffset;
+    for (let i = 0; i < length; i++) target[offset + i] = buffer[from + i];
+    return length;
+  }
+
+  /** The topic as a string. Allocates: for logs and set-up, not for a hot path. */
+  topicString(): string {
+    return decodeUtf8(this.buffer, this.topicOffset, this.topicLength);
+  }
+
+  /** The payload as a string, decoded as UTF-8. Allocates: for logs and set-up, not for a hot path. */
+  payloadString(): string {
+    return decodeUtf8(this.buffer, this.payloadOffset, this.payloadLength);
+  }
+}
+
+/** Decodes UTF-8 to a string (malformed bytes become U+FFFD). Allocates. */
+export function decodeUtf8(buf: Uint8Array, off: number, length: number): string {
+  let text = "";
+  const end = off + length;
+  while (off < end) {
+    const b = buf[off++];
+    let c: number;
+    if (b < 0x80) c = b;
+    else if (b >= 0xc2 && b < 0xe0 && off < end) c = ((b & 0x1f) << 6) | (buf[off++] & 0x3f);
+    else if (b >= 0xe0 && b < 0xf0 && off + 1 < end) {
+      c = ((b & 0x0f) << 12) | ((buf[off] & 0x3f) << 6) | (buf[off + 1] & 0x3f);
+      off += 2;
+    } else if (b >= 0xf0 && b < 0xf5 && off + 2 < end) {
+      c = ((b & 0x07) << 18) | ((buf[off] & 0x3f) << 12) | ((buf[off + 1] & 0x3f) << 6) | (buf[off + 2] & 0x3f);
+      off += 3;
+      c -= 0x10000;
+      text += fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
+      continue;
+    } else c = 0xfffd;
+    text += fromCharCode(c);
+  }
+  return text;
+}

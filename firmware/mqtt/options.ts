@@ -1,0 +1,132 @@
+/**
+ * The client's options: MQTT.js's names for the protocol settings, the sizes that fix the client's
+ * memory, the reconnect plan, and the Moddable-style callbacks. Checked once, in the constructor.
+ */
+import type { MessageView } from "./message.js";
+import type { QoS } from "./packet.js";
+
+/** What the app does when a publish finds the outbox (in-flight + offline queue) full. */
+export type QueuePolicy = "reject" | "drop-oldest" | "drop-newest";
+
+export interface WillOptions {
+  topic: string;
+  payload: string | Uint8Array;
+  qos?: QoS;
+  retain?: boolean;
+}
+
+export interface ClientOptions {
+  /** [MQTT-3.1.3-3] 1-23 characters [0-9a-zA-Z] are accepted by every broker; "" asks the broker for one (needs clean). */
+  clientId: string;
+  /** Seconds between control packets, 0 for none (§3.1.2.10). Default 60. */
+  keepalive?: number;
+  /** Clean Session (§3.1.2.4). Default true; false keeps the session (subscriptions, QoS 1/2 state) across connections. */
+  clean?: boolean;
+  will?: WillOptions;
+  username?: string;
+  password?: string | Uint8Array;
+
+  /** Bytes of the receive buffer. Default 1024. */
+  receiveBufferSize?: number;
+  /** Largest packet accepted from the broker, fixed header included; at most receiveBufferSize (the default). */
+  maxPacketSize?: number;
+  /** Bytes for PUBLISH packets waiting to be sent or acknowledged: the offline queue and the in-flight window. Default 4096. */
+  transmitBufferSize?: number;
+  /** Bytes for control packets (CONNECT, SUBSCRIBE, acks, PINGREQ). Default: the CONNECT's size + 256. */
+  controlBufferSize?: number;
+  /** QoS 1/2 PUBLISH sent and not yet acknowledged, at most. Default 8. */
+  inflight?: number;
+  /** PUBLISH held at once, queued and in flight. Default 32. */
+  queueSlots?: number;
+  /** Subscriptions held. Default 8. */
+  subscriptions?: number;
+  /** Inbound QoS 2 messages received and not yet released. Default 16. */
+  inboundQoS2?: number;
+  /** What a publish does when the outbox is full. Default "reject". */
+  queuePolicy?: QueuePolicy;
+
+  /** Milliseconds to wait for the connection and its CONNACK. Default 30,000. */
+  connectTimeout?: number;
+  /** Milliseconds before the first reconnect attempt; doubles on each failure. 0: never reconnect. Default 1,000. */
+  reconnectPeriod?: number;
+  /** Cap on the reconnect delay, and the delay after a refusal for credentials or authorization. Default 60,000. */
+  reconnectPeriodMax?: number;
+  /** Milliseconds a connection must last before the reconnect delay starts again from reconnectPeriod. Default 10,000. */
+  stableAfter?: number;
+  /** Milliseconds to wait for PINGRESP before the connection is declared dead. Default: keepalive / 2, at most 30,000. */
+  pingTimeout?: number;
+  /** Source of jitter in [0, 1). Default Math.random. */
+  random?: () => number;
+
+  /** The broker accepted the connection (CONNACK 0); sessionPresent says whether it kept our session. */
+  onConnected?: (sessionPresent: boolean) => void;
+  /** A message that matched no subscription with its own handler. The view is valid during the call only. */
+  onMessage?: (message: MessageView) => void;
+  /** A QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publish completed. */
+  onAcked?: (packetId: number) => void;
+  /** The broker answered a SUBSCRIBE for `topic`: 0, 1, 2 (granted QoS) or 0x80 (refused). */
+  onSubscribed?: (topic: string, returnCode: number) => void;
+  /** The connection ended; `reason` is a DisconnectReason (MQTT 5 reason codes where MQTT has one). */
+  onDisconnected?: (reason: number) => void;
+  /** Something went wrong that the app may want to know: a ClientError code (see errorMessage). */
+  onError?: (code: number) => void;
+}
+
+/** The options with every default filled in. */
+export interface ResolvedOptions {
+  keepalive: number;
+  clean: boolean;
+  receiveBufferSize: number;
+  maxPacketSize: number;
+  transmitBufferSize: number;
+  controlBufferSize: number;
+  inflight: number;
+  queueSlots: number;
+  subscriptions: number;
+  inboundQoS2: number;
+  queuePolicy: QueuePolicy;
+  connectTimeout: number;
+  reconnectPeriod: number;
+  reconnectPeriodMax: number;
+  stableAfter: number;
+  pingTimeout: number;
+}
+
+function whole(name: string, value: number, min: number, max: number): number {
+  if (typeof value !== "number" || !(value >= min && value <= max) || Math.floor(value) !== value) {
+    throw new RangeError(`${name} must be a whole number from ${min} to ${max}, not ${value}`);
+  }
+  return value;
+}
+
+/** Fills in defaults and checks every number; throws a RangeError or TypeError that names the option. */
+export function resolveOptions(options: ClientOptions, connectSize: number): ResolvedOptions {
+  if (typeof options.clientId !== "string") throw new TypeError("clientId must be a string");
+  const keepalive = whole("keepalive", options.keepalive ?? 60, 0, 65_535);
+  const receiveBufferSize = whole("receiveBufferSize", options.receiveBufferSize ?? 1024, 16, 268_435_460);
+  const maxPacketSize = whole("maxPacketSize", options.maxPacketSize ?? receiveBufferSize, 16, receiveBufferSize);
+  const controlBufferSize = whole("controlBufferSize", options.controlBufferSize ?? connectSize + 256, connectSize, 268_435_460);
+  const policy = options.queuePolicy ?? "reject";
+  if (policy !== "reject" && policy !== "drop-oldest" && policy !== "drop-newest") {
+    throw new TypeError(`queuePolicy must be "reject", "drop-oldest" or "drop-newest", not ${String(policy)}`);
+  }
+  const reconnectPeriod = whole("reconnectPeriod", options.reconnectPeriod ?? 1000, 0, 86_400_000);
+  return {
+    keepalive,
+    clean: options.clean ?? true,
+    receiveBufferSize,
+    maxPacketSize,
+    transmitBufferSize: whole("transmitBufferSize", options.transmitBufferSize ?? 4096, 16, 268_435_460),
+    controlBufferSize,
+    inflight: whole("inflight", options.inflight ?? 8, 1, 65_535),
+    queueSlots: whole("queueSlots", options.queueSlots ?? 32, 1, 65_535),
+    subscriptions: whole("subscriptions", options.subscriptions ?? 8, 0, 65_535),
+    inboundQoS2: whole("inboundQoS2", options.inboundQoS2 ?? 16, 1, 65_535),
+    queuePolicy: policy,
+    connectTimeout: whole("connectTimeout", options.connectTimeout ?? 30_000, 1, 86_400_000),
+    reconnectPeriod,
+    reconnectPeriodMax: whole("reconnectPeriodMax", options.reconnectPeriodMax ?? 60_000, reconnectPeriod, 86_400_000),
+    stableAfter: whole("stableAfter", options.stableAfter ?? 10_000, 0, 86_400_000),
+    pingTimeout: whole("pingTimeout", options.pingTimeout ?? Math.min(30_000, Math.max(1000, keepalive * 500)), 1, 86_400_000),
+  };
+}
