@@ -16,7 +16,7 @@ export async function codecXs(progress: (line: string) => void): Promise<Figure[
   const decode = result.data.decode as OpFigures;
   const figure = (name: string, ours: number, unit: string, ceiling?: number): Figure => ({
     name, ours, peer: null, peerName: null, unit, higherIsBetter: false, ceiling,
-    reference: "mqtt-packet does not run on XS (needs Node's Buffer)",
+    reference: "n/a: mqtt-packet needs Node's Buffer",
   });
   return [
     figure("codec encode PUBLISH QoS 1 (XS)", encode.computrons, "computrons/op", 500),

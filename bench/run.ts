@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { codecNode } from "./codec-node.js";
+import { clientXs } from "./client-xs.js";
 import { codecXs } from "./codec-xs.js";
 import { ratio, type Figure } from "./figure.js";
 
@@ -18,6 +19,7 @@ const figures: Figure[] = [];
 progress(`bench: ${rounds} rounds of ${ms} ms per Node figure (median reported)`);
 figures.push(...codecNode(rounds, ms, progress));
 figures.push(...(await codecXs(progress)));
+figures.push(...(await clientXs(progress)));
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const format = (value: number) => (value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(value >= 10 ? 1 : 2));

@@ -1,0 +1,177 @@
+// The client on the XS engine: the scripted broker conversations of the Node suite, then the
+// allocation proof: each steady-state cycle allocates 0 slots and 0 chunk bytes, peaks included, over
+// 10,000 iterations after warm-up. Run by test/xs/client.test.ts.
+import { ClientState, MqttClient, TopicHandle } from "../../../firmware/mqtt/client.js";
+import type { MessageView } from "../../../firmware/mqtt/message.js";
+import type { ClientOptions } from "../../../firmware/mqtt/options.js";
+import { runConversation } from "../../vectors/conversation.js";
+import { conversations } from "../../vectors/conversations.js";
+import { utf8 } from "../../vectors/codec-vectors.js";
+import { assertEqual, assertNoAllocation, assertTrue, measure, report, run, test } from "./harness.js";
+
+for (const conversation of conversations) test("conversation: " + conversation.name, () => assertEqual(runConversation(conversation), null));
+
+// ---- Allocation: the client driven by a loop that plays the broker with preallocated bytes ----
+
+let now = 1_000_000;
+let messages = 0;
+let acked = 0;
+let connects = 0;
+const onMessage = (m: MessageView) => {
+  messages += m.payloadLength;
+};
+const onAcked = (id: number) => {
+  acked += id > 0 ? 1 : 0;
+};
+const onConnected = () => {
+  connects++;
+};
+const half = () => 0.5;
+
+function connectedClient(extra: Partial<ClientOptions>): MqttClient {
+  const client = new MqttClient({ clientId: "xs-alloc", keepalive: 60, random: half, onMessage, onAcked, onConnected, ...extra });
+  client.start(now);
+  client.shouldOpen(now);
+  client.opened(now);
+  drain(client);
+  client.receive(CONNACK, 0, 4, now);
+  assertEqual(client.state, ClientState.Connected, "connected");
+  return client;
+}
+
+/** Takes everything the client has to send, as a socket would; returns the bytes taken. */
+function drain(client: MqttClient): number {
+  let total = 0;
+  for (let length = client.outputLength(); length > 0; length = client.outputLength()) {
+    client.written(length, now);
+    total += length;
+  }
+  return total;
+}
+
+const CONNACK = Uint8Array.of(0x20, 2, 0, 0);
+const CONNACK_SESSION = Uint8Array.of(0x20, 2, 1, 0);
+const PINGRESP = Uint8Array.of(0xd0, 0);
+const ack = new Uint8Array(4);
+const topicName = "devices/esp32-a1b2c3/telemetry/temperature";
+const payload = utf8('{"ts":1732460000123,"seq":42,"temperature":21.4}');
+
+/** Writes an ack of `type` (PUBACK 0x40, PUBREC 0x50, PUBREL 0x62, PUBCOMP 0x70) for `id` into `ack`. */
+function setAck(first: number, id: number): Uint8Array {
+  ack[0] = first;
+  ack[1] = 2;
+  ack[2] = id >> 8;
+  ack[3] = id & 0xff;
+  return ack;
+}
+
+function publishCycleTest(qos: 0 | 1 | 2): void {
+  test("publish QoS " + qos + " with its acks allocates nothing", () => {
+    const client = connectedClient({});
+    const topic = new TopicHandle(topicName);
+    let bytes = 0;
+    const before = acked;
+    const m = measure(() => {
+      const id = client.publish(topic, payload, qos);
+      bytes += drain(client);
+      if (qos === 1) client.receive(setAck(0x40, id), 0, 4, now);
+      else if (qos === 2) {
+        client.receive(setAck(0x50, id), 0, 4, now);
+        bytes += drain(client); // PUBREL
+        client.receive(setAck(0x70, id), 0, 4, now);
+      }
+    });
+    report("measure", m);
+    assertEqual(client.state, ClientState.Connected, "still connected");
+    assertEqual(client.queuedCount(), 0, "outbox empty");
+    assertEqual(bytes, 10100 * (qos === 0 ? 94 : qos === 1 ? 96 : 100), "bytes sent");
+    assertEqual(acked - before, qos === 0 ? 0 : 10100, "acks");
+    assertNoAllocation(m, "publish QoS " + qos + " cycle");
+  });
+}
+publishCycleTest(0);
+publishCycleTest(1);
+publishCycleTest(2);
+
+function inboundTest(qos: 0 | 1 | 2): void {
+  test("inbound QoS " + qos + " dispatch with its acks allocates nothing", () => {
+    const client = connectedClient({});
+    client.subscribe([{ topic: "devices/+/cmd/#", qos, onMessage }]);
+    drain(client);
+    client.receive(Uint8Array.of(0x90, 3, 0, 1, qos), 0, 5, now);
+    const topic = utf8("devices/esp32-a1b2c3/cmd/sample");
+    const body = utf8("now");
+    const packet = new Uint8Array(2 + 2 + topic.length + (qos > 0 ? 2 : 0) + body.length);
+    packet[0] = 0x30 | (qos << 1);
+    packet[1] = packet.length - 2;
+    packet[3] = topic.length;
+    packet.set(topic, 4);
+    let at = 4 + topic.length;
+    if (qos > 0) at += 2;
+    packet.set(body, at);
+    const idAt = 4 + topic.length;
+    let id = 0;
+    const before = messages;
+    const m = measure(() => {
+      id = id === 65535 ? 1 : id + 1;
+      packet[idAt] = id >> 8;
+      packet[idAt + 1] = id & 0xff;
+      client.receive(packet, 0, packet.length, now);
+      drain(client); // PUBACK or PUBREC
+      if (qos === 2) {
+        client.receive(setAck(0x62, id), 0, 4, now);
+        drain(client); // PUBCOMP
+      }
+    });
+    report("measure", m);
+    assertEqual(client.state, ClientState.Connected, "still connected");
+    assertEqual(messages - before, 10100 * 3, "payload bytes delivered");
+    assertNoAllocation(m, "inbound QoS " + qos);
+  });
+}
+inboundTest(0);
+inboundTest(1);
+inboundTest(2);
+
+test("a keepalive cycle allocates nothing", () => {
+  const client = connectedClient({});
+  let pings = 0;
+  const m = measure(() => {
+    now += 60_000;
+    client.poll(now);
+    pings += drain(client);
+    client.receive(PINGRESP, 0, 2, now);
+  });
+  report("measure", m);
+  assertEqual(pings, 2 * 10100, "PINGREQ bytes");
+  assertEqual(client.state, ClientState.Connected, "still connected");
+  assertNoAllocation(m, "keepalive");
+});
+
+test("a disconnect-reconnect-resend cycle allocates nothing", () => {
+  const client = connectedClient({ clean: false, reconnectPeriod: 1000, stableAfter: 0 });
+  const topic = new TopicHandle(topicName);
+  let resent = 0;
+  const before = connects;
+  const m = measure(() => {
+    const id = client.publish(topic, payload, 1);
+    drain(client);
+    client.closed(now); // the link drops before the PUBACK
+    now += 1000;
+    client.poll(now);
+    client.shouldOpen(now);
+    client.opened(now);
+    drain(client); // CONNECT
+    client.receive(CONNACK_SESSION, 0, 4, now);
+    resent += drain(client); // the PUBLISH again, DUP set
+    client.receive(setAck(0x40, id), 0, 4, now);
+  });
+  report("measure", m);
+  assertEqual(connects - before, 10100, "reconnects");
+  assertEqual(resent, 96 * 10100, "bytes resent");
+  assertEqual(client.stats.resent, 10100, "resent counter");
+  assertTrue(client.queuedCount() === 0, "outbox empty");
+  assertNoAllocation(m, "disconnect-reconnect-resend");
+});
+
+await run();
