@@ -462,6 +462,45 @@ export const conversations: Conversation[] = [
     ],
   },
   {
+    name: "publishes with a topic handle and part of a payload array",
+    steps: [
+      ...connected,
+      { app: (c, log) => log("publish " + c.publish(c.topic("t/h"), Uint8Array.of(1, 2, 3, 4, 5), 1, false, 1, 3)) },
+      { events: ["publish 1"] },
+      { send: [0x32, 10, 0, 3, ...s("t/h"), 0, 1, 2, 3, 4] },
+    ],
+  },
+  {
+    name: "more unreleased inbound QoS 2 messages than the table holds: closes with 0x93",
+    options: { inboundQoS2: 1 },
+    steps: [
+      ...connected,
+      { receive: [0x34, 6, 0, 1, ...s("t"), 0, 1, ...s("a")] },
+      { events: ["message t a q2"] },
+      { send: [0x50, 2, 0, 1] },
+      { receive: [0x34, 6, 0, 1, ...s("t"), 0, 2, ...s("b")] },
+      { events: ["error 0x93", "disconnected 0x93"] },
+      { wantsClose: true },
+    ],
+  },
+  {
+    name: "the message view compares and copies without strings",
+    subscribe: [
+      {
+        topic: "a/#",
+        onMessage: (m) => {
+          const copy = new Uint8Array(8);
+          const n = m.copyPayload(copy, 1);
+          const t = new Uint8Array(3);
+          m.copyTopic(t);
+          if (!m.topicIs("a/b") || m.topicIs("a/bc") || m.topicIs("a/") || !m.topicEquals(Uint8Array.of(0x61, 0x2f, 0x62))) throw new Error("topic compare");
+          if (!m.matches(Uint8Array.of(0x2b, 0x2f, 0x62)) || m.payloadByte(1) !== 0x79 || n !== 2 || copy[2] !== 0x79 || t[2] !== 0x62) throw new Error("view helpers");
+        },
+      },
+    ],
+    steps: [...connected, { send: [0x82, 8, 0, 1, 0, 3, ...s("a/#"), 0] }, { receive: [0x90, 3, 0, 1, 0] }, { events: ["subscribed a/# 0x0"] }, { receive: [0x30, 7, 0, 3, ...s("a/b"), ...s("xy")] }, { events: [] }],
+  },
+  {
     name: "end(): DISCONNECT, then the transport closes and no reconnect follows",
     steps: [...connected, { app: (c) => c.end(0) }, { send: [0xe0, 0] }, { events: ["disconnected 0x0"] }, { wantsClose: true }, { advance: 120_000 }, { noOpen: true }],
   },
