@@ -1,0 +1,239 @@
+/**
+ * Drives an MqttClient over the device's ECMA-419 TCP or TLS socket, its DNS resolver and one timer.
+ * The client decides (connect, what to send, when to give up); this only moves bytes and time.
+ *
+ * Allocation: the client allocates nothing. What the device API forces here, and nothing more:
+ * - one socket object (and its three callbacks) per connection, and one DNS request per connection to a
+ *   host name;
+ * - one Uint8Array view per socket read and per socket write (4 slots on XS): ECMA-419's read(buffer)
+ *   fills exactly buffer's bytes and write(data) sends all of data, so each needs a view of exactly the
+ *   bytes at hand. Reads take everything readable at once, and writes send a whole span at once, so
+ *   there is one view per burst, not per byte. The GC takes them back.
+ * The timer is one Timer, rescheduled (not re-created) for every deadline.
+ */
+import { ClientState, type MqttClient } from "../mqtt/client.js";
+import { DisconnectReason } from "../mqtt/status.js";
+import type { NetDevice, Resolver, Socket, TLSOptions } from "./device.js";
+
+export interface BrokerAddress {
+  /** A host name or an IPv4 address. */
+  host: string;
+  port: number;
+  /** Use TLS (mqtts); the certificate and server name are checked unless `ca` is absent and `insecure` is set. */
+  tls?: boolean;
+  /** CA certificate(s), PEM, that must sign the broker's certificate. */
+  ca?: string;
+  /** The name the broker's certificate must carry; default `host`. */
+  serverName?: string;
+}
+
+/** What the connection tells its owner (the app's status display, logs), beyond the client's own callbacks. */
+export interface ConnectionEvents {
+  /** A connection attempt starts: resolving `host`, or connecting to `address`. */
+  onAttempt?: (host: string, address: string | null) => void;
+  /** DNS could not resolve the broker's host. */
+  onResolveFailed?: (host: string) => void;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+export class MqttConnection {
+  readonly client: MqttClient;
+  readonly broker: BrokerAddress;
+  private readonly device: NetDevice;
+  private readonly events: ConnectionEvents;
+  private socket: Socket | null = null;
+  private resolver: Resolver | null = null;
+  /** Bytes the socket said it can take, minus what was written since. */
+  private writable = 0;
+  /** Bytes the socket said are readable and not yet read (when the client had no room). */
+  private readable = 0;
+  /** Bumped per attempt, so callbacks of an old socket or DNS request are ignored. */
+  private attempt = 0;
+  private timer: unknown = null;
+  private servicing = false;
+  private readonly tick: () => void;
+
+  constructor(client: MqttClient, broker: BrokerAddress, device: NetDevice, events: ConnectionEvents = {}) {
+    if (broker.tls && !device.TLS) throw new TypeError("mqtts needs the device's TLS socket module");
+    this.client = client;
+    this.broker = broker;
+    this.device = device;
+    this.events = events;
+    this.tick = () => this.service();
+  }
+
+  /** Starts the client and its first connection attempt. */
+  start(): void {
+    this.client.start(this.device.ticks());
+    this.service();
+  }
+
+  /** Ends the session: DISCONNECT if connected, then close; no reconnect. */
+  stop(): void {
+    this.client.end(this.device.ticks());
+    this.service();
+    if (this.timer !== null) this.device.Timer.clear(this.timer);
+    this.timer = null;
+    this.closeSocket();
+  }
+
+  /** Runs the client once: opens, writes, closes, and sets the timer for its next deadline. Call after any app call. */
+  service(): void {
+    if (this.servicing) return; // a callback during a write: the outer call finishes the work
+    this.servicing = true;
+    try {
+      const client = this.client;
+      let now = this.device.ticks();
+      if (client.wantsClose) this.lose(now);
+      if (client.shouldOpen(now)) this.open();
+      if (this.readable > 0 && this.socket !== null) this.read(this.readable);
+      this.flush();
+      const deadline = client.poll(now); // may queue PINGREQ, or give up on a silent connection
+      this.flush();
+      if (client.wantsClose) this.lose(now);
+      now = this.device.ticks();
+      this.schedule(client.state === ClientState.Waiting ? client.poll(now) : deadline, now);
+    } finally {
+      this.servicing = false;
+    }
+  }
+
+  private schedule(deadline: number, now: number): void {
+    const Timer = this.device.Timer;
+    if (deadline === Infinity) return;
+    const delay = deadline > now ? deadline - now : 0;
+    if (this.timer === null) this.timer = Timer.set(this.tick, delay);
+    else Timer.schedule(this.timer, delay);
+  }
+
+  private open(): void {
+    const attempt = ++this.attempt;
+    const host = this.broker.host;
+    if (IPV4.test(host)) {
+      this.connect(host, attempt);
+      return;
+    }
+    this.events.onAttempt?.(host, null);
+    if (this.resolver === null) this.resolver = new this.device.Resolver({});
+    this.resolver.resolve({
+      host,
+      onResolved: (_host, address) => {
+        if (attempt === this.attempt) this.connect(address, attempt);
+      },
+      onError: () => {
+        if (attempt !== this.attempt) return;
+        this.events.onResolveFailed?.(host);
+        this.client.closed(this.device.ticks(), DisconnectReason.ConnectionLost);
+        this.service();
+      },
+    });
+  }
+
+  private connect(address: string, attempt: number): void {
+    this.events.onAttempt?.(this.broker.host, address);
+    const self = this;
+    const options: TLSOptions = {
+      address,
+      port: this.broker.port,
+      nodelay: true,
+      format: "buffer",
+      onReadable(count: number) {
+        if (attempt === self.attempt) self.onReadable(count);
+      },
+      onWritable(count: number) {
+        if (attempt === self.attempt) self.onWritable(count);
+      },
+      onError() {
+        if (attempt !== self.attempt) return;
+        self.closeSocket();
+        self.client.closed(self.device.ticks(), DisconnectReason.ConnectionLost);
+        self.service();
+      },
+    };
+    this.writable = 0;
+    this.readable = 0;
+    try {
+      if (this.broker.tls) {
+        options.host = this.broker.serverName ?? this.broker.host;
+        options.secure = { serverName: this.broker.serverName ?? this.broker.host };
+        if (this.broker.ca !== undefined) options.secure.certificate = this.broker.ca;
+        this.socket = new this.device.TLS!(options);
+      } else this.socket = new this.device.TCP(options);
+    } catch {
+      this.socket = null;
+      this.client.closed(this.device.ticks(), DisconnectReason.ConnectionLost);
+    }
+  }
+
+  private onWritable(count: number): void {
+    this.writable = count;
+    const client = this.client;
+    if (client.state === ClientState.Opening) client.opened(this.device.ticks()); // the first onWritable: connected
+    this.service();
+  }
+
+  private onReadable(count: number): void {
+    this.read(count);
+    this.service();
+  }
+
+  /** Reads up to `count` bytes straight into the client's receive buffer. */
+  private read(count: number): void {
+    const client = this.client;
+    const socket = this.socket;
+    this.readable = count;
+    while (this.readable > 0 && socket !== null && this.socket === socket) {
+      const space = client.inputSpace();
+      if (space === 0) return; // the client is waiting for output room: read the rest after the next flush
+      const n = space < this.readable ? space : this.readable;
+      const buffer = client.inputBuffer();
+      socket.read(new Uint8Array(buffer.buffer, buffer.byteOffset + client.inputOffset(), n));
+      this.readable -= n;
+      client.received(n, this.device.ticks());
+    }
+    if (this.socket !== socket) this.readable = 0;
+  }
+
+  /** Writes what the client has to send, as far as the socket takes it. */
+  private flush(): void {
+    const client = this.client;
+    for (;;) {
+      const socket = this.socket;
+      if (socket === null || this.writable <= 0) return;
+      const length = client.outputLength();
+      if (length === 0) return;
+      const n = length < this.writable ? length : this.writable;
+      const buffer = client.outputBuffer();
+      try {
+        socket.write(new Uint8Array(buffer.buffer, buffer.byteOffset + client.outputOffset(), n));
+      } catch {
+        this.writable = 0; // would block after all: wait for onWritable
+        return;
+      }
+      this.writable -= n;
+      client.written(n, this.device.ticks());
+    }
+  }
+
+  /** The client gave up on the connection (protocol error, timeout, end): close it. */
+  private lose(now: number): void {
+    this.closeSocket();
+    this.client.closed(now);
+  }
+
+  private closeSocket(): void {
+    this.attempt++; // late callbacks of this socket are ignored from here on
+    const socket = this.socket;
+    this.socket = null;
+    this.writable = 0;
+    this.readable = 0;
+    if (socket !== null) {
+      try {
+        socket.close();
+      } catch {
+        // already closed by the peer
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The shapes of the device modules the network adapter drives (ECMA-419 as Moddable implements it):
+ * `embedded:io/socket/tcp`, `embedded:io/socket/tcp/tls`, `embedded:network/dns/resolver/udp` and
+ * `timer`. firmware/main.ts imports the real modules by those names and passes them in, so the adapter
+ * itself is testable with any implementation of these shapes (host-sim/ provides them on Node).
+ */
+
+export type BufferSource = ArrayBuffer | ArrayBufferView;
+
+/** An open ECMA-419 TCP (or TLS) socket. */
+export interface Socket {
+  /** format "buffer": read(buffer) fills exactly buffer's bytes and throws if fewer are readable. */
+  read(buffer?: BufferSource): ArrayBuffer | number | undefined;
+  /** Throws "would block" if data is larger than the writable count onWritable last reported. */
+  write(data: BufferSource): void;
+  close(): void;
+}
+
+export interface SocketOptions {
+  /** An IPv4 address: no host names (resolve them first). */
+  address: string;
+  port: number;
+  nodelay?: boolean;
+  format?: "buffer" | "number";
+  onReadable?: (this: Socket, count: number) => void;
+  onWritable?: (this: Socket, count: number) => void;
+  onError?: (this: Socket) => void;
+}
+
+export interface TLSOptions extends SocketOptions {
+  /** The server's name, for SNI and the certificate check. */
+  host?: string;
+  secure?: {
+    /** The CA certificate(s) that must sign the server's, PEM text or DER bytes. */
+    certificate?: string | ArrayBuffer;
+    serverName?: string;
+    [key: string]: unknown;
+  };
+}
+
+export type SocketConstructor<O extends SocketOptions = SocketOptions> = new (options: O) => Socket;
+
+export interface ResolveRequest {
+  host: string;
+  onResolved: (host: string, address: string) => void;
+  onError: (host: string) => void;
+}
+
+export interface Resolver {
+  resolve(request: ResolveRequest): void;
+  close?(): void;
+}
+
+export type ResolverConstructor = new (options: Record<string, unknown>) => Resolver;
+
+/** The `timer` module. */
+export interface TimerModule {
+  set(callback: (timer: unknown) => void, interval?: number, repeat?: number): unknown;
+  schedule(timer: unknown, interval: number, repeat?: number): void;
+  clear(timer: unknown): void;
+}
+
+/** Everything the adapter needs from the device. */
+export interface NetDevice {
+  TCP: SocketConstructor;
+  TLS?: SocketConstructor<TLSOptions>;
+  Resolver: ResolverConstructor;
+  Timer: TimerModule;
+  /** Milliseconds, monotonic (Time.ticks on a device). */
+  ticks: () => number;
+}

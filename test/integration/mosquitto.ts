@@ -1,0 +1,190 @@
+/**
+ * Debian's mosquitto, spawned by the tests on a free loopback port with a generated config: a plain
+ * listener, optionally a TLS listener (a CA and a leaf made by openssl here), a password file made by
+ * mosquitto_passwd, and persistence so a restart keeps sessions. Absent mosquitto: the tests say so
+ * loudly and skip, except under CI, where its absence is a failure.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** The mosquitto binary, or null. */
+export function findMosquitto(): string | null {
+  for (const path of ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"]) {
+    if (existsSync(path)) return path;
+  }
+  try {
+    return execFileSync("sh", ["-c", "command -v mosquitto"], { encoding: "utf8" }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the mosquitto suites run: true if mosquitto is here; false (with a loud warning) on a
+ * developer's machine without it; throws under CI, where the suites must run.
+ */
+export function mosquittoAvailable(): boolean {
+  if (findMosquitto() && existsSync("/usr/bin/mosquitto_passwd")) return true;
+  const message = "mosquitto (and mosquitto_passwd) not found: the mosquitto integration tests are SKIPPED. Install it: apt-get install -y mosquitto mosquitto-clients";
+  if (process.env.CI) throw new Error(message + " (CI=true: they must run)");
+  console.warn("\n*** " + message + " ***\n");
+  return false;
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; the broker takes it next). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface Certificates {
+  dir: string;
+  caFile: string;
+  ca: string;
+  certFile: string;
+  keyFile: string;
+  /** A second CA that did not sign the broker's certificate. */
+  otherCa: string;
+}
+
+/** A CA and a leaf for 127.0.0.1 and localhost, made by openssl now. */
+export function makeCertificates(dir: string): Certificates {
+  const run = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=mqtt-xs test CA");
+  run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other.key", "-out", "other.crt", "-days", "2", "-subj", "/CN=some other CA");
+  run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
+  writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext");
+  return {
+    dir,
+    caFile: join(dir, "ca.crt"),
+    ca: readFileSync(join(dir, "ca.crt"), "utf8"),
+    certFile: join(dir, "server.crt"),
+    keyFile: join(dir, "server.key"),
+    otherCa: readFileSync(join(dir, "other.crt"), "utf8"),
+  };
+}
+
+export interface MosquittoOptions {
+  /** Require these credentials (a password file); anonymous clients are refused. */
+  users?: Record<string, string>;
+  /** Add a TLS listener with these certificates. */
+  tls?: Certificates;
+}
+
+export class Mosquitto {
+  readonly dir: string;
+  port = 0;
+  tlsPort = 0;
+  private child: ChildProcess | null = null;
+  private log = "";
+
+  private constructor(
+    private readonly binary: string,
+    private readonly options: MosquittoOptions,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), "mqtt-xs-mosquitto-"));
+  }
+
+  /** Writes the config and starts mosquitto; resolves when it accepts connections. */
+  static async start(options: MosquittoOptions = {}): Promise<Mosquitto> {
+    const binary = findMosquitto();
+    if (!binary) throw new Error("mosquitto is not installed");
+    const broker = new Mosquitto(binary, options);
+    broker.port = await freePort();
+    if (options.tls) broker.tlsPort = await freePort();
+    broker.writeConfig();
+    await broker.spawn();
+    return broker;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  private writeConfig(): void {
+    const lines = [
+      `pid_file ${join(this.dir, "mosquitto.pid")}`,
+      "persistence true",
+      `persistence_location ${this.dir}/`,
+      "log_dest stderr",
+      "log_type error",
+      "log_type warning",
+      "per_listener_settings false",
+      "max_queued_messages 100000",
+      "max_inflight_messages 20",
+      `listener ${this.port} 127.0.0.1`,
+    ];
+    if (this.options.users) {
+      const file = join(this.dir, "passwd");
+      writeFileSync(file, "");
+      for (const [user, password] of Object.entries(this.options.users)) {
+        execFileSync("mosquitto_passwd", ["-b", file, user, password], { stdio: "pipe" });
+      }
+      lines.push("allow_anonymous false", `password_file ${file}`);
+    } else lines.push("allow_anonymous true");
+    const tls = this.options.tls;
+    if (tls) {
+      lines.push(`listener ${this.tlsPort} 127.0.0.1`, `cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`);
+    }
+    writeFileSync(join(this.dir, "mosquitto.conf"), lines.join("\n") + "\n");
+  }
+
+  private async spawn(): Promise<void> {
+    const child = spawn(this.binary, ["-c", join(this.dir, "mosquitto.conf")], { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    child.stdout!.on("data", (d) => (this.log += d));
+    child.stderr!.on("data", (d) => (this.log += d));
+    for (let i = 0; i < 100; i++) {
+      if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}):\n${this.log}`);
+      if (await accepts(this.port)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`mosquitto did not listen on ${this.port}:\n${this.log}`);
+  }
+
+  /** Stops mosquitto (SIGTERM: it saves its persistence file) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    child.kill("SIGTERM");
+    await once(child, "exit");
+  }
+
+  /** Stops and starts it again on the same ports, with its sessions and queued messages kept. */
+  async restart(downMs = 0): Promise<void> {
+    await this.stop();
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    await this.spawn();
+  }
+
+  /** Stops it and removes its directory. */
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  get output(): string {
+    return this.log;
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
