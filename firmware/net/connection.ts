@@ -9,6 +9,8 @@
  *   fills exactly buffer's bytes and write(data) sends all of data, so each needs a view of exactly the
  *   bytes at hand. Reads take everything readable at once, and writes send a whole span at once, so
  *   there is one view per burst, not per byte. The GC takes them back.
+ * - over TLS, the SDK's socket copies every record (and has no read(buffer): read(n) returns a new
+ *   ArrayBuffer), so TLS allocates per record whatever we do.
  * The timer is one Timer, rescheduled (not re-created) for every deadline.
  */
 import { ClientState, type MqttClient } from "../mqtt/client.js";
@@ -21,8 +23,8 @@ export interface BrokerAddress {
   port: number;
   /** Use TLS (mqtts); the certificate and server name are checked unless `ca` is absent and `insecure` is set. */
   tls?: boolean;
-  /** CA certificate(s), PEM, that must sign the broker's certificate. */
-  ca?: string;
+  /** The CA certificate that must sign the broker's, DER (as the device's TLS takes it: PEM text fails there). */
+  ca?: ArrayBuffer | Uint8Array;
   /** The name the broker's certificate must carry; default `host`. */
   serverName?: string;
 }
@@ -35,6 +37,8 @@ export interface ConnectionEvents {
   onResolveFailed?: (host: string) => void;
 }
 
+/** The timer's period when nothing is due: a wake-up that finds nothing to do. */
+const IDLE = 3_600_000;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 export class MqttConnection {
@@ -53,6 +57,9 @@ export class MqttConnection {
   private timer: unknown = null;
   private servicing = false;
   private readonly tick: () => void;
+  /** The last raw tick value, and the milliseconds added for the wraps seen so far. */
+  private lastTicks = 0;
+  private epoch = 0;
 
   constructor(client: MqttClient, broker: BrokerAddress, device: NetDevice, events: ConnectionEvents = {}) {
     if (broker.tls && !device.TLS) throw new TypeError("mqtts needs the device's TLS socket module");
@@ -63,15 +70,28 @@ export class MqttConnection {
     this.tick = () => this.service();
   }
 
+  /**
+   * The client's clock: milliseconds that never wrap. Time.ticks is 32-bit and wraps negative after
+   * 2^31 ms (24.8 days); a device runs for months, so each wrap is carried into `epoch`.
+   */
+  now(): number {
+    const ticks = this.device.ticks() | 0;
+    if (ticks < this.lastTicks && this.lastTicks - ticks > 0x40000000) this.epoch += 0x100000000;
+    this.lastTicks = ticks;
+    return this.epoch + ticks;
+  }
+
   /** Starts the client and its first connection attempt. */
   start(): void {
-    this.client.start(this.device.ticks());
+    this.lastTicks = this.device.ticks() | 0;
+    this.epoch = 0x80000000; // so the first value is positive even when ticks already read negative
+    this.client.start(this.now());
     this.service();
   }
 
   /** Ends the session: DISCONNECT if connected, then close; no reconnect. */
   stop(): void {
-    this.client.end(this.device.ticks());
+    this.client.end(this.now());
     this.service();
     if (this.timer !== null) this.device.Timer.clear(this.timer);
     this.timer = null;
@@ -84,7 +104,7 @@ export class MqttConnection {
     this.servicing = true;
     try {
       const client = this.client;
-      let now = this.device.ticks();
+      let now = this.now();
       if (client.wantsClose) this.lose(now);
       if (client.shouldOpen(now)) this.open();
       if (this.readable > 0 && this.socket !== null) this.read(this.readable);
@@ -92,19 +112,26 @@ export class MqttConnection {
       const deadline = client.poll(now); // may queue PINGREQ, or give up on a silent connection
       this.flush();
       if (client.wantsClose) this.lose(now);
-      now = this.device.ticks();
+      now = this.now();
       this.schedule(client.state === ClientState.Waiting ? client.poll(now) : deadline, now);
     } finally {
       this.servicing = false;
     }
   }
 
+  /**
+   * Points the one timer at the next deadline. The timer repeats (a one-shot timer is dead once it has
+   * fired on Moddable, and rescheduling it then throws), and every call reschedules it.
+   */
   private schedule(deadline: number, now: number): void {
     const Timer = this.device.Timer;
-    if (deadline === Infinity) return;
-    const delay = deadline > now ? deadline - now : 0;
-    if (this.timer === null) this.timer = Timer.set(this.tick, delay);
-    else Timer.schedule(this.timer, delay);
+    if (deadline === Infinity) {
+      if (this.timer !== null) Timer.schedule(this.timer, IDLE, IDLE);
+      return;
+    }
+    const delay = deadline > now ? Math.ceil(deadline - now) : 0;
+    if (this.timer === null) this.timer = Timer.set(this.tick, delay, IDLE);
+    else Timer.schedule(this.timer, delay, IDLE);
   }
 
   private open(): void {
@@ -115,8 +142,17 @@ export class MqttConnection {
       return;
     }
     this.events.onAttempt?.(host, null);
-    if (this.resolver === null) this.resolver = new this.device.Resolver({});
-    this.resolver.resolve({
+    try {
+      if (this.resolver === null) this.resolver = new this.device.Resolver({ socket: { io: this.device.UDP }, servers: this.device.dnsServers });
+      this.resolve(host, attempt);
+    } catch {
+      this.events.onResolveFailed?.(host);
+      this.client.closed(this.now(), DisconnectReason.ConnectionLost);
+    }
+  }
+
+  private resolve(host: string, attempt: number): void {
+    this.resolver!.resolve({
       host,
       onResolved: (_host, address) => {
         if (attempt === this.attempt) this.connect(address, attempt);
@@ -124,7 +160,7 @@ export class MqttConnection {
       onError: () => {
         if (attempt !== this.attempt) return;
         this.events.onResolveFailed?.(host);
-        this.client.closed(this.device.ticks(), DisconnectReason.ConnectionLost);
+        this.client.closed(this.now(), DisconnectReason.ConnectionLost);
         this.service();
       },
     });
@@ -147,7 +183,7 @@ export class MqttConnection {
       onError() {
         if (attempt !== self.attempt) return;
         self.closeSocket();
-        self.client.closed(self.device.ticks(), DisconnectReason.ConnectionLost);
+        self.client.closed(self.now(), DisconnectReason.ConnectionLost);
         self.service();
       },
     };
@@ -158,18 +194,19 @@ export class MqttConnection {
         options.host = this.broker.serverName ?? this.broker.host;
         options.secure = { serverName: this.broker.serverName ?? this.broker.host };
         if (this.broker.ca !== undefined) options.secure.certificate = this.broker.ca;
+        options.TCP = { io: this.device.TCP }; // the SDK's TLS socket runs over this TCP class
         this.socket = new this.device.TLS!(options);
       } else this.socket = new this.device.TCP(options);
     } catch {
       this.socket = null;
-      this.client.closed(this.device.ticks(), DisconnectReason.ConnectionLost);
+      this.client.closed(this.now(), DisconnectReason.ConnectionLost);
     }
   }
 
   private onWritable(count: number): void {
     this.writable = count;
     const client = this.client;
-    if (client.state === ClientState.Opening) client.opened(this.device.ticks()); // the first onWritable: connected
+    if (client.state === ClientState.Opening) client.opened(this.now()); // the first onWritable: connected
     this.service();
   }
 
@@ -188,9 +225,12 @@ export class MqttConnection {
       if (space === 0) return; // the client is waiting for output room: read the rest after the next flush
       const n = space < this.readable ? space : this.readable;
       const buffer = client.inputBuffer();
-      socket.read(new Uint8Array(buffer.buffer, buffer.byteOffset + client.inputOffset(), n));
+      if (this.broker.tls) {
+        // The SDK's TLS socket has no read(buffer): read(n) returns a copy of the record's next n bytes.
+        buffer.set(new Uint8Array(socket.read(n as never) as ArrayBuffer), client.inputOffset());
+      } else socket.read(new Uint8Array(buffer.buffer, buffer.byteOffset + client.inputOffset(), n));
       this.readable -= n;
-      client.received(n, this.device.ticks());
+      client.received(n, this.now());
     }
     if (this.socket !== socket) this.readable = 0;
   }
@@ -205,14 +245,16 @@ export class MqttConnection {
       if (length === 0) return;
       const n = length < this.writable ? length : this.writable;
       const buffer = client.outputBuffer();
+      let left: number | void;
       try {
-        socket.write(new Uint8Array(buffer.buffer, buffer.byteOffset + client.outputOffset(), n));
+        left = socket.write(new Uint8Array(buffer.buffer, buffer.byteOffset + client.outputOffset(), n));
       } catch {
         this.writable = 0; // would block after all: wait for onWritable
         return;
       }
-      this.writable -= n;
-      client.written(n, this.device.ticks());
+      // write() returns what is still writable: over TLS each record costs more than its data.
+      this.writable = typeof left === "number" ? left : this.writable - n;
+      client.written(n, this.now());
     }
   }
 

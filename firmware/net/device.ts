@@ -9,10 +9,13 @@ export type BufferSource = ArrayBuffer | ArrayBufferView;
 
 /** An open ECMA-419 TCP (or TLS) socket. */
 export interface Socket {
-  /** format "buffer": read(buffer) fills exactly buffer's bytes and throws if fewer are readable. */
-  read(buffer?: BufferSource): ArrayBuffer | number | undefined;
-  /** Throws "would block" if data is larger than the writable count onWritable last reported. */
-  write(data: BufferSource): void;
+  /**
+   * format "buffer": read(buffer) fills exactly buffer's bytes and throws if fewer are readable; read()
+   * returns everything readable as a new ArrayBuffer; TLS has read(n) (a new ArrayBuffer of n bytes).
+   */
+  read(buffer?: BufferSource | number): ArrayBuffer | number | undefined;
+  /** Throws "would block" if data is larger than the writable count; returns the count still writable. */
+  write(data: BufferSource): number | void;
   close(): void;
 }
 
@@ -28,11 +31,13 @@ export interface SocketOptions {
 }
 
 export interface TLSOptions extends SocketOptions {
+  /** The TCP socket class the SDK's TLS socket runs over. */
+  TCP?: { io: unknown };
   /** The server's name, for SNI and the certificate check. */
   host?: string;
   secure?: {
-    /** The CA certificate(s) that must sign the server's, PEM text or DER bytes. */
-    certificate?: string | ArrayBuffer;
+    /** The CA certificate that must sign the server's, DER. */
+    certificate?: ArrayBuffer | Uint8Array;
     serverName?: string;
     [key: string]: unknown;
   };
@@ -51,7 +56,8 @@ export interface Resolver {
   close?(): void;
 }
 
-export type ResolverConstructor = new (options: Record<string, unknown>) => Resolver;
+/** The SDK's resolver (examples/io/udp/dns) as `embedded:network/dns/resolver/udp`: it sends its queries over a UDP socket class. */
+export type ResolverConstructor = new (options: { socket: { io: unknown }; servers: string[] }) => Resolver;
 
 /** The `timer` module. */
 export interface TimerModule {
@@ -65,7 +71,11 @@ export interface NetDevice {
   TCP: SocketConstructor;
   TLS?: SocketConstructor<TLSOptions>;
   Resolver: ResolverConstructor;
+  /** `embedded:io/socket/udp`, for the resolver. */
+  UDP: unknown;
+  /** DNS servers to ask (IPv4 addresses). */
+  dnsServers: string[];
   Timer: TimerModule;
-  /** Milliseconds, monotonic (Time.ticks on a device). */
+  /** Time.ticks: milliseconds as a 32-bit signed integer that wraps (the adapter unwraps it). */
   ticks: () => number;
 }

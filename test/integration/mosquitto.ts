@@ -6,9 +6,9 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 
 /** The mosquitto binary, or null. */
@@ -48,11 +48,12 @@ export async function freePort(): Promise<number> {
 export interface Certificates {
   dir: string;
   caFile: string;
-  ca: string;
+  /** The CA certificate, DER (as the device's TLS socket takes it). */
+  ca: Uint8Array;
   certFile: string;
   keyFile: string;
-  /** A second CA that did not sign the broker's certificate. */
-  otherCa: string;
+  /** A second CA that did not sign the broker's certificate, DER. */
+  otherCa: Uint8Array;
 }
 
 /** A CA and a leaf for 127.0.0.1 and localhost, made by openssl now. */
@@ -66,11 +67,15 @@ export function makeCertificates(dir: string): Certificates {
   return {
     dir,
     caFile: join(dir, "ca.crt"),
-    ca: readFileSync(join(dir, "ca.crt"), "utf8"),
+    ca: derOf(join(dir, "ca.crt")),
     certFile: join(dir, "server.crt"),
     keyFile: join(dir, "server.key"),
-    otherCa: readFileSync(join(dir, "other.crt"), "utf8"),
+    otherCa: derOf(join(dir, "other.crt")),
   };
+}
+
+function derOf(pemFile: string): Uint8Array {
+  return new Uint8Array(execFileSync("openssl", ["x509", "-in", pemFile, "-outform", "DER"]));
 }
 
 export interface MosquittoOptions {
@@ -112,7 +117,9 @@ export class Mosquitto {
 
   private writeConfig(): void {
     const lines = [
-      `pid_file ${join(this.dir, "mosquitto.pid")}`,
+      // Run as whoever runs the tests: as root, mosquitto would otherwise switch to the "mosquitto" user,
+      // which cannot write its persistence file in our temporary directory.
+      `user ${userInfo().username}`,
       "persistence true",
       `persistence_location ${this.dir}/`,
       "log_dest stderr",

@@ -1,0 +1,135 @@
+// Integration over real TCP (and TLS) with Debian's mosquitto, spawned per suite on a free loopback port,
+// with MQTT.js and mosquitto_sub as peers. Without mosquitto: skipped loudly, or failed under CI.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import mqtt from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DisconnectReason } from "../../firmware/mqtt/status.js";
+import { makeCertificates, Mosquitto, mosquittoAvailable, type Certificates } from "./mosquitto.js";
+import { counter, publishNumbered, randomDrops, simClient, sleep, waitFor } from "./sim.js";
+
+const run = promisify(execFile);
+const available = mosquittoAvailable();
+
+describe.skipIf(!available)("with mosquitto", () => {
+  let certs: Certificates;
+  let certDir: string;
+  let broker: Mosquitto;
+  beforeAll(async () => {
+    certDir = mkdtempSync(join(tmpdir(), "mqtt-xs-certs-"));
+    certs = makeCertificates(certDir);
+    broker = await Mosquitto.start({ users: { device: "right-password", peer: "peer-password" }, tls: certs });
+  });
+  afterAll(async () => {
+    await broker?.close();
+    rmSync(certDir, { recursive: true, force: true });
+  });
+  const plain = () => ({ host: "127.0.0.1", port: broker.port });
+  const peer = { username: "peer", password: "peer-password" };
+
+  it("retained status and the last will are seen by an MQTT.js subscriber and mosquitto_sub", async () => {
+    const device = simClient("will-device", plain(), {
+      username: "device",
+      password: "right-password",
+      will: { topic: "devices/will-device/status", payload: "offline", qos: 1, retain: true },
+      onConnected: () => {
+        device.client.publish("devices/will-device/status", "online", 1, true);
+        device.connection.service();
+      },
+    });
+    device.connection.start();
+    await waitFor(() => device.client.stats.acked === 1, 5000, "the retained status acked");
+    const sub = await run("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(broker.port), "-u", "peer", "-P", "peer-password", "-t", "devices/will-device/status", "-C", "1", "-v", "-W", "5"]);
+    expect(sub.stdout.trim()).toBe("devices/will-device/status online");
+    const watcher = await mqtt.connectAsync(broker.url, peer);
+    const seen: string[] = [];
+    watcher.on("message", (_t, payload, packet) => seen.push(payload.toString() + (packet.retain ? " (retained)" : "")));
+    await watcher.subscribeAsync("devices/will-device/status", { qos: 1 });
+    await waitFor(() => seen.length === 1, 5000, "the retained status");
+    expect(seen).toEqual(["online (retained)"]);
+    // Killed: the link goes and the device never comes back, so the broker publishes the will.
+    device.network.wifiDown();
+    device.network.drop();
+    await waitFor(() => seen.length === 2, 10_000, "the will");
+    expect(seen[1]).toBe("offline");
+    device.connection.stop();
+    await watcher.endAsync();
+  });
+
+  it("a bad password is reported clearly and not retried in a tight loop", async () => {
+    const device = simClient("bad-password", plain(), { username: "device", password: "wrong", reconnectPeriod: 50, reconnectPeriodMax: 5000 });
+    device.connection.start();
+    await waitFor(() => device.events.length >= 2, 5000, "the refusal");
+    await sleep(2000);
+    device.connection.stop();
+    // mosquitto refuses a wrong password with CONNACK 5 (not authorized) under MQTT 3.1.1.
+    expect(device.events[0]).toMatch(/^error 0x8[67]$/);
+    expect(device.events[1]).toMatch(/^disconnected 0x8[67]$/);
+    expect(device.network.stats.connects).toBe(1); // one attempt in 2 s: the next waits reconnectPeriodMax
+    expect(device.client.stats.connects).toBe(0);
+  });
+
+  it("TLS: the right CA connects; a wrong CA is refused", async () => {
+    const good = simClient("tls-good", { host: "127.0.0.1", port: broker.tlsPort, tls: true, ca: certs.ca, serverName: "localhost" }, { username: "device", password: "right-password" });
+    good.connection.start();
+    await waitFor(() => good.client.stats.connects === 1, 5000, "a TLS connection");
+    good.connection.stop();
+    const bad = simClient("tls-bad", { host: "127.0.0.1", port: broker.tlsPort, tls: true, ca: certs.otherCa, serverName: "localhost" }, { username: "device", password: "right-password" });
+    bad.connection.start();
+    await waitFor(() => bad.network.stats.connectFailures >= 1, 5000, "the refusal");
+    bad.connection.stop();
+    expect(bad.client.stats.connects).toBe(0);
+    expect(bad.events).toContain("disconnected 0x" + DisconnectReason.ConnectionLost.toString(16));
+  });
+
+  for (const qos of [1, 2] as const) {
+    it(`QoS ${qos}: 10,000 messages through random link drops and two broker restarts, all delivered${qos === 2 ? " exactly once" : ""}`, async () => {
+      const topic = `bulk/mosquitto/q${qos}`;
+      const sub = await counter(broker.url, topic, qos, { ...peer, clientId: `q${qos}-sub`, clean: false });
+      const pub = simClient(`q${qos}-pub`, plain(), { username: "device", password: "right-password", clean: false, inflight: 16, queueSlots: 256, transmitBufferSize: 16_384 });
+      pub.connection.start();
+      const drops = randomDrops(pub, 50, 250);
+      const publishing = publishNumbered(pub, topic, 10_000, qos);
+      await waitFor(() => pub.client.stats.acked >= 3000, 60_000, "3,000 acked");
+      await broker.restart(200);
+      await waitFor(() => pub.client.stats.acked >= 6500, 60_000, "6,500 acked");
+      await broker.restart(200);
+      await publishing;
+      await waitFor(() => pub.client.queuedCount() === 0 && sub.counts.size === 10_000, 90_000, "all 10,000 delivered");
+      await sleep(300); // any late duplicate would arrive now
+      const dropped = drops.stop();
+      const duplicates = sub.duplicates();
+      console.log(`mosquitto QoS ${qos}: 10,000 sent, ${sub.counts.size} distinct received, ${duplicates} duplicates, ${dropped} link drops, 2 broker restarts, ${pub.client.stats.resent} resent, ${pub.client.stats.connects} connections`);
+      expect(sub.counts.size).toBe(10_000);
+      expect(pub.client.stats.acked).toBe(10_000);
+      if (qos === 2) expect(duplicates).toBe(0);
+      pub.connection.stop();
+      await sub.close();
+    });
+  }
+
+  it("QoS 0 through a fault: the loss is counted and nothing crashes", async () => {
+    const topic = "bulk/mosquitto/q0";
+    const sub = await counter(broker.url, topic, 0, peer);
+    const pub = simClient("q0-pub", plain(), { username: "device", password: "right-password", queueSlots: 256, transmitBufferSize: 16_384 });
+    pub.connection.start();
+    await waitFor(() => pub.client.stats.connects === 1, 5000, "connected");
+    const publishing = publishNumbered(pub, topic, 5000, 0);
+    await sleep(20);
+    pub.network.drop();
+    await publishing;
+    await waitFor(() => pub.client.queuedCount() === 0, 20_000, "the outbox drained");
+    await sleep(500);
+    const received = sub.counts.size;
+    const lost = 5000 - received;
+    console.log(`mosquitto QoS 0: 5,000 published, ${pub.client.stats.sent} written, ${received} received, ${lost} lost, ${pub.client.stats.dropped} counted dropped by the client`);
+    expect(received).toBeLessThanOrEqual(5000);
+    expect(pub.client.stats.sent + pub.client.stats.dropped).toBe(5000);
+    expect(pub.client.stats.connects).toBeGreaterThanOrEqual(2); // it came back after the drop
+    pub.connection.stop();
+    await sub.close();
+  });
+});
