@@ -7,6 +7,8 @@ export interface EmbeddedBroker {
   port: number;
   url: string;
   aedes: Aedes;
+  /** Stops listening and drops every client, then listens again on the same port after `downMs` (sessions kept in memory). */
+  restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,10 +25,20 @@ export async function startEmbeddedBroker(port = 0): Promise<EmbeddedBroker> {
   await once(server, "listening");
   const address = server.address();
   const bound = typeof address === "object" && address ? address.port : port;
+  const stop = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   return {
     port: bound,
     url: `mqtt://127.0.0.1:${bound}`,
     aedes,
+    async restart(downMs = 0) {
+      await stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      server.listen(bound, "127.0.0.1");
+      await once(server, "listening");
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

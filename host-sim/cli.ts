@@ -23,7 +23,8 @@ const USAGE = `Usage: npm start -- [options]
   --board NAME        esp32_devkit (default) or pico_w (boards/)
   --devices N         simulate a fleet of N boards (default 1)
   --interval MS       telemetry interval per sensor (default 2000)
-  --faults            drop the link, stall it and deliver bytes one at a time, now and then
+  --faults            every 7 s, one of: drop a link, stall it, deliver bytes one at a time, take
+                      Wi-Fi away, restart the embedded broker
   --duration SECONDS  stop by itself after this long (default: run until Ctrl-C)
   --quiet             only the summaries
 `;
@@ -186,17 +187,25 @@ async function main(): Promise<void> {
     let k = 0;
     faults = setInterval(() => {
       const target = devices[k % devices.length];
-      const kind = k++ % 3;
+      const kind = k++ % (embedded ? 5 : 4);
       if (kind === 0) {
         say(target.id, "FAULT: link dropped");
         target.network.drop();
       } else if (kind === 1) {
         say(target.id, "FAULT: link stalled for 3 s");
         target.network.stall(3000);
-      } else {
+      } else if (kind === 2) {
         say(target.id, "FAULT: bytes delivered one at a time for 3 s");
         target.network.drip(true);
         setTimeout(() => target.network.drip(false), 3000);
+      } else if (kind === 3) {
+        say(target.id, "FAULT: Wi-Fi lost for 4 s (and the link with it)");
+        target.network.wifiDown();
+        target.network.drop();
+        setTimeout(() => target.network.wifiUp(), 4000);
+      } else {
+        say("broker", "FAULT: embedded broker restarting (down 1 s)");
+        void embedded!.restart(1000).then(() => say("broker", "back"));
       }
     }, 7000);
   }

@@ -74,7 +74,7 @@ export interface SubscribeRequest {
 export class ClientStats {
   /** Publishes accepted into the outbox. */
   queued = 0;
-  /** PUBLISH packets written to the transport, first sends. */
+  /** PUBLISH packets written to the transport (a message sent again as new after a lost session counts again). */
   sent = 0;
   /** QoS 1/2 publishes completed (PUBACK, PUBCOMP). */
   acked = 0;
