@@ -86,6 +86,8 @@ export class ClientStats {
   received = 0;
   /** Connections accepted by the broker. */
   connects = 0;
+  /** Inbound QoS 2 ids let go, oldest first, because the inboundQoS2 table was full (see Session.addInbound). */
+  inboundEvicted = 0;
 }
 
 const enum SubState {
@@ -601,7 +603,7 @@ export class MqttClient {
     const outbox = this.session.outbox;
     switch (p.type) {
       case PacketType.Publish:
-        return this.inboundPublish(now);
+        return this.inboundPublish();
       case PacketType.Puback: {
         const record = outbox.find(p.packetId);
         if (record < 0 || outbox.qos[record] !== 1 || outbox.state[record] !== RecordState.Sent) return this.fail(now, DisconnectReason.ProtocolError);
@@ -696,13 +698,13 @@ export class MqttClient {
     }
   }
 
-  private inboundPublish(now: number): boolean {
+  private inboundPublish(): boolean {
     const p = this.packet;
     if (p.qos > 0 && this.control.writable() < ACK_SIZE) return false;
     if (p.qos === 2) {
       // [MQTT-4.3.3-2] exactly once: deliver on the first PUBLISH of an id, not on its resends.
       if (!this.session.hasInbound(p.packetId)) {
-        if (!this.session.addInbound(p.packetId)) return this.fail(now, DisconnectReason.ReceiveMaximumExceeded);
+        if (!this.session.addInbound(p.packetId)) this.stats.inboundEvicted++;
         this.deliver();
       }
     } else this.deliver();

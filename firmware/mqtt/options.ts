@@ -40,7 +40,12 @@ export interface ClientOptions {
   queueSlots?: number;
   /** Subscriptions held. Default 8. */
   subscriptions?: number;
-  /** Inbound QoS 2 messages received and not yet released. Default 16. */
+  /**
+   * Inbound QoS 2 packet ids held from PUBLISH to PUBREL, for exactly-once delivery (2 bytes each).
+   * Exactly once holds while this is larger than the broker's window of QoS 2 PUBLISH awaiting PUBREC
+   * towards this client (mosquitto's max_inflight_messages: 20 by default): when it is full, the oldest
+   * id goes (stats.inboundEvicted), whose PUBREC the broker has then read. Default 32.
+   */
   inboundQoS2?: number;
   /** What a publish does when the outbox is full. Default "reject". */
   queuePolicy?: QueuePolicy;
@@ -121,7 +126,7 @@ export function resolveOptions(options: ClientOptions, connectSize: number): Res
     inflight: whole("inflight", options.inflight ?? 8, 1, 65_535),
     queueSlots: whole("queueSlots", options.queueSlots ?? 32, 1, 65_535),
     subscriptions: whole("subscriptions", options.subscriptions ?? 8, 0, 65_535),
-    inboundQoS2: whole("inboundQoS2", options.inboundQoS2 ?? 16, 1, 65_535),
+    inboundQoS2: whole("inboundQoS2", options.inboundQoS2 ?? 32, 1, 65_535),
     queuePolicy: policy,
     connectTimeout: whole("connectTimeout", options.connectTimeout ?? 30_000, 1, 86_400_000),
     reconnectPeriod,

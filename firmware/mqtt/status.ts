@@ -73,8 +73,6 @@ export const enum DisconnectReason {
   ServerUnavailable = 0x88,
   /** No PINGRESP within pingTimeout. */
   KeepAliveTimeout = 0x8d,
-  /** More inbound QoS 2 messages unreleased than the inboundQoS2 table holds. */
-  ReceiveMaximumExceeded = 0x93,
   PacketTooLarge = 0x95,
   /** The transport closed or failed (TCP reset, Wi-Fi gone, DNS failed). */
   ConnectionLost = 0x100,
@@ -116,7 +114,6 @@ export function errorMessage(code: number): string {
     case DisconnectReason.NotAuthorized: return "refused: not authorized";
     case DisconnectReason.ServerUnavailable: return "refused: server unavailable";
     case DisconnectReason.KeepAliveTimeout: return "no PINGRESP in time: connection dead";
-    case DisconnectReason.ReceiveMaximumExceeded: return "too many inbound QoS 2 messages in flight";
     case DisconnectReason.PacketTooLarge: return "packet from the broker larger than maxPacketSize";
     case DisconnectReason.ConnectionLost: return "connection lost";
     case DisconnectReason.ConnectTimeout: return "no CONNACK within connectTimeout";
