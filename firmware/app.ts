@@ -1,32 +1,25 @@
 /**
  * The device application: connects to the broker, keeps `devices/<id>/status` retained ("online" on
- * connect, "offline" as the last will), and publishes each sensor's readings as JSON to
- * `devices/<id>/telemetry/<sensor>` on a schedule. The same module runs on a board (firmware/main.ts
- * passes the device's modules) and in the simulator (host-sim passes Node implementations).
+ * connect, "offline" as the last will), publishes Home Assistant discovery once per connection, runs the
+ * sensor tasks from one timer (telemetry JSON to `devices/<id>/telemetry/<sensor>`), and answers commands
+ * on `devices/<id>/cmd/<name>` with results on `devices/<id>/cmd-result`. The same module runs on a board
+ * (firmware/main.ts passes the device's modules) and in the simulator (host-sim passes Node's).
  */
 import { MqttClient, type TopicHandle } from "./mqtt/client.js";
 import type { MessageView } from "./mqtt/message.js";
 import type { ClientOptions } from "./mqtt/options.js";
-import type { QoS } from "./mqtt/packet.js";
-import { utf8Length, writeUtf8 } from "./mqtt/wire.js";
 import { MqttConnection, type BrokerAddress, type ConnectionEvents } from "./net/connection.js";
 import type { NetDevice } from "./net/device.js";
-import { JsonWriter } from "./telemetry/json.js";
+import { runCommand, type CommandResult } from "./telemetry/commands.js";
+import { Discovery, discoveryMessages } from "./telemetry/discovery.js";
+import { Scheduler } from "./telemetry/scheduler.js";
+import { bytesOf, type SensorConfig } from "./telemetry/task.js";
+import { Telemetry, type TelemetryEvents } from "./telemetry/telemetry.js";
 
-/** A sensor as the ECMA-419 drivers shape them: sample() returns its readings by quantity. */
-export interface Sensor {
-  sample(): Record<string, Record<string, number> | undefined> | undefined;
-}
+export type { Sensor, SensorConfig } from "./telemetry/task.js";
 
-export interface SensorConfig {
-  /** The topic level naming it: devices/<id>/telemetry/<name>. */
-  name: string;
-  sensor: Sensor;
-  /** Which readings to publish: JSON key -> [quantity, property, decimals], e.g. temperature -> thermometer.temperature. */
-  readings: { key: string; quantity: string; property: string; decimals: number }[];
-  intervalMs: number;
-  qos?: QoS;
-}
+/** The firmware's version, in the discovery device block and the config report. */
+export const VERSION = "0.1.0";
 
 export interface DeviceConfig {
   deviceId: string;
@@ -34,52 +27,51 @@ export interface DeviceConfig {
   username?: string;
   password?: string;
   keepalive?: number;
-  /** Client sizes (from the board). */
+  /** Client sizes (from the board), and any other client option. */
   client?: Partial<ClientOptions>;
   sensors: SensorConfig[];
   /** Wall-clock milliseconds (UTC) for "ts", or undefined while the clock is not set. */
   clock?: () => number | undefined;
+  /** Home Assistant discovery: on by default; false turns it off. */
+  discovery?: boolean | { prefix?: string };
+  /** For discovery's device block and the config report. */
+  model?: string;
+  manufacturer?: string;
+  boardName?: string;
+  /** Bytes of the telemetry JSON buffer. Default 256. */
+  payloadSize?: number;
 }
 
 /** What a running device reports to its owner (the simulator's display, logs). */
-export interface DeviceEvents extends ConnectionEvents {
+export interface DeviceEvents extends ConnectionEvents, TelemetryEvents {
   onConnected?: (sessionPresent: boolean) => void;
   onDisconnected?: (reason: number) => void;
-  onPublished?: (sensor: string, packetId: number) => void;
   onAcked?: (packetId: number) => void;
-  onSensorError?: (sensor: string) => void;
+  /** A command ran; its result was published on cmd-result. */
+  onCommand?: (result: CommandResult) => void;
+  /** A message other than a command (none are subscribed today). */
   onMessage?: (message: MessageView) => void;
 }
 
-const encoder = (text: string): Uint8Array => {
-  const bytes = new Uint8Array(utf8Length(text));
-  writeUtf8(bytes, 0, text);
-  return bytes;
-};
+const noClock = (): undefined => undefined;
 
 export class Device {
   readonly client: MqttClient;
   readonly connection: MqttConnection;
   readonly config: DeviceConfig;
-  private readonly device: NetDevice;
+  readonly telemetry: Telemetry;
+  readonly scheduler: Scheduler;
+  readonly discovery: Discovery | null;
   private readonly events: DeviceEvents;
   private readonly status: TopicHandle;
-  private readonly telemetry: TopicHandle[];
-  private readonly keys: Uint8Array[][];
-  private readonly json = new JsonWriter(256);
-  private readonly seq: number[];
-  private readonly timers: unknown[] = [];
-  private readonly online = encoder("online");
-  private readonly keyTs = encoder("ts");
-  private readonly keySeq = encoder("seq");
-  /** Sensor reads that failed, by sensor. */
-  readonly sensorErrors: number[];
+  private readonly result: TopicHandle;
+  private readonly online = bytesOf("online");
 
   constructor(config: DeviceConfig, device: NetDevice, events: DeviceEvents = {}) {
     this.config = config;
-    this.device = device;
     this.events = events;
     const prefix = "devices/" + config.deviceId;
+    // Handlers only queue (publish, schedule): the connection flushes after every socket event and tick.
     this.client = new MqttClient({
       clientId: config.deviceId,
       keepalive: config.keepalive ?? 60,
@@ -88,69 +80,95 @@ export class Device {
       password: config.password,
       will: { topic: prefix + "/status", payload: "offline", qos: 1, retain: true },
       ...config.client,
-      onConnected: (present) => {
-        this.client.publish(this.status, this.online, 1, true);
-        this.connection.service();
-        events.onConnected?.(present);
-      },
+      onConnected: (present) => this.connected(present),
       onDisconnected: (reason) => events.onDisconnected?.(reason),
-      onAcked: (id) => events.onAcked?.(id),
+      onAcked: (id) => {
+        this.discovery?.flush(); // the rest of the discovery configs, if the outbox was full
+        events.onAcked?.(id);
+      },
       onMessage: (message) => events.onMessage?.(message),
     });
     this.connection = new MqttConnection(this.client, config.broker, device, events);
     this.status = this.client.topic(prefix + "/status");
-    this.telemetry = config.sensors.map((s) => this.client.topic(prefix + "/telemetry/" + s.name));
-    this.keys = config.sensors.map((s) => s.readings.map((r) => encoder(r.key)));
-    this.seq = config.sensors.map(() => 0);
-    this.sensorErrors = config.sensors.map(() => 0);
+    this.result = this.client.topic(prefix + "/cmd-result");
+    this.telemetry = new Telemetry(this.client, prefix, config.sensors, config.clock ?? noClock, events, config.payloadSize);
+    const telemetry = this.telemetry;
+    const connection = this.connection;
+    // The connection's clock: Time.ticks unwrapped, so due times survive the 24.8-day wrap.
+    this.scheduler = new Scheduler(telemetry.tasks, device.Timer, () => connection.now(), {
+      runTask: (index, now) => telemetry.run(index, now),
+      afterTick: () => connection.service(),
+    });
+    const discovery = config.discovery ?? true;
+    this.discovery =
+      discovery === false
+        ? null
+        : new Discovery(this.client, () =>
+            discoveryMessages(
+              {
+                deviceId: config.deviceId,
+                model: config.model ?? "mqtt-xs device",
+                manufacturer: config.manufacturer ?? "mqtt-xs",
+                swVersion: "mqtt-xs " + VERSION,
+                prefix: discovery === true ? undefined : discovery.prefix,
+              },
+              telemetry.tasks,
+            ),
+          );
+    // QoS 1: a command sent while the device was away is delivered when it is back (persistent session).
+    this.client.subscribe([{ topic: prefix + "/cmd/+", qos: 1, onMessage: (message) => this.command(message) }]);
   }
 
   start(): void {
     this.connection.start();
-    this.config.sensors.forEach((sensor, index) => {
-      this.timers.push(this.device.Timer.set(() => this.sample(index), sensor.intervalMs, sensor.intervalMs));
-    });
+    this.scheduler.start();
   }
 
   stop(): void {
-    for (const timer of this.timers) this.device.Timer.clear(timer);
-    this.timers.length = 0;
+    this.scheduler.stop();
     this.connection.stop();
   }
 
-  /** Samples one sensor and publishes its readings; a failed read is counted and reported, and the others go on. */
-  sample(index: number): void {
-    const config = this.config.sensors[index];
-    let reading: ReturnType<Sensor["sample"]>;
-    try {
-      reading = config.sensor.sample();
-    } catch {
-      reading = undefined;
-    }
-    if (!reading) {
-      this.sensorErrors[index]++;
-      this.events.onSensorError?.(config.name);
-      return;
-    }
-    const json = this.json;
-    json.begin();
-    const ts = this.config.clock?.();
-    if (ts !== undefined) {
-      json.key(this.keyTs);
-      json.integer(ts);
-    }
-    json.key(this.keySeq);
-    json.integer(++this.seq[index]);
-    const keys = this.keys[index];
-    for (let i = 0; i < keys.length; i++) {
-      const r = config.readings[i];
-      json.key(keys[i]);
-      json.number(reading[r.quantity]?.[r.property] ?? NaN, r.decimals);
-    }
-    json.end();
-    if (json.overflow) return;
-    const id = this.client.publish(this.telemetry[index], json.buffer, config.qos ?? 1, false, 0, json.length);
-    this.events.onPublished?.(config.name, id);
-    this.connection.service();
+  private connected(sessionPresent: boolean): void {
+    this.client.publish(this.status, this.online, 1, true);
+    this.discovery?.restart(); // after the status, once per connection
+    this.events.onConnected?.(sessionPresent);
+  }
+
+  /** A message on cmd/<name>: runs it and publishes the result. Allocates (commands are rare). */
+  private command(message: MessageView): void {
+    const topic = message.topicString();
+    const name = topic.slice(topic.lastIndexOf("/") + 1);
+    const result = runCommand(name, message.payloadString(), this);
+    this.client.publish(this.result, JSON.stringify(result), 1, false);
+    this.events.onCommand?.(result);
+  }
+
+  /** The `config` command's report: the configuration and each sensor's counters. */
+  report(): Record<string, unknown> {
+    const config = this.config;
+    const stats = this.client.stats;
+    return {
+      deviceId: config.deviceId,
+      board: config.boardName ?? null,
+      version: VERSION,
+      discovery: this.discovery !== null,
+      sensors: this.telemetry.tasks.map((task) => ({
+        name: task.name,
+        kind: task.kind ?? null,
+        interval: task.intervalMs / 1000,
+        maxInterval: task.maxIntervalMs / 1000,
+        deadband: Object.fromEntries(task.readings.map((r, i) => [r.key, task.deadband[i] === task.deadband[i] ? task.deadband[i] : null])),
+        qos: task.qos,
+        retain: task.retain,
+        seq: task.seq,
+        samples: task.samples,
+        published: task.sent,
+        suppressed: task.suppressed,
+        errors: task.errors,
+        lastError: task.lastError || null,
+      })),
+      client: { connects: stats.connects, queued: stats.queued, sent: stats.sent, acked: stats.acked, dropped: stats.dropped },
+    };
   }
 }

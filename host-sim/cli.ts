@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Device, type SensorConfig } from "../firmware/app.js";
+import { sensorConfigs, type BoardSpec } from "../firmware/telemetry/board.js";
 import { MqttClient } from "../firmware/mqtt/client.js";
 import { errorMessage } from "../firmware/mqtt/status.js";
 import { MqttConnection, type BrokerAddress } from "../firmware/net/connection.js";
@@ -74,29 +75,13 @@ function brokerAddress(url: string): BrokerAddress {
   };
 }
 
+/** The board's sensor tasks (boards/*.json), each with a simulated driver; --interval overrides their intervals. */
 function sensorsOf(board: Board, seed: number, interval: number): SensorConfig[] {
-  return board.sensors.map((s, i) => {
-    if (s.driver === "SHT3x") {
-      return {
-        name: s.name,
-        sensor: new SimSHT3x({ seed: seed * 31 + i }),
-        intervalMs: interval,
-        readings: [
-          { key: "temperature", quantity: "thermometer", property: "temperature", decimals: 2 },
-          { key: "humidity", quantity: "hygrometer", property: "humidity", decimals: 1 },
-        ],
-      };
-    }
-    return {
-      name: s.name,
-      sensor: new SimBMP280({ seed: seed * 31 + i }),
-      intervalMs: interval,
-      readings: [
-        { key: "pressure", quantity: "barometer", property: "pressure", decimals: 0 },
-        { key: "temperature", quantity: "thermometer", property: "temperature", decimals: 2 },
-      ],
-    };
-  });
+  const spec = board as unknown as BoardSpec; // boards/*.json carry the task fields BoardSpec names
+  return sensorConfigs(spec, (s) => {
+    const i = spec.sensors.indexOf(s);
+    return s.driver === "SHT3x" ? new SimSHT3x({ seed: seed * 31 + i }) : new SimBMP280({ seed: seed * 31 + i });
+  }, interval / 1000);
 }
 
 async function main(): Promise<void> {
@@ -148,6 +133,10 @@ async function main(): Promise<void> {
         client: board.client,
         sensors: sensorsOf(board, n + 1, interval),
         clock: () => Date.now(),
+        model: (board as unknown as BoardSpec).model,
+        manufacturer: (board as unknown as BoardSpec).manufacturer,
+        boardName: board.name,
+        payloadSize: (board as unknown as BoardSpec).payloadSize,
       },
       simulatedDevice(network),
       {

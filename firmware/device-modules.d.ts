@@ -1,0 +1,98 @@
+/**
+ * The device modules firmware/main.ts imports, by the names the Moddable SDK gives them, with the shapes
+ * this firmware uses (ECMA-419 as Moddable implements it; see ../shared/XS-NOTES.md). They exist only in
+ * an mcconfig build (manifests/) and, for tests, as host-sim/ implementations; these declarations let
+ * main.ts type-check here. (Ambient modules cannot import relative paths, so the shapes are spelled out;
+ * main.ts checks them against firmware/net/device.ts where it passes them on.)
+ */
+
+/** Moddable's log function (xsbug / serial); absent on Node. */
+declare var trace: ((text: string) => void) | undefined;
+
+/** A socket's options and instance, as firmware/net/device.ts has them. */
+interface DeviceSocketOptions {
+  address: string;
+  port: number;
+  nodelay?: boolean;
+  format?: "buffer" | "number";
+  onReadable?: (count: number) => void;
+  onWritable?: (count: number) => void;
+  onError?: () => void;
+}
+interface DeviceSocket {
+  read(buffer?: ArrayBuffer | ArrayBufferView): ArrayBuffer | number | undefined;
+  write(data: ArrayBuffer | ArrayBufferView): void;
+  close(): void;
+}
+
+declare module "mc/config" {
+  /** The manifest's config (and mcconfig key=value overrides); firmware/telemetry/setup.ts's McConfig. */
+  const config: Record<string, unknown>;
+  export default config;
+}
+
+declare module "embedded:io/socket/tcp" {
+  const TCP: new (options: DeviceSocketOptions) => DeviceSocket;
+  export default TCP;
+}
+
+declare module "embedded:io/socket/tcp/tls" {
+  /** A TCP socket's options plus `host`, `secure` and `TCP: {io: TCP}`. */
+  const TLS: new (options: DeviceSocketOptions & { host?: string; secure?: Record<string, unknown>; TCP: { io: unknown } }) => DeviceSocket;
+  export default TLS;
+}
+
+declare module "embedded:io/socket/udp" {
+  const UDP: new (options: Record<string, unknown>) => { close(): void };
+  export default UDP;
+}
+
+declare module "embedded:network/dns/resolver/udp" {
+  /** `socket: {io: UDP}` and `servers` are required. */
+  const Resolver: new (options: { socket: { io: unknown }; servers: string[] }) => {
+    resolve(request: { host: string; onResolved: (host: string, address: string) => void; onError: (host: string) => void }): void;
+    close(): void;
+  };
+  export default Resolver;
+}
+
+declare module "embedded:io/i2c" {
+  const I2C: new (options: { data: number; clock: number; hz: number; address: number; port?: number }) => {
+    read(buffer: ArrayBufferView | number): unknown;
+    write(buffer: ArrayBufferView): void;
+    close(): void;
+  };
+  export default I2C;
+}
+
+/** `sensor`: the I2C options with `io` (ECMA-419 sensor class pattern); sample() returns a new object. */
+declare module "embedded:sensor/Humidity-Temperature/SHT3x" {
+  const SHT3x: new (options: { sensor: Record<string, unknown> }) => {
+    sample(): { thermometer: { temperature?: number }; hygrometer: { humidity?: number } };
+    close(): void;
+  };
+  export default SHT3x;
+}
+
+declare module "embedded:sensor/Barometer-Temperature/BMP280" {
+  const BMP280: new (options: { sensor: Record<string, unknown> }) => {
+    sample(): { barometer: { pressure: number }; thermometer: { temperature: number } };
+    close(): void;
+  };
+  export default BMP280;
+}
+
+declare module "timer" {
+  const Timer: {
+    set(callback: (timer: unknown) => void, interval?: number, repeat?: number): unknown;
+    schedule(timer: unknown, interval?: number, repeat?: number): void;
+    clear(timer: unknown): void;
+  };
+  export default Timer;
+}
+
+declare module "time" {
+  /** ticks: ms since boot, 32-bit signed (wraps after 24.8 days). */
+  const Time: { readonly ticks: number };
+  export default Time;
+}

@@ -1,0 +1,167 @@
+// The telemetry hot path on the XS engine: a sample read, formatted as JSON into the fixed buffer and
+// published through a connected client allocates 0 slots and 0 chunk bytes, peaks included, over 10,000
+// iterations after warm-up; so do a deadband-suppressed sample and a scheduler tick. The sensor is the
+// simulated SHT3x (firmware/telemetry/sim/sht3x.ts), whose sample() reuses one object: the SDK's drivers
+// allocate a new object per sample(). Also: the payload is valid JSON on XS for negative, NaN and large
+// values. Run by test/xs/telemetry.test.ts.
+import { ClientState, MqttClient } from "../../../firmware/mqtt/client.js";
+import type { TimerModule } from "../../../firmware/net/device.js";
+import { Scheduler } from "../../../firmware/telemetry/scheduler.js";
+import SHT3x from "../../../firmware/telemetry/sim/sht3x.js";
+import type { Sensor } from "../../../firmware/telemetry/task.js";
+import { Telemetry } from "../../../firmware/telemetry/telemetry.js";
+import { assertEqual, assertNoAllocation, assertTrue, measure, report, run, test } from "./harness.js";
+
+/** XS has TextDecoder as a global (XS-NOTES); the suites' tsconfig has no DOM lib. */
+declare class TextDecoder {
+  decode(bytes: Uint8Array): string;
+}
+
+let now = 1_000_000;
+const ts = 1_732_460_000_123;
+const clock = () => ts;
+const CONNACK = Uint8Array.of(0x20, 2, 0, 0);
+const ack = Uint8Array.of(0x40, 2, 0, 0);
+let lastId = 0;
+let published = 0;
+const onPublished = (_sensor: string, id: number) => {
+  lastId = id;
+  published++;
+};
+
+function connectedClient(): MqttClient {
+  const client = new MqttClient({ clientId: "xs-telemetry", keepalive: 60, random: () => 0.5 });
+  client.start(now);
+  client.shouldOpen(now);
+  client.opened(now);
+  drain(client);
+  client.receive(CONNACK, 0, 4, now);
+  assertEqual(client.state, ClientState.Connected, "connected");
+  return client;
+}
+
+/** Takes everything the client has to send, as a socket would; returns the bytes taken. */
+function drain(client: MqttClient): number {
+  let total = 0;
+  for (let length = client.outputLength(); length > 0; length = client.outputLength()) {
+    client.written(length, now);
+    total += length;
+  }
+  return total;
+}
+
+const decoder = new TextDecoder();
+const payloadOf = (telemetry: Telemetry): Record<string, unknown> =>
+  JSON.parse(decoder.decode(telemetry.json.buffer.subarray(0, telemetry.json.length))) as Record<string, unknown>;
+
+function sht3xTelemetry(client: MqttClient, qos: 0 | 1, deadband?: Record<string, number>): Telemetry {
+  return new Telemetry(client, "devices/xs-a1b2c3", [{ name: "sht3x", kind: "SHT3x", sensor: new SHT3x({ seed: 7 }), intervalMs: 1000, qos, deadband }], clock, { onPublished });
+}
+
+function publishTest(qos: 0 | 1): void {
+  test("format one sample and publish it at QoS " + qos + ": 10,000 times, no allocation", () => {
+    const client = connectedClient();
+    const telemetry = sht3xTelemetry(client, qos);
+    const before = published;
+    let bytes = 0;
+    const m = measure(() => {
+      now += 1000;
+      telemetry.run(0, now);
+      bytes += drain(client);
+      if (qos === 1) {
+        ack[2] = lastId >> 8;
+        ack[3] = lastId & 0xff;
+        client.receive(ack, 0, 4, now);
+      }
+    });
+    report("measure", m);
+    report("computronsPerSample", m.computronsPerIteration - 22);
+    assertEqual(published - before, 10100, "messages published");
+    assertEqual(telemetry.tasks[0].seq, 10100, "seq");
+    assertEqual(client.queuedCount(), 0, "outbox empty");
+    assertTrue(bytes > 10100 * 80, "bytes written: " + bytes);
+    const payload = payloadOf(telemetry);
+    assertEqual(payload.ts, ts, "ts");
+    assertEqual(payload.seq, 10100, "seq in the payload");
+    assertTrue(typeof payload.temperature === "number" && typeof payload.humidity === "number", "readings are numbers");
+    assertNoAllocation(m, "sample + JSON + publish QoS " + qos);
+  });
+}
+publishTest(0);
+publishTest(1);
+
+test("a sample the deadband suppresses allocates nothing", () => {
+  const client = connectedClient();
+  const telemetry = sht3xTelemetry(client, 0, { temperature: 1000, humidity: 1000 });
+  telemetry.run(0, now); // the first sample is always published
+  drain(client);
+  const m = measure(() => {
+    now += 1000;
+    telemetry.run(0, now);
+  });
+  report("measure", m);
+  assertEqual(telemetry.tasks[0].suppressed, 10100, "suppressed");
+  assertEqual(telemetry.tasks[0].seq, 1, "only the first published");
+  assertNoAllocation(m, "suppressed sample");
+});
+
+test("a scheduler tick that samples and publishes allocates nothing", () => {
+  const client = connectedClient();
+  const telemetry = sht3xTelemetry(client, 0);
+  let sets = 0;
+  let schedules = 0;
+  const Timer: TimerModule = {
+    set: () => {
+      sets++;
+      return Timer;
+    },
+    schedule: () => {
+      schedules++;
+    },
+    clear: () => {},
+  };
+  let flushed = 0;
+  const scheduler = new Scheduler(telemetry.tasks, Timer, () => now, {
+    runTask: (index, at) => telemetry.run(index, at),
+    afterTick: () => {
+      flushed += drain(client);
+    },
+  });
+  scheduler.start();
+  const m = measure(() => {
+    now += 1000;
+    scheduler.tick();
+  });
+  report("measure", m);
+  assertEqual(sets, 1, "Timer.set calls");
+  assertEqual(schedules, 10100, "Timer.schedule calls");
+  assertEqual(telemetry.tasks[0].seq, 10100, "samples published");
+  assertTrue(flushed > 0, "bytes flushed");
+  assertNoAllocation(m, "scheduler tick");
+});
+
+test("payloads are valid JSON on XS for negative, NaN and large values", () => {
+  const client = connectedClient();
+  const values = { thermometer: { temperature: -40.126 }, hygrometer: { humidity: NaN }, barometer: { pressure: 1.5e21 } };
+  const sensor: Sensor = { sample: () => values };
+  const telemetry = new Telemetry(client, "devices/xs-a1b2c3", [{
+    name: "odd",
+    sensor,
+    intervalMs: 1000,
+    readings: [
+      { key: "temperature", quantity: "thermometer", property: "temperature", decimals: 2 },
+      { key: "humidity", quantity: "hygrometer", property: "humidity", decimals: 1 },
+      { key: "pressure", quantity: "barometer", property: "pressure", decimals: 0 },
+      { key: "missing", quantity: "hygrometer", property: "dewpoint", decimals: 1 },
+    ],
+  }], () => undefined);
+  telemetry.run(0, now);
+  const text = decoder.decode(telemetry.json.buffer.subarray(0, telemetry.json.length));
+  assertEqual(text, '{"seq":1,"temperature":-40.13,"humidity":null,"pressure":1.5e21,"missing":null}', "payload (no ts: clock not set)");
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  assertEqual(parsed.temperature, -40.13, "temperature");
+  assertEqual(parsed.humidity, null, "NaN is null");
+  assertEqual(parsed.pressure, 1.5e21, "large");
+});
+
+await run();
