@@ -86,8 +86,8 @@ export class ClientStats {
   received = 0;
   /** Connections accepted by the broker. */
   connects = 0;
-  /** Inbound QoS 2 ids let go, oldest first, because the inboundQoS2 table was full (see Session.addInbound). */
-  inboundEvicted = 0;
+  /** Inbound QoS 2 PUBLISH left unacknowledged because the inboundQoS2 table was full (sent again after a reconnect). */
+  inboundDeferred = 0;
 }
 
 const enum SubState {
@@ -153,6 +153,10 @@ export class MqttClient {
   private lastSentAt = 0;
   private pingSentAt = -1;
   private attempts = 0;
+  /** Inbound QoS 2 PUBLISH left unacknowledged on this connection (the table was full). */
+  private deferred = 0;
+  /** Reconnect once the control buffer has drained, to be sent the deferred PUBLISH again. */
+  private recycle = false;
   private ending = false;
   private readonly random: () => number;
   private readonly callbacks: ClientOptions;
@@ -444,8 +448,15 @@ export class MqttClient {
           // DISCONNECT is out: close [MQTT-3.14.4-1], and stop.
           this.lost(now, DisconnectReason.Normal);
           this.state = ClientState.Stopped;
+          return;
+        }
+        if (this.recycle) {
+          this.fail(now, DisconnectReason.ReceiveMaximumExceeded);
+          return;
         }
       }
+      // Packets that waited for room for their answer (PUBACK, PUBREC, PUBCOMP) can go on now.
+      if (this.rx.readable() > 0) this.process(now);
       return;
     }
     if (this.source !== Source.Record) return;
@@ -630,6 +641,10 @@ export class MqttClient {
         if (at < 0) return false;
         this.session.removeInbound(p.packetId);
         this.control.commit(encodeAck(this.control.buffer, at, PacketType.Pubcomp, p.packetId, V4) - at);
+        // Every id held is released and some PUBLISH were left unacknowledged: once this PUBCOMP is out,
+        // reconnect, and the broker sends them again (with clean: false; a clean session loses them, as any
+        // disconnect does).
+        if (this.deferred > 0 && this.session.inboundCount === 0) this.recycle = true;
         return true;
       }
       case PacketType.Suback:
@@ -704,7 +719,13 @@ export class MqttClient {
     if (p.qos === 2) {
       // [MQTT-4.3.3-2] exactly once: deliver on the first PUBLISH of an id, not on its resends.
       if (!this.session.hasInbound(p.packetId)) {
-        if (!this.session.addInbound(p.packetId)) this.stats.inboundEvicted++;
+        if (!this.session.addInbound(p.packetId)) {
+          // The table is full. Neither deliver nor acknowledge: the broker keeps the message and sends
+          // it again after a reconnect, which we ask for once the table has drained (see Pubrel).
+          this.deferred++;
+          this.stats.inboundDeferred++;
+          return true;
+        }
         this.deliver();
       }
     } else this.deliver();
@@ -797,6 +818,8 @@ export class MqttClient {
     const hadTransport = this.state === ClientState.Opening || this.state === ClientState.Connecting || wasConnected;
     this.lastReason = reason;
     this.wantsClose = hadTransport;
+    this.deferred = 0;
+    this.recycle = false;
     this.rx.clear();
     this.control.clear();
     this.source = Source.None;

@@ -41,10 +41,10 @@ export interface ClientOptions {
   /** Subscriptions held. Default 8. */
   subscriptions?: number;
   /**
-   * Inbound QoS 2 packet ids held from PUBLISH to PUBREL, for exactly-once delivery (2 bytes each).
-   * Exactly once holds while this is larger than the broker's window of QoS 2 PUBLISH awaiting PUBREC
-   * towards this client (mosquitto's max_inflight_messages: 20 by default): when it is full, the oldest
-   * id goes (stats.inboundEvicted), whose PUBREC the broker has then read. Default 32.
+   * Inbound QoS 2 packet ids held from PUBLISH to PUBREL, for exactly-once delivery (2 bytes each). When
+   * the table is full, a new QoS 2 PUBLISH is neither delivered nor acknowledged (stats.inboundDeferred);
+   * once the table drains, the client reconnects (reason 0x93) and the broker sends those again. Size it
+   * above the broker's flow of QoS 2 towards this client to keep that rare. Default 32.
    */
   inboundQoS2?: number;
   /** What a publish does when the outbox is full. Default "reject". */

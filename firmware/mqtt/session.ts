@@ -61,28 +61,17 @@ export class Session {
     return false;
   }
 
-  /**
-   * Records an inbound QoS 2 id, oldest first. When the table is full the oldest id goes; returns false
-   * then. That is safe while the table is larger than the broker's window of PUBLISH awaiting PUBREC: the
-   * broker sent this new PUBLISH only after reading our PUBRECs, in order, so the oldest id's PUBREC has
-   * reached it, and after a reconnect it re-sends PUBREL for that id, never the PUBLISH.
-   */
+  /** Records an inbound QoS 2 id; false when the table is full (the caller must not acknowledge then). */
   addInbound(id: number): boolean {
-    let evicted = false;
-    if (this.inboundCount === this.inbound.length) {
-      this.inbound.copyWithin(0, 1, this.inboundCount);
-      this.inboundCount--;
-      evicted = true;
-    }
+    if (this.inboundCount === this.inbound.length) return false;
     this.inbound[this.inboundCount++] = id;
-    return !evicted;
+    return true;
   }
 
   removeInbound(id: number): void {
     for (let i = 0; i < this.inboundCount; i++) {
       if (this.inbound[i] === id) {
-        this.inbound.copyWithin(i, i + 1, this.inboundCount); // keeps the oldest-first order
-        this.inboundCount--;
+        this.inbound[i] = this.inbound[--this.inboundCount];
         return;
       }
     }

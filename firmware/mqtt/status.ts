@@ -73,6 +73,8 @@ export const enum DisconnectReason {
   ServerUnavailable = 0x88,
   /** No PINGRESP within pingTimeout. */
   KeepAliveTimeout = 0x8d,
+  /** The inbound QoS 2 table filled up: a reconnect has the broker send the unacknowledged messages again. */
+  ReceiveMaximumExceeded = 0x93,
   PacketTooLarge = 0x95,
   /** The transport closed or failed (TCP reset, Wi-Fi gone, DNS failed). */
   ConnectionLost = 0x100,
@@ -114,6 +116,7 @@ export function errorMessage(code: number): string {
     case DisconnectReason.NotAuthorized: return "refused: not authorized";
     case DisconnectReason.ServerUnavailable: return "refused: server unavailable";
     case DisconnectReason.KeepAliveTimeout: return "no PINGRESP in time: connection dead";
+    case DisconnectReason.ReceiveMaximumExceeded: return "inbound QoS 2 table was full: reconnecting to receive the rest";
     case DisconnectReason.PacketTooLarge: return "packet from the broker larger than maxPacketSize";
     case DisconnectReason.ConnectionLost: return "connection lost";
     case DisconnectReason.ConnectTimeout: return "no CONNACK within connectTimeout";

@@ -471,18 +471,44 @@ export const conversations: Conversation[] = [
     ],
   },
   {
-    name: "a full inbound QoS 2 table lets the oldest id go, and still answers and delivers",
-    options: { inboundQoS2: 2 },
+    name: "packets wait in the receive buffer while the control buffer is full, and go on once it drains",
+    options: { controlBufferSize: 16 }, // the CONNECT's size: four acks at a time
     steps: [
       ...connected,
+      {
+        receive: [
+          0x32, 6, 0, 1, ...s("t"), 0, 1, ...s("a"), 0x32, 6, 0, 1, ...s("t"), 0, 2, ...s("b"),
+          0x32, 6, 0, 1, ...s("t"), 0, 3, ...s("c"), 0x32, 6, 0, 1, ...s("t"), 0, 4, ...s("d"),
+          0x32, 6, 0, 1, ...s("t"), 0, 5, ...s("e"), 0x32, 6, 0, 1, ...s("t"), 0, 6, ...s("f"),
+        ],
+      },
+      // Six PUBACKs do not fit: as each drains, the next waiting PUBLISH is handled.
+      { send: [0x40, 2, 0, 1, 0x40, 2, 0, 2, 0x40, 2, 0, 3, 0x40, 2, 0, 4, 0x40, 2, 0, 5, 0x40, 2, 0, 6] },
+      { events: ["message t a q1", "message t b q1", "message t c q1", "message t d q1", "message t e q1", "message t f q1"] },
+    ],
+  },
+  {
+    name: "a full inbound QoS 2 table: the next PUBLISH waits unacknowledged, and a reconnect brings it again",
+    options: { inboundQoS2: 2, clean: false },
+    steps: [
+      ...connectedPersistent,
       { receive: [0x34, 6, 0, 1, ...s("t"), 0, 1, ...s("a"), 0x34, 6, 0, 1, ...s("t"), 0, 2, ...s("b"), 0x34, 6, 0, 1, ...s("t"), 0, 3, ...s("c")] },
-      { events: ["message t a q2", "message t b q2", "message t c q2"] },
-      { send: [0x50, 2, 0, 1, 0x50, 2, 0, 2, 0x50, 2, 0, 3] },
-      { check: (c) => (c.stats.inboundEvicted === 1 ? null : "inboundEvicted " + c.stats.inboundEvicted) },
-      // Id 2 is still held: its resend is not delivered again. Id 1 was let go: the broker had our PUBREC.
-      { receive: [0x3c, 6, 0, 1, ...s("t"), 0, 2, ...s("b")] },
-      { events: [] },
-      { send: [0x50, 2, 0, 2] },
+      { events: ["message t a q2", "message t b q2"] },
+      { send: [0x50, 2, 0, 1, 0x50, 2, 0, 2] }, // no PUBREC for 3: it was not taken
+      { receive: [0x62, 2, 0, 1] },
+      { send: [0x70, 2, 0, 1] },
+      { receive: [0x62, 2, 0, 2] },
+      { send: [0x70, 2, 0, 2] },
+      // The table has drained: reconnect so the broker sends 3 again.
+      { events: ["error 0x93", "disconnected 0x93"] },
+      { wantsClose: true },
+      { advance: 750 },
+      { open: true },
+      { send: CONNECT_PERSISTENT },
+      { receive: [...CONNACK_SESSION, 0x3c, 6, 0, 1, ...s("t"), 0, 3, ...s("c")] },
+      { events: ["connected 1", "message t c q2 dup"] },
+      { send: [0x50, 2, 0, 3] },
+      { check: (c) => (c.stats.inboundDeferred === 1 ? null : "inboundDeferred " + c.stats.inboundDeferred) },
     ],
   },
   {
