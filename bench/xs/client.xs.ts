@@ -6,6 +6,8 @@ import type { ClientOptions } from "../../firmware/mqtt/options.js";
 import { measure, report, run, test, type Measure } from "../../test/xs/suites/harness.js";
 import { utf8 } from "../../test/vectors/codec-vectors.js";
 import { PAYLOAD, TOPIC } from "../telemetry-packet.js";
+// Written by bench/client-xs.ts from boards/*.json before this runs: each board's "client" options.
+import boards from "./boards.generated.js";
 
 const now = 1_000_000;
 let delivered = 0;
@@ -66,6 +68,7 @@ test("client memory", () => {
   report("defaults", held({ clientId: "esp32-a1b2c3" }));
   report("small", held({ clientId: "esp32-a1b2c3", receiveBufferSize: 512, transmitBufferSize: 1024, inflight: 4, queueSlots: 8, subscriptions: 4, inboundQoS2: 4 }));
   report("large", held({ clientId: "esp32-a1b2c3", receiveBufferSize: 4096, transmitBufferSize: 16384, inflight: 16, queueSlots: 64, subscriptions: 16, inboundQoS2: 32 }));
+  for (const board of boards) report("board " + board.name, held({ clientId: "esp32-a1b2c3", ...board.client }));
   if (kept === null) throw new Error("unreachable");
 });
 
