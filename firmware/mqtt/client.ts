@@ -143,8 +143,15 @@ export class MqttClient {
 
   // Sending.
   private source = Source.None;
+  /** The outbox records being written: a run of consecutive records whose bytes are contiguous. */
   private sendRecord = -1;
+  private sendLast = -1;
+  /** Bytes of sendRecord written so far. */
   private sendDone = 0;
+  /** Where the run's bytes start in the outbox ring, how many there are, and how many are written. */
+  private sendStart = 0;
+  private sendLength = 0;
+  private sendSent = 0;
 
   // Timers (ms, the transport's clock).
   private nextAttemptAt = 0;
@@ -423,7 +430,7 @@ export class MqttClient {
   outputLength(): number {
     if (this.source === Source.None) this.pick();
     if (this.source === Source.Control) return this.control.readable();
-    if (this.source === Source.Record) return this.session.outbox.length[this.sendRecord] - this.sendDone;
+    if (this.source === Source.Record) return this.sendLength - this.sendSent;
     return 0;
   }
 
@@ -432,7 +439,7 @@ export class MqttClient {
   }
 
   outputOffset(): number {
-    if (this.source === Source.Record) return this.session.outbox.offset[this.sendRecord] + this.sendDone;
+    if (this.source === Source.Record) return this.sendStart + this.sendSent;
     return this.control.head;
   }
 
@@ -460,15 +467,28 @@ export class MqttClient {
       return;
     }
     if (this.source !== Source.Record) return;
-    this.sendDone += count;
+    this.sendSent += count;
     const outbox = this.session.outbox;
-    const record = this.sendRecord;
-    if (this.sendDone < outbox.length[record]) return;
-    this.source = Source.None;
-    if (outbox.state[record] === RecordState.Sending) {
-      this.stats.sent++;
-      if (outbox.qos[record] === 0) outbox.remove(record);
-      else outbox.state[record] = RecordState.Sent;
+    let left = count;
+    for (;;) {
+      const record = this.sendRecord;
+      const need = outbox.length[record] - this.sendDone;
+      if (left < need) {
+        this.sendDone += left;
+        return;
+      }
+      left -= need;
+      this.sendDone = 0;
+      if (outbox.state[record] === RecordState.Sending) {
+        this.stats.sent++;
+        if (outbox.qos[record] === 0) outbox.remove(record);
+        else outbox.state[record] = RecordState.Sent;
+      }
+      if (record === this.sendLast) {
+        this.source = Source.None;
+        return;
+      }
+      this.sendRecord = outbox.after(record);
     }
   }
 
@@ -484,8 +504,9 @@ export class MqttClient {
       return;
     }
     const outbox = this.session.outbox;
-    const record = outbox.next();
-    if (record < 0) return;
+    const k = outbox.next();
+    if (k < 0) return;
+    const record = outbox.at(k);
     const state = outbox.state[record];
     if (state === RecordState.Released) {
       // [MQTT-4.4.0-1] a QoS 2 publish past PUBREC: PUBREL again, in its place in the order.
@@ -497,21 +518,42 @@ export class MqttClient {
       this.source = Source.Control;
       return;
     }
+    let last = record;
     if (state === RecordState.Sent) {
       // [MQTT-4.4.0-1] unacknowledged PUBLISH again, DUP set [MQTT-3.3.1-1], same packet id.
       markDuplicate(outbox.ring.buffer, outbox.offset[record]);
       outbox.resend[record] = 0;
       this.stats.resent++;
     } else {
-      if (outbox.qos[record] > 0) {
-        if (outbox.inflight >= this.options.inflight) return; // the window is full: wait for an ack
-        outbox.inflight++;
+      if (!this.startSending(record)) return; // the window is full: wait for an ack
+      // Queued records that follow, bytes adjoining, go in the same write: one socket write (one TCP
+      // segment with nodelay) for a burst of publishes, not one each.
+      let end = outbox.offset[record] + outbox.length[record];
+      for (let j = k + 1; j < outbox.span; j++) {
+        const next = outbox.at(j);
+        if (outbox.state[next] !== RecordState.Queued || outbox.offset[next] !== end || !this.startSending(next)) break;
+        end += outbox.length[next];
+        last = next;
       }
-      outbox.state[record] = RecordState.Sending;
     }
     this.source = Source.Record;
     this.sendRecord = record;
+    this.sendLast = last;
     this.sendDone = 0;
+    this.sendStart = outbox.offset[record];
+    this.sendLength = outbox.offset[last] + outbox.length[last] - this.sendStart;
+    this.sendSent = 0;
+  }
+
+  /** A Queued record starts going out, if the in-flight window has room for it. */
+  private startSending(record: number): boolean {
+    const outbox = this.session.outbox;
+    if (outbox.qos[record] > 0) {
+      if (outbox.inflight >= this.options.inflight) return false;
+      outbox.inflight++;
+    }
+    outbox.state[record] = RecordState.Sending;
+    return true;
   }
 
   /** Encodes one SUBSCRIBE or UNSUBSCRIBE for the table's waiting entries into the control buffer. */
@@ -820,6 +862,7 @@ export class MqttClient {
     this.wantsClose = hadTransport;
     this.deferred = 0;
     this.recycle = false;
+    if (this.source === Source.Record) this.unsend();
     this.rx.clear();
     this.control.clear();
     this.source = Source.None;
@@ -849,6 +892,24 @@ export class MqttClient {
       this.nextAttemptAt = now + this.backoff();
     }
     if (hadTransport) this.call1(this.callbacks.onDisconnected, reason);
+  }
+
+  /** The connection went mid-run: the run's records not yet started are Queued again, as if never picked. */
+  private unsend(): void {
+    const outbox = this.session.outbox;
+    let record = this.sendRecord;
+    if (this.sendDone > 0) {
+      if (record === this.sendLast) return;
+      record = outbox.after(record); // this one was cut off mid-write: lost() settles it
+    }
+    for (;;) {
+      if (outbox.state[record] === RecordState.Sending) {
+        outbox.state[record] = RecordState.Queued;
+        if (outbox.qos[record] > 0) outbox.inflight--;
+      }
+      if (record === this.sendLast) return;
+      record = outbox.after(record);
+    }
   }
 
   /** Exponential backoff with jitter: a delay in [d/2, d), d = reconnectPeriod * 2^attempts, capped. */

@@ -112,14 +112,28 @@ export class Outbox {
     return -1;
   }
 
-  /** The oldest record that is Queued or marked for resend, or -1. */
+  /** The age index (see at()) of the oldest record that is Queued or marked for resend, or -1. */
   next(): number {
     for (let k = 0; k < this.span; k++) {
       const i = this.at(k);
       const state = this.state[i];
-      if (state === RecordState.Queued || (this.resend[i] === 1 && (state === RecordState.Sent || state === RecordState.Released))) return i;
+      if (state === RecordState.Queued || (this.resend[i] === 1 && (state === RecordState.Sent || state === RecordState.Released))) return k;
     }
     return -1;
+  }
+
+  /** The record after `index` in age order (records take consecutive slots). */
+  after(index: number): number {
+    return index + 1 === this.slots ? 0 : index + 1;
+  }
+
+  /** The packet id of the oldest live QoS 1/2 record, or 0 if there is none. */
+  oldestPacketId(): number {
+    for (let k = 0; k < this.span; k++) {
+      const i = this.at(k);
+      if (this.state[i] !== RecordState.Free && this.qos[i] > 0) return this.packetId[i];
+    }
+    return 0;
   }
 
   /** The oldest record not yet sent (the one drop-oldest drops), or -1. */

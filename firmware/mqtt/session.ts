@@ -26,17 +26,29 @@ export class Session {
    * PUBLISH in flight or a SUBSCRIBE/UNSUBSCRIBE awaiting its ack [MQTT-2.3.1-2]. 0 if none is free.
    */
   nextPacketId(): number {
+    // Ids go to records in rising order (wrapping), so the outbox's live ids all lie on the arc from its
+    // oldest id to the last one given: the next id is free unless the arc has come round to the oldest.
+    // Only from there on does an id need the full search.
+    const oldest = this.outbox.oldestPacketId();
+    let search = false;
     for (let tries = 0; tries < MAX_PACKET_ID; tries++) {
-      this.lastId = this.lastId === MAX_PACKET_ID ? 1 : this.lastId + 1;
-      if (!this.idInUse(this.lastId)) return this.lastId;
+      const id = (this.lastId = this.lastId === MAX_PACKET_ID ? 1 : this.lastId + 1);
+      if (this.pendingHas(id)) continue;
+      if (oldest === 0) return id;
+      if (id === oldest) search = true;
+      if (!search || this.outbox.find(id) < 0) return id;
     }
     return 0;
   }
 
-  idInUse(id: number): boolean {
-    if (this.outbox.find(id) >= 0) return true;
+  private pendingHas(id: number): boolean {
     for (let i = 0; i < this.pendingCount; i++) if (this.pending[i] === id) return true;
     return false;
+  }
+
+  /** Whether a PUBLISH in the outbox or a SUBSCRIBE/UNSUBSCRIBE awaiting its ack holds this id. */
+  idInUse(id: number): boolean {
+    return this.outbox.find(id) >= 0 || this.pendingHas(id);
   }
 
   addPending(id: number): boolean {

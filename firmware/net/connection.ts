@@ -55,6 +55,8 @@ export class MqttConnection {
   /** Bumped per attempt, so callbacks of an old socket or DNS request are ignored. */
   private attempt = 0;
   private timer: unknown = null;
+  /** The deadline the timer is set for. */
+  private scheduledFor = -1;
   private servicing = false;
   private readonly tick: () => void;
   /** The last raw tick value, and the milliseconds added for the wraps seen so far. */
@@ -95,6 +97,7 @@ export class MqttConnection {
     this.service();
     if (this.timer !== null) this.device.Timer.clear(this.timer);
     this.timer = null;
+    this.scheduledFor = -1;
     this.closeSocket();
   }
 
@@ -125,6 +128,8 @@ export class MqttConnection {
    */
   private schedule(deadline: number, now: number): void {
     const Timer = this.device.Timer;
+    if (deadline === this.scheduledFor && deadline > now) return; // already set for it: most calls
+    this.scheduledFor = deadline;
     if (deadline === Infinity) {
       if (this.timer !== null) Timer.schedule(this.timer, IDLE, IDLE);
       return;
