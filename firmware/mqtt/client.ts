@@ -148,8 +148,7 @@ export class MqttClient {
   private sendLast = -1;
   /** Bytes of sendRecord written so far. */
   private sendDone = 0;
-  /** Where the run's bytes start in the outbox ring, how many there are, and how many are written. */
-  private sendStart = 0;
+  /** How many bytes the run has, and how many are written. */
   private sendLength = 0;
   private sendSent = 0;
 
@@ -439,7 +438,8 @@ export class MqttClient {
   }
 
   outputOffset(): number {
-    if (this.source === Source.Record) return this.sendStart + this.sendSent;
+    // From the record being written, not a saved start: a publish may move the outbox's bytes (compaction).
+    if (this.source === Source.Record) return this.session.outbox.offset[this.sendRecord] + this.sendDone;
     return this.control.head;
   }
 
@@ -540,8 +540,7 @@ export class MqttClient {
     this.sendRecord = record;
     this.sendLast = last;
     this.sendDone = 0;
-    this.sendStart = outbox.offset[record];
-    this.sendLength = outbox.offset[last] + outbox.length[last] - this.sendStart;
+    this.sendLength = outbox.offset[last] + outbox.length[last] - outbox.offset[record];
     this.sendSent = 0;
   }
 

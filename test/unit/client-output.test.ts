@@ -59,6 +59,25 @@ describe("client output", () => {
     expect(client.stats.sent).toBe(2); // the cut-off one was never written whole: its resend counts as resent
   });
 
+  it("keeps writing the right bytes when a publish moves the outbox's bytes in mid-run", () => {
+    const client = new MqttClient({ clientId: "c1", transmitBufferSize: 32 });
+    client.start(0);
+    client.shouldOpen(0);
+    client.opened(0);
+    take(client);
+    client.receive(CONNACK, 0, 4, 0);
+    client.publish("t", "a", 1); // 8 bytes at 0
+    client.publish("t", "b", 1); // 8 at 8
+    expect(take(client)).toHaveLength(16);
+    client.publish("t", "c", 0); // 6 at 16
+    client.publish("t", "d", 0); // 6 at 22
+    expect(take(client, 3)).toEqual([0x30, 4, 0]); // the run c, d: 3 of its 12 bytes written
+    client.receive(Uint8Array.of(0x40, 2, 0, 1, 0x40, 2, 0, 2), 0, 8, 0); // a and b acked: 16 bytes free at the start
+    client.publish("t", "eeeeee", 0); // 10 bytes: only fits once c and d move to the start
+    expect(take(client)).toEqual([1, 0x74, 0x63, 0x30, 4, 0, 1, 0x74, 0x64]);
+    expect(take(client)).toEqual([0x30, 9, 0, 1, 0x74, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65]);
+  });
+
   it("a QoS 0 publish cut off mid-write is counted as dropped; the run's unstarted ones are kept", () => {
     const client = connected();
     for (const text of ["a", "b"]) client.publish("t", text, 0);
