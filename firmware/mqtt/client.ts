@@ -110,6 +110,11 @@ const enum Source {
 }
 
 const V4 = ProtocolVersion.V311;
+const POLICY_REJECT = 0;
+const POLICY_DROP_NEWEST = 1;
+const POLICY_DROP_OLDEST = 2;
+
+type Callbacks = Pick<ClientOptions, "onConnected" | "onMessage" | "onAcked" | "onSubscribed" | "onDisconnected" | "onError">;
 const EMPTY = new Uint8Array(0);
 
 export class MqttClient {
@@ -121,7 +126,8 @@ export class MqttClient {
   /** Why the last connection ended (a DisconnectReason). */
   lastReason = 0;
 
-  private readonly connect: ConnectFields;
+  /** CONNECT's fields as bytes, made once; a #private field, so a debug print of the client does not show the credentials. */
+  readonly #connect: ConnectFields;
   private readonly rx: ByteRing;
   private readonly control: ByteRing;
   private readonly frame: FrameReader;
@@ -134,7 +140,9 @@ export class MqttClient {
   private readonly subFilter: Uint8Array[];
   private readonly subQos: Uint8Array;
   private readonly subState: Uint8Array;
+  /** The SUBSCRIBE id whose SUBACK an entry awaits (0: none), and the UNSUBSCRIBE id of an entry being removed. */
   private readonly subPacketId: Uint16Array;
+  private readonly unsubPacketId: Uint16Array;
   private readonly subHandler: (((message: MessageView) => void) | null)[];
   /** Scratch lists for encoding one SUBSCRIBE/UNSUBSCRIBE from the table, allocated once. */
   private readonly scratchFilters: Uint8Array[];
@@ -165,14 +173,24 @@ export class MqttClient {
   private recycle = false;
   private ending = false;
   private readonly random: () => number;
-  private readonly callbacks: ClientOptions;
+  /** The app's callbacks only: the options object (with its credentials) is not kept. */
+  private readonly callbacks: Callbacks;
+  /** What a full outbox does (the queuePolicy option as a number: no string compared on a hot path). */
+  private readonly policy: number;
 
   constructor(options: ClientOptions) {
-    this.callbacks = options;
-    this.connect = connectFields(options);
-    const invalid = validateConnect(this.connect);
+    this.callbacks = {
+      onConnected: options.onConnected,
+      onMessage: options.onMessage,
+      onAcked: options.onAcked,
+      onSubscribed: options.onSubscribed,
+      onDisconnected: options.onDisconnected,
+      onError: options.onError,
+    };
+    this.#connect = connectFields(options);
+    const invalid = validateConnect(this.#connect);
     if (invalid !== null) throw new TypeError(invalid);
-    const size = connectSize(this.connect, V4);
+    const size = connectSize(this.#connect, V4);
     const o = (this.options = resolveOptions(options, size));
     this.rx = new ByteRing(o.receiveBufferSize);
     this.frame = new FrameReader(o.maxPacketSize);
@@ -184,11 +202,13 @@ export class MqttClient {
     this.subQos = new Uint8Array(n);
     this.subState = new Uint8Array(n);
     this.subPacketId = new Uint16Array(n);
+    this.unsubPacketId = new Uint16Array(n);
     this.subHandler = new Array<((message: MessageView) => void) | null>(n).fill(null);
     this.scratchFilters = new Array<Uint8Array>(n).fill(EMPTY);
     this.scratchQos = new Array<QoS>(n).fill(0);
     this.scratchIndex = new Int32Array(n);
     this.random = options.random ?? Math.random;
+    this.policy = o.queuePolicy === "drop-newest" ? POLICY_DROP_NEWEST : o.queuePolicy === "drop-oldest" ? POLICY_DROP_OLDEST : POLICY_REJECT;
   }
 
   /** Encodes a topic name once, for publish() on a hot path. Throws a TypeError for an invalid name. */
@@ -240,8 +260,8 @@ export class MqttClient {
     this.rx.clear();
     this.control.clear();
     this.source = Source.None;
-    const at = this.control.reserve(connectSize(this.connect, V4));
-    this.control.commit(encodeConnect(this.control.buffer, at, this.connect, V4) - at);
+    const at = this.control.reserve(connectSize(this.#connect, V4));
+    this.control.commit(encodeConnect(this.control.buffer, at, this.#connect, V4) - at);
     this.lastSentAt = now;
     this.pingSentAt = -1;
   }
@@ -304,7 +324,7 @@ export class MqttClient {
    * Returns the packet id (QoS 1/2), 0 (QoS 0), or a negative ClientError. Nothing is thrown.
    */
   publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS = 0, retain = false, offset = 0, length = -1): number {
-    if (this.ending || this.state === ClientState.Stopped) return ClientError.Ended;
+    if (this.ending) return ClientError.Ended; // before start() is fine: the message waits in the outbox
     if (!(qos === 0 || qos === 1 || qos === 2)) return ClientError.InvalidQoS;
     // instanceof, not typeof: a string literal in a hot path costs a chunk per call on XS run from source.
     const isHandle = topic instanceof TopicHandle;
@@ -349,12 +369,12 @@ export class MqttClient {
   private makeRoom(size: number): number {
     const outbox = this.session.outbox;
     if (outbox.fits(size)) return 0;
-    const policy = this.options.queuePolicy;
-    if (policy === "drop-newest") {
+    const policy = this.policy;
+    if (policy === POLICY_DROP_NEWEST) {
       this.stats.dropped++;
       return ClientError.MessageDropped;
     }
-    if (policy === "drop-oldest") {
+    if (policy === POLICY_DROP_OLDEST) {
       for (;;) {
         const oldest = outbox.oldestQueued();
         if (oldest < 0) break;
@@ -584,7 +604,7 @@ export class MqttClient {
     this.control.commit(end - at);
     for (let k = 0; k < count; k++) {
       states[this.scratchIndex[k]] = to;
-      this.subPacketId[this.scratchIndex[k]] = packetId;
+      (subscribing ? this.subPacketId : this.unsubPacketId)[this.scratchIndex[k]] = packetId;
     }
     return true;
   }
@@ -659,7 +679,7 @@ export class MqttClient {
       case PacketType.Puback: {
         const record = outbox.find(p.packetId);
         if (record < 0 || outbox.qos[record] !== 1 || outbox.state[record] !== RecordState.Sent) return this.fail(now, DisconnectReason.ProtocolError);
-        return this.complete(record);
+        return this.complete(record, now);
       }
       case PacketType.Pubrec: {
         const record = outbox.find(p.packetId);
@@ -674,7 +694,7 @@ export class MqttClient {
       case PacketType.Pubcomp: {
         const record = outbox.find(p.packetId);
         if (record < 0 || outbox.qos[record] !== 2 || outbox.state[record] !== RecordState.Released) return this.fail(now, DisconnectReason.ProtocolError);
-        return this.complete(record);
+        return this.complete(record, now);
       }
       case PacketType.Pubrel: {
         // [MQTT-4.3.3-2] release the id and answer PUBCOMP, also for an id we no longer hold (our PUBCOMP was lost).
@@ -691,9 +711,17 @@ export class MqttClient {
       case PacketType.Suback:
         return this.suback(now);
       case PacketType.Unsuback: {
-        if (!this.session.removePending(p.packetId)) return this.fail(now, DisconnectReason.ProtocolError);
+        // [MQTT-3.11.2-1] the id of an UNSUBSCRIBE we sent: not a SUBSCRIBE's, not one unknown.
+        let removed = 0;
         for (let i = 0; i < this.subState.length; i++) {
-          if (this.subState[i] === SubState.Removing && this.subPacketId[i] === p.packetId) this.subState[i] = SubState.Free;
+          if (this.subState[i] === SubState.Removing && this.unsubPacketId[i] === p.packetId) removed++;
+        }
+        if (removed === 0 || !this.session.removePending(p.packetId)) return this.fail(now, DisconnectReason.ProtocolError);
+        for (let i = 0; i < this.subState.length; i++) {
+          if (this.subState[i] === SubState.Removing && this.unsubPacketId[i] === p.packetId) {
+            this.subState[i] = SubState.Free;
+            this.subPacketId[i] = 0;
+          }
         }
         return true;
       }
@@ -807,16 +835,18 @@ export class MqttClient {
 
   private suback(now: number): boolean {
     const p = this.packet;
-    if (!this.session.removePending(p.packetId)) return this.fail(now, DisconnectReason.ProtocolError);
     const states = this.subState;
+    // The filters this SUBSCRIBE carried, including any the app unsubscribed from since it went.
     let filters = 0;
-    for (let i = 0; i < states.length; i++) if (states[i] === SubState.Pending && this.subPacketId[i] === p.packetId) filters++;
+    for (let i = 0; i < states.length; i++) if (states[i] !== SubState.Free && this.subPacketId[i] === p.packetId) filters++;
+    if (filters === 0 || !this.session.removePending(p.packetId)) return this.fail(now, DisconnectReason.ProtocolError);
     if (filters !== p.returnCodesCount) return this.fail(now, DisconnectReason.ProtocolError); // [MQTT-3.9.3-1] one code per filter
     let k = 0;
     for (let i = 0; i < states.length; i++) {
-      if (states[i] !== SubState.Pending || this.subPacketId[i] !== p.packetId) continue;
+      if (states[i] === SubState.Free || this.subPacketId[i] !== p.packetId) continue;
       const code = p.buffer[p.returnCodesOffset + k++];
-      states[i] = SubState.Active;
+      this.subPacketId[i] = 0;
+      if (states[i] === SubState.Pending) states[i] = SubState.Active;
       const onSubscribed = this.callbacks.onSubscribed;
       if (onSubscribed) {
         try {
@@ -830,10 +860,11 @@ export class MqttClient {
   }
 
   /** A QoS 1/2 publish is done. */
-  private complete(record: number): boolean {
+  private complete(record: number, now: number): boolean {
     const outbox = this.session.outbox;
     const packetId = outbox.packetId[record];
-    if (this.source === Source.Record && this.sendRecord === record) this.source = Source.None;
+    // An ack for the PUBLISH still being (re)sent: the broker acknowledges bytes it has not had.
+    if (this.source === Source.Record && this.sendRecord === record) return this.fail(now, DisconnectReason.ProtocolError);
     outbox.remove(record);
     this.stats.acked++;
     this.call1(this.callbacks.onAcked, packetId);
@@ -880,6 +911,7 @@ export class MqttClient {
       if (outbox.state[i] === RecordState.Sent || outbox.state[i] === RecordState.Released) outbox.resend[i] = 1;
     }
     for (let i = 0; i < this.subState.length; i++) {
+      this.subPacketId[i] = 0; // no SUBACK comes for a SUBSCRIBE of a connection that is gone
       if (this.subState[i] === SubState.Pending) this.subState[i] = SubState.ToSend;
       else if (this.subState[i] === SubState.Removing) this.subState[i] = SubState.ToRemove;
     }
@@ -974,7 +1006,8 @@ const charCodeAt = String.prototype.charCodeAt;
 /** Turns the app's options into CONNECT's fields, as UTF-8 bytes, once. */
 function connectFields(options: ClientOptions): ConnectFields {
   const bytes = (text: string | Uint8Array, what: string): Uint8Array => {
-    if (typeof text !== "string") return text;
+    if (text instanceof Uint8Array) return text;
+    if (typeof text !== "string") throw new TypeError(`${what} must be a string or a Uint8Array`);
     const length = utf8Length(text);
     if (length < 0) throw new TypeError(`${what} is not valid UTF-8 (a lone surrogate) [MQTT-1.5.3-1]`);
     const out = new Uint8Array(length);

@@ -94,7 +94,7 @@ export const enum ClientError {
   InvalidTopic = -103,
   /** QoS is not 0, 1 or 2. */
   InvalidQoS = -104,
-  /** The packet would not fit the transmit buffer, or the payload range is outside the payload array. */
+  /** The packet would not fit the transmit buffer, the payload range is outside the payload array, or a payload string has a lone surrogate. */
   PayloadTooLarge = -105,
   /** Every packet identifier is in use. */
   NoPacketId = -106,
@@ -125,7 +125,7 @@ export function errorMessage(code: number): string {
     case ClientError.OldestDropped: return "outbox full: oldest queued message dropped (drop-oldest)";
     case ClientError.InvalidTopic: return "invalid topic name";
     case ClientError.InvalidQoS: return "QoS must be 0, 1 or 2";
-    case ClientError.PayloadTooLarge: return "message larger than the transmit buffer, or payload range outside the array";
+    case ClientError.PayloadTooLarge: return "message larger than the transmit buffer, payload range outside the array, or a payload string that is not valid UTF-8";
     case ClientError.NoPacketId: return "every packet identifier is in use";
     case ClientError.Ended: return "the client was ended";
     case ClientError.HandlerThrew: return "an app handler threw";

@@ -104,11 +104,21 @@ export class Mosquitto {
     const binary = findMosquitto();
     if (!binary) throw new Error("mosquitto is not installed");
     const broker = new Mosquitto(binary, options);
-    broker.port = await freePort();
-    if (options.tls) broker.tlsPort = await freePort();
-    broker.writeConfig();
-    await broker.spawn();
-    return broker;
+    // freePort() releases the port before mosquitto binds it: in that window another test file running in
+    // parallel (another mosquitto, a listen(0)) may take it. spawn() notices (mosquitto exits "Address already
+    // in use" while someone else answers on the port); then new ports are tried.
+    for (let attempt = 1; ; attempt++) {
+      broker.port = await freePort();
+      if (options.tls) broker.tlsPort = await freePort();
+      broker.writeConfig();
+      try {
+        await broker.spawn();
+        return broker;
+      } catch (error) {
+        if (attempt >= 5 || !/address already in use/i.test(broker.log)) throw error;
+        broker.log = "";
+      }
+    }
   }
 
   get url(): string {
@@ -152,7 +162,12 @@ export class Mosquitto {
     child.stderr!.on("data", (d) => (this.log += d));
     for (let i = 0; i < 100; i++) {
       if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}):\n${this.log}`);
-      if (await accepts(this.port)) return;
+      if (await accepts(this.port)) {
+        // Accepting is not proof enough: if another process holds the port, mosquitto exits at once.
+        await new Promise((r) => setTimeout(r, 150));
+        if (child.exitCode !== null || this.child !== child) throw new Error(`mosquitto exited (${child.exitCode}) although port ${this.port} accepts (taken by another process):\n${this.log}`);
+        return;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`mosquitto did not listen on ${this.port}:\n${this.log}`);
