@@ -78,9 +78,9 @@ export async function counter(url: string, topic: string, qos: QoS, options: mqt
  * Publishes messages 0..total-1 (payload: the number) at `qos` through `sim`, as fast as its outbox takes
  * them; resolves once all are queued. A full outbox (QueueFull) waits for acks, as an app would.
  */
-export async function publishNumbered(sim: SimClient, topic: string, total: number, qos: QoS): Promise<void> {
+export async function publishNumbered(sim: SimClient, topic: string, total: number, qos: QoS, from = 0): Promise<void> {
   const handle = sim.client.topic(topic);
-  let next = 0;
+  let next = from;
   while (next < total) {
     const result = sim.client.publish(handle, String(next), qos);
     if (result === ClientError.QueueFull) {
