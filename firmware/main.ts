@@ -27,7 +27,7 @@ const log = (text: string): void => {
   if (typeof trace === "function") trace(text + "\n");
 };
 
-/** Logs what the device does, to xsbug or the serial console. */
+/** Logs what the device does, to xsbug or the serial output. */
 const logEvents: DeviceEvents = {
   onAttempt: (host, address) => log(address ? `mqtt: connecting to ${address}` : `mqtt: resolving ${host}`),
   onConnected: () => log("mqtt: connected"),

@@ -63,7 +63,7 @@ export function runCommand(name: string, payload: string, target: CommandTarget)
       }
       for (const index of which) {
         if (args.maxSeconds !== undefined) telemetry.tasks[index].maxIntervalMs = (args.maxSeconds as number) * 1000;
-        scheduler.setInterval(index, (args.seconds as number) * 1000);
+        scheduler.changeInterval(index, (args.seconds as number) * 1000);
       }
       return { ...result, ok: true, sensors: which.map((i) => telemetry.tasks[i].name), seconds: args.seconds };
     }

@@ -55,7 +55,7 @@ export class Scheduler {
   }
 
   /** Changes a task's interval; its next run is at most one new interval away. */
-  setInterval(index: number, intervalMs: number): void {
+  changeInterval(index: number, intervalMs: number): void {
     const task = this.tasks[index];
     const now = this.ticks();
     task.intervalMs = intervalMs;

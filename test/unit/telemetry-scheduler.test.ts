@@ -49,11 +49,11 @@ describe("Scheduler", () => {
     const { clock, runs, scheduler } = setup([10_000, 10_000]);
     scheduler.start();
     clock.advance(1000); // runs at 5000; both next due at 15000
-    scheduler.setInterval(0, 500);
+    scheduler.changeInterval(0, 500);
     clock.advance(2000);
     expect(runsOf(runs, 0)).toEqual([5000, 6500, 7000, 7500, 8000]);
     expect(runsOf(runs, 1)).toEqual([5000]);
-    scheduler.setInterval(0, 60_000); // longer: the run already due stays, then every 60 s
+    scheduler.changeInterval(0, 60_000); // longer: the run already due stays, then every 60 s
     clock.advance(70_000);
     expect(runsOf(runs, 0)).toEqual([5000, 6500, 7000, 7500, 8000, 8500, 68_500]);
     expect(clock.sets).toBe(1);
