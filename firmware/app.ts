@@ -66,6 +66,7 @@ export class Device {
   private readonly status: TopicHandle;
   private readonly result: TopicHandle;
   private readonly online = bytesOf("online");
+  private readonly offline = bytesOf("offline");
 
   constructor(config: DeviceConfig, device: NetDevice, events: DeviceEvents = {}) {
     this.config = config;
@@ -124,8 +125,11 @@ export class Device {
     this.scheduler.start();
   }
 
+  /** Stops: retained "offline" on the status topic (a DISCONNECT cancels the will that would say so), then DISCONNECT. */
   stop(): void {
     this.scheduler.stop();
+    this.client.publish(this.status, this.offline, 0, true);
+    this.connection.service(); // out before the DISCONNECT
     this.connection.stop();
   }
 

@@ -70,6 +70,22 @@ describe("with aedes (embedded broker)", () => {
     }
   });
 
+  it("a device that stops cleanly leaves its status retained as offline", async () => {
+    const device = new Device(
+      { deviceId: "dev-stop", broker: { host: "127.0.0.1", port: broker.port }, discovery: false, sensors: [] },
+      simulatedDevice(new SimNetwork({ name: "dev-stop" })),
+    );
+    device.start();
+    await waitFor(() => device.client.stats.acked >= 1, 5000, "online acked");
+    device.stop(); // DISCONNECT: the broker drops the will, so the app says "offline" itself
+    await new Promise((r) => setTimeout(r, 200));
+    const late = await mqtt.connectAsync(broker.url);
+    const retained = new Promise<string>((resolve) => late.on("message", (_t, p) => resolve(p.toString())));
+    await late.subscribeAsync("devices/dev-stop/status");
+    expect(await retained).toBe("offline");
+    await late.endAsync();
+  });
+
   it("QoS 1: 10,000 messages through random link drops, all delivered", async () => {
     const sub = await counter(broker.url, "bulk/aedes/q1", 1, { clientId: "aedes-q1-sub", clean: false });
     const pub = simClient("aedes-q1-pub", { host: "127.0.0.1", port: broker.port }, { clean: false, inflight: 16, queueSlots: 256, transmitBufferSize: 16_384 });
