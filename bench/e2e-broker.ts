@@ -6,45 +6,15 @@
  * no persistence (no disk writes in the measured path), Nagle off on the broker's sockets (no 40 ms
  * delayed-ACK stalls in the QoS 1/2 handshakes: the clients set nodelay too).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { accepts, findBinary, findMosquitto, freePort } from "../host-sim/loopback.js";
 
-/** A binary on the usual paths or on PATH, or null. */
-export function findBinary(name: string, paths: string[]): string | null {
-  for (const path of paths) if (existsSync(path)) return path;
-  try {
-    return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-export const findMosquitto = () => findBinary("mosquitto", ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"]);
+export { findMosquitto };
 export const findMosquittoPub = () => findBinary("mosquitto_pub", ["/usr/bin/mosquitto_pub", "/usr/local/bin/mosquitto_pub"]);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 export class BenchBroker {
   log = "";

@@ -12,28 +12,23 @@ export interface SimSensorOptions {
   failEvery?: number;
 }
 
-export class SimSHT3x extends SHT3x {
-  private reads = 0;
-  private readonly failEvery: number;
-  constructor(options: SimSensorOptions = {}) {
-    super({ seed: options.seed ?? 1 });
-    this.failEvery = options.failEvery ?? 0;
-  }
-  override sample() {
-    if (this.failEvery > 0 && ++this.reads % this.failEvery === 0) throw new Error("I2C read failed (simulated)");
-    return super.sample();
-  }
+/** A driver class whose every Nth sample() throws. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript's mixin form
+function failing<T extends new (...args: any[]) => { sample(): unknown }>(Driver: T) {
+  return class extends Driver {
+    private reads = 0;
+    private readonly failEvery: number;
+    constructor(...args: any[]) {
+      const options = (args[0] ?? {}) as SimSensorOptions;
+      super({ seed: options.seed ?? 1 });
+      this.failEvery = options.failEvery ?? 0;
+    }
+    override sample() {
+      if (this.failEvery > 0 && ++this.reads % this.failEvery === 0) throw new Error("I2C read failed (simulated)");
+      return super.sample();
+    }
+  };
 }
 
-export class SimBMP280 extends BMP280 {
-  private reads = 0;
-  private readonly failEvery: number;
-  constructor(options: SimSensorOptions = {}) {
-    super({ seed: options.seed ?? 1 });
-    this.failEvery = options.failEvery ?? 0;
-  }
-  override sample() {
-    if (this.failEvery > 0 && ++this.reads % this.failEvery === 0) throw new Error("I2C read failed (simulated)");
-    return super.sample();
-  }
-}
+export const SimSHT3x = failing(SHT3x) as unknown as new (options?: SimSensorOptions) => SHT3x;
+export const SimBMP280 = failing(BMP280) as unknown as new (options?: SimSensorOptions) => BMP280;

@@ -46,11 +46,6 @@ export class Session {
     return false;
   }
 
-  /** Whether a PUBLISH in the outbox or a SUBSCRIBE/UNSUBSCRIBE awaiting its ack holds this id. */
-  idInUse(id: number): boolean {
-    return this.outbox.find(id) >= 0 || this.pendingHas(id);
-  }
-
   addPending(id: number): boolean {
     if (this.pendingCount === this.pending.length) return false;
     this.pending[this.pendingCount++] = id;

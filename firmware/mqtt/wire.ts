@@ -5,8 +5,6 @@
  */
 import { DecodeError } from "./status.js";
 
-/** §2.2.3: the largest Remaining Length four bytes can carry. */
-export const MAX_REMAINING_LENGTH = 268_435_455;
 /** §1.5.3: a UTF-8 string's length prefix is two bytes. */
 export const MAX_STRING_LENGTH = 65_535;
 /** §2.3.1: packet identifiers are 1..65,535. */

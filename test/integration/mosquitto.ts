@@ -7,21 +7,10 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { accepts, findMosquitto, freePort } from "../../host-sim/loopback.js";
 
-/** The mosquitto binary, or null. */
-export function findMosquitto(): string | null {
-  for (const path of ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"]) {
-    if (existsSync(path)) return path;
-  }
-  try {
-    return execFileSync("sh", ["-c", "command -v mosquitto"], { encoding: "utf8" }).trim() || null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Whether the mosquitto suites run: true if mosquitto is here; false (with a loud warning) on a
@@ -33,16 +22,6 @@ export function mosquittoAvailable(): boolean {
   if (process.env.CI) throw new Error(message + " (CI=true: they must run)");
   console.warn("\n*** " + message + " ***\n");
   return false;
-}
-
-/** A free TCP port on 127.0.0.1 (bound and released; the broker takes it next). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface Certificates {
@@ -198,15 +177,4 @@ export class Mosquitto {
   get output(): string {
     return this.log;
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }

@@ -7,6 +7,7 @@ import type { ClientOptions } from "../../../firmware/mqtt/options.js";
 import { runConversation } from "../../vectors/conversation.js";
 import { conversations } from "../../vectors/conversations.js";
 import { utf8 } from "../../vectors/codec-vectors.js";
+import { connectedClient, drain } from "./fixture.js";
 import { assertEqual, assertNoAllocation, assertTrue, measure, report, run, test } from "./harness.js";
 
 for (const conversation of conversations) test("conversation: " + conversation.name, () => assertEqual(runConversation(conversation), null));
@@ -26,30 +27,13 @@ const onAcked = (id: number) => {
 const onConnected = () => {
   connects++;
 };
-const half = () => 0.5;
 
-function connectedClient(extra: Partial<ClientOptions>): MqttClient {
-  const client = new MqttClient({ clientId: "xs-alloc", keepalive: 60, random: half, onMessage, onAcked, onConnected, ...extra });
-  client.start(now);
-  client.shouldOpen(now);
-  client.opened(now);
-  drain(client);
-  client.receive(CONNACK, 0, 4, now);
+function connected(extra: Partial<ClientOptions>): MqttClient {
+  const client = connectedClient(now, { clientId: "xs-alloc", onMessage, onAcked, onConnected, ...extra });
   assertEqual(client.state, ClientState.Connected, "connected");
   return client;
 }
 
-/** Takes everything the client has to send, as a socket would; returns the bytes taken. */
-function drain(client: MqttClient): number {
-  let total = 0;
-  for (let length = client.outputLength(); length > 0; length = client.outputLength()) {
-    client.written(length, now);
-    total += length;
-  }
-  return total;
-}
-
-const CONNACK = Uint8Array.of(0x20, 2, 0, 0);
 const CONNACK_SESSION = Uint8Array.of(0x20, 2, 1, 0);
 const PINGRESP = Uint8Array.of(0xd0, 0);
 const ack = new Uint8Array(4);
@@ -67,17 +51,17 @@ function setAck(first: number, id: number): Uint8Array {
 
 function publishCycleTest(qos: 0 | 1 | 2): void {
   test("publish QoS " + qos + " with its acks allocates nothing", () => {
-    const client = connectedClient({});
+    const client = connected({});
     const topic = new TopicHandle(topicName);
     let bytes = 0;
     const before = acked;
     const m = measure(() => {
       const id = client.publish(topic, payload, qos);
-      bytes += drain(client);
+      bytes += drain(client, now);
       if (qos === 1) client.receive(setAck(0x40, id), 0, 4, now);
       else if (qos === 2) {
         client.receive(setAck(0x50, id), 0, 4, now);
-        bytes += drain(client); // PUBREL
+        bytes += drain(client, now); // PUBREL
         client.receive(setAck(0x70, id), 0, 4, now);
       }
     });
@@ -95,9 +79,9 @@ publishCycleTest(2);
 
 function inboundTest(qos: 0 | 1 | 2): void {
   test("inbound QoS " + qos + " dispatch with its acks allocates nothing", () => {
-    const client = connectedClient({});
+    const client = connected({});
     client.subscribe([{ topic: "devices/+/cmd/#", qos, onMessage }]);
-    drain(client);
+    drain(client, now);
     client.receive(Uint8Array.of(0x90, 3, 0, 1, qos), 0, 5, now);
     const topic = utf8("devices/esp32-a1b2c3/cmd/sample");
     const body = utf8("now");
@@ -117,10 +101,10 @@ function inboundTest(qos: 0 | 1 | 2): void {
       packet[idAt] = id >> 8;
       packet[idAt + 1] = id & 0xff;
       client.receive(packet, 0, packet.length, now);
-      drain(client); // PUBACK or PUBREC
+      drain(client, now); // PUBACK or PUBREC
       if (qos === 2) {
         client.receive(setAck(0x62, id), 0, 4, now);
-        drain(client); // PUBCOMP
+        drain(client, now); // PUBCOMP
       }
     });
     report("measure", m);
@@ -134,12 +118,12 @@ inboundTest(1);
 inboundTest(2);
 
 test("a keepalive cycle allocates nothing", () => {
-  const client = connectedClient({});
+  const client = connected({});
   let pings = 0;
   const m = measure(() => {
     now += 60_000;
     client.poll(now);
-    pings += drain(client);
+    pings += drain(client, now);
     client.receive(PINGRESP, 0, 2, now);
   });
   report("measure", m);
@@ -149,21 +133,21 @@ test("a keepalive cycle allocates nothing", () => {
 });
 
 test("a disconnect-reconnect-resend cycle allocates nothing", () => {
-  const client = connectedClient({ clean: false, reconnectPeriod: 1000, stableAfter: 0 });
+  const client = connected({ clean: false, reconnectPeriod: 1000, stableAfter: 0 });
   const topic = new TopicHandle(topicName);
   let resent = 0;
   const before = connects;
   const m = measure(() => {
     const id = client.publish(topic, payload, 1);
-    drain(client);
+    drain(client, now);
     client.closed(now); // the link drops before the PUBACK
     now += 1000;
     client.poll(now);
     client.shouldOpen(now);
     client.opened(now);
-    drain(client); // CONNECT
+    drain(client, now); // CONNECT
     client.receive(CONNACK_SESSION, 0, 4, now);
-    resent += drain(client); // the PUBLISH again, DUP set
+    resent += drain(client, now); // the PUBLISH again, DUP set
     client.receive(setAck(0x40, id), 0, 4, now);
   });
   report("measure", m);

@@ -10,6 +10,7 @@ import { Scheduler } from "../../../firmware/telemetry/scheduler.js";
 import SHT3x from "../../../firmware/telemetry/sim/sht3x.js";
 import type { Sensor } from "../../../firmware/telemetry/task.js";
 import { Telemetry } from "../../../firmware/telemetry/telemetry.js";
+import { connectedClient, drain } from "./fixture.js";
 import { assertEqual, assertNoAllocation, assertTrue, measure, report, run, test } from "./harness.js";
 
 /** XS has TextDecoder as a global (XS-NOTES); the suites' tsconfig has no DOM lib. */
@@ -20,7 +21,6 @@ declare class TextDecoder {
 let now = 1_000_000;
 const ts = 1_732_460_000_123;
 const clock = () => ts;
-const CONNACK = Uint8Array.of(0x20, 2, 0, 0);
 const ack = Uint8Array.of(0x40, 2, 0, 0);
 let lastId = 0;
 let published = 0;
@@ -29,25 +29,10 @@ const onPublished = (_sensor: string, id: number) => {
   published++;
 };
 
-function connectedClient(): MqttClient {
-  const client = new MqttClient({ clientId: "xs-telemetry", keepalive: 60, random: () => 0.5 });
-  client.start(now);
-  client.shouldOpen(now);
-  client.opened(now);
-  drain(client);
-  client.receive(CONNACK, 0, 4, now);
+function connected(): MqttClient {
+  const client = connectedClient(now, { clientId: "xs-telemetry" });
   assertEqual(client.state, ClientState.Connected, "connected");
   return client;
-}
-
-/** Takes everything the client has to send, as a socket would; returns the bytes taken. */
-function drain(client: MqttClient): number {
-  let total = 0;
-  for (let length = client.outputLength(); length > 0; length = client.outputLength()) {
-    client.written(length, now);
-    total += length;
-  }
-  return total;
 }
 
 const decoder = new TextDecoder();
@@ -60,14 +45,14 @@ function sht3xTelemetry(client: MqttClient, qos: 0 | 1, deadband?: Record<string
 
 function publishTest(qos: 0 | 1): void {
   test("format one sample and publish it at QoS " + qos + ": 10,000 times, no allocation", () => {
-    const client = connectedClient();
+    const client = connected();
     const telemetry = sht3xTelemetry(client, qos);
     const before = published;
     let bytes = 0;
     const m = measure(() => {
       now += 1000;
       telemetry.run(0, now);
-      bytes += drain(client);
+      bytes += drain(client, now);
       if (qos === 1) {
         ack[2] = lastId >> 8;
         ack[3] = lastId & 0xff;
@@ -91,10 +76,10 @@ publishTest(0);
 publishTest(1);
 
 test("a sample the deadband suppresses allocates nothing", () => {
-  const client = connectedClient();
+  const client = connected();
   const telemetry = sht3xTelemetry(client, 0, { temperature: 1000, humidity: 1000 });
   telemetry.run(0, now); // the first sample is always published
-  drain(client);
+  drain(client, now);
   const m = measure(() => {
     now += 1000;
     telemetry.run(0, now);
@@ -106,7 +91,7 @@ test("a sample the deadband suppresses allocates nothing", () => {
 });
 
 test("a scheduler tick that samples and publishes allocates nothing", () => {
-  const client = connectedClient();
+  const client = connected();
   const telemetry = sht3xTelemetry(client, 0);
   let sets = 0;
   let schedules = 0;
@@ -124,7 +109,7 @@ test("a scheduler tick that samples and publishes allocates nothing", () => {
   const scheduler = new Scheduler(telemetry.tasks, Timer, () => now, {
     runTask: (index, at) => telemetry.run(index, at),
     afterTick: () => {
-      flushed += drain(client);
+      flushed += drain(client, now);
     },
   });
   scheduler.start();
@@ -141,7 +126,7 @@ test("a scheduler tick that samples and publishes allocates nothing", () => {
 });
 
 test("payloads are valid JSON on XS for negative, NaN and large values", () => {
-  const client = connectedClient();
+  const client = connected();
   const values = { thermometer: { temperature: -40.126 }, hygrometer: { humidity: NaN }, barometer: { pressure: 1.5e21 } };
   const sensor: Sensor = { sample: () => values };
   const telemetry = new Telemetry(client, "devices/xs-a1b2c3", [{
