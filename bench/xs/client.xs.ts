@@ -3,7 +3,6 @@
 import { MqttClient, TopicHandle } from "../../firmware/mqtt/client.js";
 import type { MessageView } from "../../firmware/mqtt/message.js";
 import type { ClientOptions } from "../../firmware/mqtt/options.js";
-import { connectedClient, drain } from "../../test/xs/suites/fixture.js";
 import { measure, report, run, test, type Measure } from "../../test/xs/suites/harness.js";
 import { utf8 } from "../../test/vectors/codec-vectors.js";
 import { PAYLOAD, TOPIC } from "../telemetry-packet.js";
@@ -15,10 +14,19 @@ let delivered = 0;
 const onMessage = (m: MessageView) => {
   delivered += m.payloadLength;
 };
-const client = connectedClient(now, { clientId: "bench", onMessage });
+const client = new MqttClient({ clientId: "bench", onMessage });
+client.start(now);
+client.shouldOpen(now);
+client.opened(now);
+drain();
+client.receive(Uint8Array.of(0x20, 2, 0, 0), 0, 4, now);
 client.subscribe([{ topic: "devices/+/cmd/#", qos: 1, onMessage }]);
-drain(client, now);
+drain();
 client.receive(Uint8Array.of(0x90, 3, 0, 1, 1), 0, 5, now);
+
+function drain(): void {
+  for (let length = client.outputLength(); length > 0; length = client.outputLength()) client.written(length, now);
+}
 
 const topic = new TopicHandle(TOPIC);
 const payload = utf8(PAYLOAD);
@@ -68,18 +76,18 @@ test("client figures", () => {
   const empty = measure(() => {});
   const qos1 = measure(() => {
     const id = client.publish(topic, payload, 1);
-    drain(client, now);
+    drain();
     puback[2] = id >> 8;
     puback[3] = id & 0xff;
     client.receive(puback, 0, 4, now);
   });
   const qos0 = measure(() => {
     client.publish(topic, payload, 0);
-    drain(client, now);
+    drain();
   });
   const dispatch = measure(() => {
     client.receive(inbound, 0, inbound.length, now);
-    drain(client, now);
+    drain();
   });
   if (delivered === 0) throw new Error("nothing was delivered");
   report("qos1RoundTrip", net(qos1, empty));

@@ -326,10 +326,18 @@ export class MqttClient {
   publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS = 0, retain = false, offset = 0, length = -1): number {
     if (this.ending) return ClientError.Ended; // before start() is fine: the message waits in the outbox
     if (!(qos === 0 || qos === 1 || qos === 2)) return ClientError.InvalidQoS;
-    // instanceof, not typeof: a string literal in a hot path costs a chunk per call on XS run from source.
-    const isHandle = topic instanceof TopicHandle;
+    // instanceof first, not typeof: a string literal in a hot path costs a chunk per call on XS run from
+    // source. A handle made by another copy of this module (two module instances) fails instanceof: it is
+    // recognised by its bytes, and anything else that is not a string is refused, never coerced to one.
+    let isHandle = topic instanceof TopicHandle;
+    if (!isHandle && typeof topic !== "string") {
+      const bytes = (topic as TopicHandle | null)?.bytes;
+      if (!(bytes instanceof Uint8Array) || validateTopicName(bytes, 0, bytes.length) !== 0) return ClientError.InvalidTopic;
+      isHandle = true;
+    }
     const payloadBytes = payload instanceof Uint8Array;
-    const topicLength = isHandle ? topic.bytes.length : topicNameLength(topic as string);
+    if (!payloadBytes && typeof payload !== "string") return ClientError.PayloadTooLarge;
+    const topicLength = isHandle ? (topic as TopicHandle).bytes.length : topicNameLength(topic as string);
     if (topicLength <= 0) return ClientError.InvalidTopic;
     let payloadLength: number;
     if (!payloadBytes) {

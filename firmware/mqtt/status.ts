@@ -90,11 +90,11 @@ export const enum ClientError {
   MessageDropped = -101,
   /** "drop-oldest" dropped the oldest queued message to make room (reported through onError). */
   OldestDropped = -102,
-  /** The topic is not a valid topic name: empty, a wildcard, U+0000, a lone surrogate, over 65,535 bytes. */
+  /** The topic is not a valid topic name (empty, a wildcard, U+0000, a lone surrogate, over 65,535 bytes), or neither a string nor a TopicHandle. */
   InvalidTopic = -103,
   /** QoS is not 0, 1 or 2. */
   InvalidQoS = -104,
-  /** The packet would not fit the transmit buffer, the payload range is outside the payload array, or a payload string has a lone surrogate. */
+  /** The packet would not fit the transmit buffer, the payload range is outside the payload array, a payload string has a lone surrogate, or the payload is neither bytes nor a string. */
   PayloadTooLarge = -105,
   /** Every packet identifier is in use. */
   NoPacketId = -106,

@@ -2,6 +2,7 @@
 // leaves behind.
 import { describe, expect, it } from "vitest";
 import { MqttClient } from "../../firmware/mqtt/client.js";
+import { ClientError } from "../../firmware/mqtt/status.js";
 
 const CONNACK = Uint8Array.of(0x20, 2, 0, 0);
 const CONNACK_SESSION = Uint8Array.of(0x20, 2, 1, 0);
@@ -76,6 +77,17 @@ describe("client output", () => {
     client.publish("t", "eeeeee", 0); // 10 bytes: only fits once c and d move to the start
     expect(take(client)).toEqual([1, 0x74, 0x63, 0x30, 4, 0, 1, 0x74, 0x64]);
     expect(take(client)).toEqual([0x30, 9, 0, 1, 0x74, 0x65, 0x65, 0x65, 0x65, 0x65, 0x65]);
+  });
+
+  it("takes a topic handle made by another copy of the module, and refuses anything else that is not a string", () => {
+    const client = connected();
+    const foreign = { bytes: Uint8Array.of(0x74) }; // what a TopicHandle of a second module instance looks like here
+    expect(client.publish(foreign as never, "a", 0)).toBe(0);
+    expect(take(client)).toEqual([0x30, 4, 0, 1, 0x74, 0x61]); // topic "t", not "[object Object]"
+    expect(client.publish({ bytes: Uint8Array.of(0x23) } as never, "a", 0)).toBe(ClientError.InvalidTopic); // '#'
+    expect(client.publish(42 as never, "a", 0)).toBe(ClientError.InvalidTopic);
+    expect(client.publish({} as never, "a", 0)).toBe(ClientError.InvalidTopic);
+    expect(client.publish("t", 42 as never, 0)).toBe(ClientError.PayloadTooLarge);
   });
 
   it("a QoS 0 publish cut off mid-write is counted as dropped; the run's unstarted ones are kept", () => {
