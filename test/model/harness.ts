@@ -1,0 +1,682 @@
+/**
+ * The model check: one random run drives the real client and the reference model (model.ts) with the
+ * same inputs (app calls with valid and invalid arguments, broker packets early, late, duplicated, for
+ * unknown ids, link drops at any byte, broker restarts with or without the session, time jumps, a
+ * transport that stalls) and compares after every step: events, return codes, stats, and every packet
+ * the client writes. A run is data (options + steps), so a failing one can be replayed and shrunk.
+ * This module runs on XS: no Node APIs.
+ */
+import { Rng } from "./rng.js";
+import { C, Model, validName, wellFormed, type BrokerFrame, type ModelOptions, type SubscribeCall } from "./model.js";
+import * as w from "./wire.js";
+
+/** What the harness needs of a client (the facade's public API). */
+export interface ClientUnderTest {
+  publish(topic: unknown, payload: unknown, qos?: unknown, retain?: unknown, offset?: unknown, length?: unknown): number;
+  subscribe(requests: unknown): void;
+  unsubscribe(topics: unknown): void;
+  start(now: number): void;
+  end(now: number): void;
+  shouldOpen(now: number): boolean;
+  opened(now: number): void;
+  closed(now: number, reason?: number): void;
+  poll(now: number): number;
+  outputLength(): number;
+  outputBuffer(): Uint8Array;
+  outputOffset(): number;
+  written(count: number, now: number): void;
+  receive(src: Uint8Array, offset: number, length: number, now: number): number;
+  readonly wantsClose: boolean;
+  readonly stats: unknown;
+  queuedCount(): number;
+  topic(name: string): unknown;
+}
+
+export interface MessageLike {
+  qos: number;
+  retain: boolean;
+  dup: boolean;
+  topicString(): string;
+  payloadString(): string;
+}
+
+export interface Callbacks {
+  onConnected: (sessionPresent: boolean) => void;
+  onMessage: (m: MessageLike) => void;
+  onAcked: (id: number) => void;
+  onUnconfirmed: (id: number) => void;
+  onSubscribed: (topic: string, code: number) => void;
+  onDisconnected: (reason: number) => void;
+  onError: (code: number) => void;
+}
+
+/** Makes the client under test from the model's options, its callbacks and its random(). */
+export type ClientFactory = (options: ModelOptions, callbacks: Callbacks, random: () => number) => ClientUnderTest;
+
+/** Reads the client's stats as the model names them (null: do not compare stats). */
+export type StatsReader = (client: ClientUnderTest) => Record<string, number> | null;
+
+export type Step =
+  | { k: "publish"; t: number; handle: boolean; p: number; q: number; r: boolean; bytes: boolean }
+  | { k: "bad-publish"; v: number }
+  | { k: "subscribe"; t: number[]; q: number; h: boolean }
+  | { k: "bad-subscribe"; v: number }
+  | { k: "unsubscribe"; t: number[] }
+  | { k: "end" }
+  | { k: "start" }
+  | { k: "take"; n: number }
+  | { k: "drain" }
+  | { k: "drop"; n: number }
+  | { k: "advance"; ms: number }
+  | { k: "connack"; sp: number; rc: number }
+  | { k: "ack"; i: number; bad: number }
+  | { k: "inbound"; t: number; q: number; r: boolean; n: number; dupOf: number }
+  | { k: "pubrel"; i: number; bad: boolean }
+  | { k: "suback"; i: number; codes: number; bad: number }
+  | { k: "pingresp" }
+  | { k: "garbage"; v: number }
+  | { k: "restart"; keep: boolean }
+  | { k: "refuse" }
+  | { k: "freeze"; n: number };
+
+export interface Run {
+  options: ModelOptions;
+  steps: Step[];
+  /** Seed of the client's random() (backoff jitter). */
+  randomSeed: number;
+}
+
+export interface RunResult {
+  /** The first violation, or null when every step held. */
+  violation: string | null;
+  /** Steps run (up to and including the failing one). */
+  steps: number;
+}
+
+const TOPICS = ["a", "a/b", "c/d/e", "$sys/x", "a/b/c/d/e/f/g/h/i/j/k/l/m/n", "é/ü"];
+const FILTERS = ["a", "a/#", "+/b", "#", "c/+/e", "$sys/#", "a/b", "+"];
+const PAYLOADS = ["", "x", "hello", "{\"t\":21.5}", "0123456789abcdef0123456789abcdef0123456789abcdef", "ünï"];
+
+/** Random client options, small enough to reach every limit in a short run. */
+export function randomOptions(rng: Rng): ModelOptions {
+  const receiveBufferSize = rng.pick([48, 64, 128, 256]);
+  const keepalive = rng.pick([0, 1, 2, 5, 60]);
+  const subscriptions = rng.pick([0, 1, 2, 4]);
+  return {
+    clientId: "m1",
+    clean: rng.chance(0.5),
+    keepalive,
+    receiveBufferSize,
+    maxPacketSize: rng.chance(0.3) ? rng.pick([20, 32, 40]) : receiveBufferSize,
+    transmitBufferSize: rng.pick([40, 64, 128, 256, 1024]),
+    controlBufferSize: rng.chance(0.5) ? 16 + 30 : 300,
+    inflight: rng.pick([1, 2, 3, 8]),
+    queueSlots: rng.pick([1, 2, 3, 4, 8]),
+    subscriptions,
+    queuePolicy: rng.pick(["reject", "drop-oldest", "drop-newest"] as const),
+    connectTimeout: rng.pick([500, 5000]),
+    reconnectPeriod: rng.chance(0.05) ? 0 : rng.pick([10, 100, 1000]),
+    reconnectPeriodMax: 4000,
+    stableAfter: rng.pick([0, 1000, 10_000]),
+    pingTimeout: rng.pick([200, 1000]),
+    ackTimeout: rng.pick([0, 800, 3000]),
+    resendOnNewSession: rng.chance(0.6),
+    maxRequests: 4,
+  };
+}
+
+/** The broker's end: what it was sent and holds, enough to answer as a broker would (or would not). */
+class Broker {
+  /** The client's session survives a connection (clean false) and a restart that keeps it. */
+  session = false;
+  /** QoS 2 ids the broker sent and got PUBREC for (it owes PUBREL), and ids sent unanswered. */
+  readonly pubrecd: number[] = [];
+  readonly unanswered: number[] = [];
+  nextId = 1;
+  pings = 0;
+  connectSeen = false;
+}
+
+/** Runs one run to its end or its first violation. */
+export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsReader, tally?: Record<string, number>): RunResult {
+  const o = run.options;
+  const model = new Model(o);
+  const randomRng = new Rng(run.randomSeed);
+  const random = () => {
+    const r = randomRng.next();
+    model.randoms.push(r);
+    return r;
+  };
+  const got: string[] = [];
+  const hex = (code: number) => (code < 0 ? String(code) : "0x" + code.toString(16));
+  const text = (m: MessageLike) => `${m.topicString()} ${m.payloadString()} q${m.qos}${m.retain ? " retain" : ""}${m.dup ? " dup" : ""}`;
+  const callbacks: Callbacks = {
+    onConnected: (sp) => got.push("connected " + (sp ? 1 : 0)),
+    onMessage: (m) => got.push("message app " + text(m)),
+    onAcked: (id) => got.push("acked " + id),
+    onUnconfirmed: (id) => got.push("unconfirmed " + id),
+    onSubscribed: (topic, code) => got.push(`subscribed ${topic} ${hex(code)}`),
+    onDisconnected: (reason) => got.push("disconnected " + hex(reason)),
+    onError: (code) => got.push("error " + hex(code)),
+  };
+  let client: ClientUnderTest;
+  try {
+    client = makeClient(o, callbacks, random);
+  } catch (error) {
+    return { violation: "constructor threw: " + String(error), steps: 0 };
+  }
+  const broker = new Broker();
+  let now = 1_000_000;
+  let link = false;
+  /** Bytes the client wrote on this connection, not yet decoded into whole packets. */
+  let out: number[] = [];
+  let publishBegun = false;
+  /** Broker bytes not yet taken by the client, with the frame each packet ends. */
+  let pendingIn: { bytes: number[]; frame: BrokerFrame | null }[] = [];
+  const handlers = new Map<string, (m: MessageLike) => void>();
+  const handlerFor = (filter: string) => {
+    let h = handlers.get(filter);
+    if (!h) handlers.set(filter, (h = (m: MessageLike) => got.push(`message h:${filter} ${text(m)}`)));
+    return h;
+  };
+
+  const decodeOut = () => {
+    for (;;) {
+      const buf = Uint8Array.from(out);
+      const d = w.decodeClientPacket(buf, 0, buf.length);
+      if (d.error) return model.violation ?? (model.violation = "the client wrote an invalid packet: " + d.error + " [" + w.hex(buf, 0, Math.min(buf.length, 24)) + "]");
+      if (!publishBegun && out.length > 0) {
+        publishBegun = true;
+        model.begins(out[0] >> 4);
+      }
+      if (d.length === 0) return null;
+      out = out.slice(d.length);
+      const p = d.packet!;
+      publishBegun = false;
+      brokerSees(p);
+      model.wire(p, now);
+      if (model.violation) return model.violation;
+    }
+  };
+
+  const brokerSees = (p: w.ClientPacket) => {
+    if (p.type === "connect") broker.connectSeen = true;
+    else if (p.type === "pingreq") broker.pings++;
+    else if (p.type === "pubrec") {
+      const k = broker.unanswered.indexOf(p.id);
+      if (k >= 0) broker.unanswered.splice(k, 1);
+      if (broker.pubrecd.indexOf(p.id) < 0) broker.pubrecd.push(p.id);
+    } else if (p.type === "puback") {
+      const k = broker.unanswered.indexOf(p.id);
+      if (k >= 0) broker.unanswered.splice(k, 1);
+    } else if (p.type === "pubcomp") {
+      const k = broker.pubrecd.indexOf(p.id);
+      if (k >= 0) broker.pubrecd.splice(k, 1);
+    }
+  };
+
+  /** Takes up to `max` bytes of output (Infinity: until the client has nothing more). */
+  const take = (max: number) => {
+    let left = max;
+    for (let guard = 0; guard < 10_000 && left > 0 && link; guard++) {
+      const length = client.outputLength();
+      if (!(length >= 0) || Math.floor(length) !== length) return (model.violation = "outputLength() returned " + length);
+      if (length === 0) {
+        if (max === Infinity) model.quiescent();
+        return model.violation;
+      }
+      const n = Math.min(length, left);
+      const buf = client.outputBuffer();
+      const at = client.outputOffset();
+      for (let i = 0; i < n; i++) out.push(buf[at + i]);
+      left -= n;
+      client.written(n, now);
+      model.wrote(n, now);
+      if (decodeOut()) return model.violation;
+      if (!link) return null;
+      feed();
+      if (model.violation) return model.violation;
+    }
+    return null;
+  };
+
+  /** Hands the client the broker's pending bytes, as many as it takes. */
+  const feed = () => {
+    while (pendingIn.length > 0 && link) {
+      const item = pendingIn[0];
+      const bytes = Uint8Array.from(item.bytes);
+      let taken: number;
+      try {
+        taken = client.receive(bytes, 0, bytes.length, now);
+      } catch (error) {
+        model.violation = "receive() threw: " + String(error);
+        return;
+      }
+      if (taken > 0) model.heard(now);
+      if (taken < bytes.length) {
+        item.bytes = item.bytes.slice(taken);
+        return;
+      }
+      pendingIn.shift();
+      if (item.frame) model.receive(item.frame, now);
+      if (!link) return;
+      if (client.wantsClose || model.askingClose) closeLink();
+    }
+  };
+
+  const send = (bytes: number[], frame: BrokerFrame) => {
+    if (!link) return;
+    pendingIn.push({ bytes, frame });
+    feed();
+  };
+
+  const closeLink = () => {
+    link = false;
+    out = [];
+    publishBegun = false;
+    pendingIn = [];
+    broker.connectSeen = false;
+    broker.pings = 0;
+  };
+
+  const sync = (where: string): string | null => {
+    if (model.violation) return model.violation;
+    const events = () => `${where}: events [${got.join(" | ")}], the model says [${model.events.join(" | ")}]${model.isEnding ? " (after end())" : ""}`;
+    if (client.wantsClose !== model.askingClose && got.join(" | ") !== model.events.join(" | ")) return events();
+    if (client.wantsClose !== model.askingClose) return `${where}: wantsClose ${client.wantsClose}, the model says ${model.askingClose}`;
+    if (link && client.wantsClose) {
+      client.closed(now);
+      model.closed(now);
+      closeLink();
+    }
+    if (got.join(" | ") !== model.events.join(" | ")) return events();
+    if (model.missingRandom) return `${where}: the client did not draw a random number for its backoff`;
+    if (tally) {
+      for (const e of got) {
+        const parts = e.split(" ");
+        const key = parts[0] === "message" ? `message q${e.slice(-2).replace(/\D/g, "")}` : parts[0] === "subscribed" ? "subscribed " + parts[2] : parts[0] === "connected" || parts[0] === "error" || parts[0] === "disconnected" ? e : parts[0];
+        tally[key] = (tally[key] ?? 0) + 1;
+      }
+    }
+    got.length = 0;
+    model.events.length = 0;
+    const s = readStats(client);
+    const e = model.expectedStats() as unknown as Record<string, number>;
+    if (s !== null) for (const key in s) if (s[key] !== e[key]) return `${where}: stats.${key} ${s[key]}, the model says ${e[key]}`;
+    if (client.queuedCount() !== model.live) return `${where}: queuedCount() ${client.queuedCount()}, the model says ${model.live}`;
+    return null;
+  };
+
+  let refuseNext = false;
+  const open = () => {
+    const due = client.shouldOpen(now);
+    if (due !== model.shouldOpen(now)) return (model.violation = `shouldOpen(${now}) ${due}, the model says ${!due}`);
+    if (!due) return null;
+    if (refuseNext) {
+      refuseNext = false;
+      client.closed(now, 0x100);
+      model.closed(now);
+      return null;
+    }
+    link = true;
+    out = [];
+    client.opened(now);
+    model.opened(now);
+    return null;
+  };
+
+  /** Steps left in which the broker sends nothing (a frozen broker, or a link that only carries our bytes). */
+  let frozen = 0;
+  const BROKER = ["connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage"];
+  const apply = (s: Step): void => {
+    if (frozen > 0) {
+      frozen--;
+      if (BROKER.indexOf(s.k) >= 0) return;
+    }
+    switch (s.k) {
+      case "publish": {
+        const topic = TOPICS[s.t % TOPICS.length];
+        const text = PAYLOADS[s.p % PAYLOADS.length];
+        const payload = s.bytes ? utf8Bytes(text) : text;
+        const expected = model.publish(topic, validName(topic), topic, payload, w.utf8Hex(text), w.utf8Length(text), s.q, s.r, undefined, undefined);
+        const result = client.publish(s.handle ? client.topic(topic) : topic, payload, s.q, s.r);
+        return check(result, expected, `publish(${topic}, ${JSON.stringify(text)}, ${s.q})`);
+      }
+      case "bad-publish":
+        return badPublish(s.v);
+      case "subscribe": {
+        const requests: SubscribeCall[] = s.t.map((t) => ({ topic: FILTERS[t % FILTERS.length], qos: s.q, handler: s.h ? handlerFor(FILTERS[t % FILTERS.length]) : undefined }));
+        return subscribe(requests, requests.map((r) => ({ topic: r.topic, qos: r.qos, onMessage: r.handler })));
+      }
+      case "bad-subscribe":
+        return badSubscribe(s.v);
+      case "unsubscribe": {
+        const topics = s.t.map((t) => FILTERS[t % FILTERS.length]);
+        const expected = model.unsubscribe(topics);
+        return threw(() => client.unsubscribe(topics), expected, "unsubscribe");
+      }
+      case "end":
+        client.end(now);
+        model.end(now);
+        return;
+      case "start":
+        client.start(now);
+        model.start(now);
+        return;
+      case "take":
+        take(s.n);
+        return;
+      case "drain":
+        take(Infinity);
+        return;
+      case "drop":
+        if (!link) return;
+        take(s.n);
+        if (!link) return;
+        client.closed(now, 0x100);
+        model.closed(now);
+        closeLink();
+        return;
+      case "advance":
+        now += s.ms;
+        client.poll(now);
+        model.poll(now);
+        return;
+      case "connack":
+        if (!link || !broker.connectSeen || !model.connecting) return;
+        // sp 0: as the broker's session says (never on a refusal [MQTT-3.2.2-4]); 1: the wrong way round.
+        const right = s.rc === 0 && broker.session && !o.clean;
+        const sessionPresent = s.sp === 1 ? !right : right;
+        send(w.connack(sessionPresent, s.rc), { kind: "connack", sessionPresent, returnCode: s.rc });
+        if (s.rc === 0 && model.connected) broker.session = !o.clean;
+        return;
+      case "ack": {
+        if (!link || !model.connected) return;
+        const ackable = model.ackable();
+        if (s.bad === 1 || ackable.length === 0) {
+          // An ack for an id the client does not have, or of the wrong kind.
+          const ids = model.idsInUse();
+          let id = 1 + (s.i % 65535);
+          while (ids.indexOf(id) >= 0) id = id === 65535 ? 1 : id + 1;
+          const first = [w.PUBACK, w.PUBREC, w.PUBCOMP][s.i % 3];
+          return send(w.ack(first, id), { kind: first === w.PUBACK ? "puback" : first === w.PUBREC ? "pubrec" : "pubcomp", id });
+        }
+        const [qos, id, state] = ackable[s.i % ackable.length];
+        // bad 2: the wrong ack for its QoS or state (PUBCOMP before PUBREC, PUBACK for QoS 2...).
+        let first = qos === 1 ? w.PUBACK : state === 1 ? w.PUBREC : s.i % 4 === 0 ? w.PUBREC : w.PUBCOMP;
+        if (s.bad === 2) first = qos === 1 ? w.PUBREC : state === 1 ? w.PUBCOMP : w.PUBACK;
+        return send(w.ack(first, id), { kind: first === w.PUBACK ? "puback" : first === w.PUBREC ? "pubrec" : "pubcomp", id });
+      }
+      case "inbound": {
+        if (!link || !model.connected) return;
+        const topic = TOPICS[s.t % TOPICS.length];
+        let id = 0;
+        let dup = false;
+        if (s.q > 0) {
+          if (s.q === 2 && s.dupOf > 0 && broker.unanswered.length > 0) {
+            id = broker.unanswered[s.dupOf % broker.unanswered.length];
+            dup = true;
+          } else {
+            id = broker.nextId;
+            broker.nextId = broker.nextId === 65535 ? 1 : broker.nextId + 1;
+            if (s.q === 2) broker.unanswered.push(id);
+          }
+        }
+        const bytes = w.publish(topic, s.q, s.r, dup, id, s.t, s.n);
+        return send(bytes, { kind: "publish", topic, payload: w.payloadText(s.t, s.n), qos: s.q, retain: s.r, dup, id, oversized: bytes.length > o.maxPacketSize });
+      }
+      case "pubrel": {
+        if (!link || !model.connected) return;
+        let id: number;
+        if (s.bad || broker.pubrecd.length === 0) id = 1 + (s.i % 1000);
+        else id = broker.pubrecd[s.i % broker.pubrecd.length];
+        return send(w.ack(w.PUBREL, id), { kind: "pubrel", id });
+      }
+      case "suback": {
+        if (!link || !model.connected) return;
+        const pending = model.pendingRequests();
+        if (pending.length === 0 || s.bad === 1) {
+          const id = 1 + (s.i % 100);
+          return send(s.i % 2 ? w.suback(id, [0]) : w.ack(w.UNSUBACK, id), s.i % 2 ? { kind: "suback", id, codes: [0] } : { kind: "unsuback", id });
+        }
+        const r = pending[s.i % pending.length];
+        if (!r.subscribe) return send(w.ack(w.UNSUBACK, r.id), { kind: "unsuback", id: r.id });
+        const codes = r.topics.map((_, j) => [0, 1, 2, 0x80][(s.codes >> (2 * j)) & 3]);
+        if (s.bad === 2) codes.push(0); // one return code too many [MQTT-3.9.3-1]
+        return send(w.suback(r.id, codes), { kind: "suback", id: r.id, codes });
+      }
+      case "pingresp":
+        if (!link || !model.connected || broker.pings === 0) return;
+        broker.pings--;
+        return send(w.pingresp(), { kind: "pingresp" });
+      case "garbage": {
+        if (!link || !(model.connected || model.connecting)) return;
+        // Packets no broker may send: reserved type, bad flags, a CONNACK when connected, QoS 3.
+        const forms: [number[], number][] = [
+          [[0xf0, 0], 0x81],
+          [[0x41, 2, 0, 1], 0x81],
+          [[0x36, 4, 0, 1, 0x61, 0], 0x81],
+          [[0x10, 0], 0x82],
+        ];
+        const [bytes, reason] = forms[s.v % forms.length];
+        return send(bytes, { kind: "malformed", reason });
+      }
+      case "restart":
+        if (!s.keep) broker.session = false;
+        broker.unanswered.length = 0;
+        broker.pubrecd.length = 0;
+        if (!link) return;
+        client.closed(now, 0x100);
+        model.closed(now);
+        closeLink();
+        return;
+      case "refuse":
+        refuseNext = true;
+        return;
+      case "freeze":
+        frozen = s.n;
+        return;
+    }
+  };
+
+  const check = (result: number, expected: number, what: string) => {
+    if (expected === -1000) {
+      if (!(result > 0)) model.violation = `${what} returned ${result}, the model accepts it with a packet id`;
+      else model.accepted(result);
+      return;
+    }
+    if (result !== expected) model.violation = `${what} returned ${result}, the model says ${expected}`;
+  };
+
+  const threw = (call: () => void, expected: number, what: string) => {
+    let code = 0;
+    try {
+      call();
+    } catch (error) {
+      const c = (error as { code?: unknown }).code;
+      code = typeof c === "number" ? c : -1;
+    }
+    if (code !== expected) model.violation = `${what}: the client ${code === 0 ? "accepted it" : code === -1 ? "threw without a code" : "threw code " + code}, the model says ${expected === 0 ? "accept" : expected}`;
+  };
+
+  const subscribe = (modelRequests: SubscribeCall[] | unknown, clientRequests: unknown) => {
+    const expected = model.subscribe(modelRequests);
+    threw(() => client.subscribe(clientRequests), expected, "subscribe(" + safeText(clientRequests) + ")");
+  };
+
+  const badSubscribe = (v: number) => {
+    const long = "f/" + "x".repeat(400);
+    const cases: unknown[] = [
+      [{ topic: 7 }],
+      [{ topic: null }],
+      [{ topic: {} }],
+      [],
+      "a",
+      [{ topic: "a/#/b" }],
+      [{ topic: "a+" }],
+      [{ topic: "a", qos: 3 }],
+      [{ topic: "a", qos: 1.5 }],
+      [{ topic: long }],
+      [{ topic: "a", onMessage: 5 }],
+      [{ topic: "\ud800" }],
+    ];
+    const c = cases[v % cases.length];
+    const modelView = Array.isArray(c) ? c.map((r: { topic?: unknown; qos?: unknown; onMessage?: unknown }) => ({ topic: r.topic, qos: r.qos, handler: r.onMessage })) : c;
+    subscribe(modelView, c);
+  };
+
+  const badPublish = (v: number) => {
+    const bytes = utf8Bytes("payload");
+    const cases: [unknown, unknown, unknown, unknown, unknown, unknown][] = [
+      ["a", bytes, 0, false, NaN, undefined],
+      ["a", bytes, 1, false, 1.5, undefined],
+      ["a", bytes, 0, false, 0, NaN],
+      ["a", bytes, 2, false, 0, 2.5],
+      ["a", bytes, 0, false, -1, undefined],
+      ["a", bytes, 1, false, 3, 5],
+      ["a", bytes, 0, false, 8, undefined],
+      ["a", bytes, 3, false, undefined, undefined],
+      ["a", bytes, 1.5, false, undefined, undefined],
+      ["a", bytes, "1", false, undefined, undefined],
+      ["a", bytes, 0, "yes", undefined, undefined],
+      ["a/+", bytes, 0, false, undefined, undefined],
+      ["", bytes, 0, false, undefined, undefined],
+      [7, bytes, 0, false, undefined, undefined],
+      [null, bytes, 0, false, undefined, undefined],
+      ["a", 42, 0, false, undefined, undefined],
+      ["a", null, 0, false, undefined, undefined],
+      ["a", "\udc00", 0, false, undefined, undefined],
+      ["a", "text", 0, false, 1, undefined],
+      ["a", bytes, 1, false, 2, 3],
+      ["a", bytes, 2, true, 7, 0],
+      ["a", "x".repeat(2000), 1, false, undefined, undefined],
+    ];
+    const [topic, payload, qos, retain, offset, length] = cases[v % cases.length];
+    const topicText = typeof topic === "string" ? topic : "";
+    const topicValid = typeof topic === "string" && validName(topic);
+    let payloadHex: string | null = null;
+    let payloadBytes = 0;
+    if (payload instanceof Uint8Array) {
+      const off = typeof offset === "number" && Number.isInteger(offset) ? offset : 0;
+      const len = typeof length === "number" && length >= 0 && Number.isInteger(length) ? length : payload.length - off;
+      if (off >= 0 && len >= 0 && off + len <= payload.length) {
+        payloadHex = w.hex(payload, off, len);
+        payloadBytes = len;
+      } else payloadHex = "";
+    } else if (typeof payload === "string" && wellFormed(payload)) {
+      payloadHex = w.utf8Hex(payload);
+      payloadBytes = w.utf8Length(payload);
+    }
+    const expected = model.publish(topic, topicValid, topicText, payload, payloadHex, payloadBytes, qos, retain, offset, length);
+    let result: number;
+    try {
+      result = client.publish(topic, payload, qos, retain, offset, length);
+    } catch (error) {
+      model.violation = `publish(${safeText(topic)}, ..., ${String(qos)}, ${String(retain)}, ${String(offset)}, ${String(length)}) threw ${String(error)}`;
+      return;
+    }
+    check(result, expected, `publish(${safeText(topic)}, ${typeof payload}, ${String(qos)}, ${String(retain)}, ${String(offset)}, ${String(length)})`);
+  };
+
+  client.start(now);
+  model.start(now);
+  let where = "start";
+  let violation = sync(where) ?? open();
+  let n = 0;
+  for (const step of run.steps) {
+    if (violation) break;
+    n++;
+    where = `step ${n} ${JSON.stringify(step)}`;
+    try {
+      apply(step);
+    } catch (error) {
+      violation = `the client threw: ${String(error)}`;
+      break;
+    }
+    violation = model.violation ?? sync(where);
+    if (violation) break;
+    if (open()) violation = model.violation;
+    violation = violation ?? sync(where + " (open)");
+  }
+  return { violation: violation ? (violation.startsWith("step") || violation.startsWith("start") ? violation : `${where}: ${violation}`) : null, steps: n };
+}
+
+/** A random run: options, and steps chosen with an eye on what can happen next. */
+export function randomRun(seed: number, maxSteps: number, without: readonly string[] = []): Run {
+  const rng = new Rng(seed);
+  const options = randomOptions(rng);
+  const count = rng.range(1, maxSteps);
+  const steps: Step[] = [];
+  while (steps.length < count) {
+    const step = randomStep(rng, options);
+    if (without.indexOf(step.k) < 0) steps.push(step);
+  }
+  return { options, steps, randomSeed: rng.int(0x7fffffff) };
+}
+
+function randomStep(rng: Rng, o: ModelOptions): Step {
+  const kinds = [
+    "publish", "bad-publish", "subscribe", "bad-subscribe", "unsubscribe", "end", "start", "take", "drain", "drop",
+    "advance", "connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "restart", "refuse", "freeze",
+  ] as const;
+  const weights = [22, 2, 3, 1, 2, 0.4, 1.5, 5, 18, 2, 8, 12, 12, 9, 4, 5, 3, 0.4, 0.8, 0.5, 1];
+  const k = kinds[rng.weighted(weights)];
+  switch (k) {
+    case "publish":
+      return { k, t: rng.int(TOPICS.length), handle: rng.chance(0.5), p: rng.int(PAYLOADS.length), q: rng.int(3), r: rng.chance(0.1), bytes: rng.chance(0.5) };
+    case "bad-publish":
+      return { k, v: rng.int(22) };
+    case "subscribe":
+      return { k, t: [rng.int(FILTERS.length), ...(rng.chance(0.4) ? [rng.int(FILTERS.length)] : [])], q: rng.int(3), h: rng.chance(0.6) };
+    case "bad-subscribe":
+      return { k, v: rng.int(12) };
+    case "unsubscribe":
+      return { k, t: [rng.int(FILTERS.length)] };
+    case "end":
+    case "start":
+    case "drain":
+    case "pingresp":
+    case "refuse":
+      return { k } as Step;
+    case "take":
+      return { k, n: rng.range(1, 40) };
+    case "drop":
+      return { k, n: rng.chance(0.5) ? 0 : rng.range(1, 30) };
+    case "advance":
+      return { k, ms: rng.chance(0.7) ? rng.range(1, 600) : rng.chance(0.7) ? rng.range(600, 6000) : rng.range(6000, 120_000) };
+    case "connack":
+      return { k, sp: rng.chance(0.04) ? 1 : 0, rc: rng.chance(0.06) ? rng.range(1, 5) : 0 };
+    case "ack":
+      return { k, i: rng.int(1000), bad: rng.chance(0.03) ? 1 : rng.chance(0.03) ? 2 : 0 };
+    case "inbound":
+      return { k, t: rng.int(TOPICS.length), q: rng.int(3), r: rng.chance(0.1), n: rng.chance(0.1) ? rng.range(o.maxPacketSize, o.maxPacketSize + 300) : rng.range(0, 12), dupOf: rng.chance(0.2) ? 1 + rng.int(100) : 0 };
+    case "pubrel":
+      return { k, i: rng.int(1000), bad: rng.chance(0.1) };
+    case "suback":
+      return { k, i: rng.int(100), codes: rng.int(256), bad: rng.chance(0.03) ? 1 : rng.chance(0.03) ? 2 : 0 };
+    case "garbage":
+      return { k, v: rng.int(4) };
+    case "restart":
+      return { k, keep: rng.chance(0.6) };
+    case "freeze":
+      return { k, n: rng.range(5, 60) };
+  }
+}
+
+function utf8Bytes(text: string): Uint8Array {
+  const hexText = w.utf8Hex(text);
+  const out = new Uint8Array(hexText.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hexText.substr(2 * i, 2), 16);
+  return out;
+}
+
+function safeText(value: unknown): string {
+  try {
+    const s = JSON.stringify(value);
+    return s === undefined ? String(value) : s.length > 60 ? s.slice(0, 60) + "..." : s;
+  } catch {
+    return String(value);
+  }
+}
+
+export { C };
