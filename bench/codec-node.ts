@@ -3,10 +3,10 @@
  * process, alternating, each figure the median of several timed rounds.
  */
 import mqttPacket from "mqtt-packet";
-import { decodePacket } from "../firmware/mqtt/decode.js";
-import { FrameReader } from "../firmware/mqtt/frame.js";
-import { IncomingPacket, ProtocolVersion } from "../firmware/mqtt/packet.js";
-import { encodePublish, publishSize } from "../firmware/mqtt/packets/publish.js";
+import { decodePacket } from "../firmware/mqtt/codec/decode.js";
+import { FrameReader } from "../firmware/mqtt/codec/frame.js";
+import { IncomingPacket, ProtocolVersion } from "../firmware/mqtt/codec/packet.js";
+import { encodePublish, publishSize } from "../firmware/mqtt/codec/packets/publish.js";
 import { PACKET_ID, PAYLOAD, TOPIC } from "./telemetry-packet.js";
 import type { Figure } from "./figure.js";
 

@@ -24,9 +24,9 @@
  *   faster at QoS 1; the window is the fair setting overall.
  */
 import mqtt from "mqtt";
-import { MqttClient } from "../firmware/mqtt/client.js";
-import type { QoS } from "../firmware/mqtt/packet.js";
-import { ClientError } from "../firmware/mqtt/status.js";
+import { MqttClient } from "../firmware/mqtt/index.js";
+import type { QoS } from "../firmware/mqtt/codec/packet.js";
+import { ClientError } from "../firmware/mqtt/index.js";
 import { MqttConnection } from "../firmware/net/connection.js";
 import { SimNetwork } from "../host-sim/network.js";
 import { simulatedDevice } from "../host-sim/simulated-device.js";

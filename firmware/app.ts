@@ -5,9 +5,9 @@
  * on `devices/<id>/cmd/<name>` with results on `devices/<id>/cmd-result`. The same module runs on a board
  * (firmware/main.ts passes the device's modules) and in the simulator (host-sim passes Node's).
  */
-import { MqttClient, type TopicHandle } from "./mqtt/client.js";
-import type { MessageView } from "./mqtt/message.js";
-import type { ClientOptions } from "./mqtt/options.js";
+import { MqttClient, type TopicHandle } from "./mqtt/index.js";
+import type { MessageView } from "./mqtt/client/message.js";
+import type { ClientOptions } from "./mqtt/client/options.js";
 import { MqttConnection, type BrokerAddress, type ConnectionEvents } from "./net/connection.js";
 import type { NetDevice } from "./net/device.js";
 import { runCommand, type CommandResult } from "./telemetry/commands.js";

@@ -16,7 +16,7 @@ import BMP280 from "embedded:sensor/Barometer-Temperature/BMP280";
 import Time from "time";
 import Timer from "timer";
 import { Device, type DeviceEvents } from "./app.js";
-import { errorMessage } from "./mqtt/status.js";
+import { errorMessage } from "./mqtt/index.js";
 import type { NetDevice, ResolverConstructor, SocketConstructor, TLSOptions } from "./net/device.js";
 import type { BoardSpec, SensorSpec } from "./telemetry/board.js";
 import { wallClock } from "./telemetry/clock.js";

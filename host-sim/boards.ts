@@ -1,7 +1,7 @@
 /** Board definitions (boards/*.json), shared by the simulator and the Moddable manifests. */
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ClientOptions } from "../firmware/mqtt/options.js";
+import type { ClientOptions } from "../firmware/mqtt/client/options.js";
 
 export interface Board {
   name: string;

@@ -1,10 +1,10 @@
-// The long fuzz run, for nights: npm run fuzz -- --cases N [--seed S] [--from I] [--save K] [--save-known]
+// The long fuzz run, for nights: npm run fuzz -- --cases N [--seed S] [--from I] [--save K]
 // (the npm script builds first: node scripts/build.mjs --quiet && node scripts/fuzz.mjs). Runs cases
 // [from, from + N) of seed S (default: a new seed, printed) through the shared fuzzer (test/vectors/fuzz.ts,
 // from build/), and saves each failing case, shrunk, as a regression vector in test/fuzz/regressions/ (at most
-// K per violation kind, default 3; kinds that already have an open vector are counted, not saved, unless
-// --save-known), which test/fuzz/regressions.test.ts then replays. Exits 1 if any case failed.
-import { mkdirSync, writeFileSync, readdirSync, readFileSync } from "node:fs";
+// K per violation kind, default 3), which test/fuzz/regressions.test.ts then replays: each fails until the bug is
+// fixed (then set its status to "fixed"). Exits 1 if any case failed.
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,25 +23,17 @@ const cases = option("cases", 1_000_000);
 const seed = option("seed", (Date.now() ^ (process.pid << 16)) >>> 0);
 const from = option("from", 0);
 const saveLimit = option("save", 3);
-const saveKnown = process.argv.includes("--save-known");
 const dir = join(root, "test/fuzz/regressions");
 mkdirSync(dir, { recursive: true });
-
-const openKinds = new Set();
-for (const file of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
-  const vector = JSON.parse(readFileSync(join(dir, file), "utf8"));
-  if (vector.status === "open") openKinds.add(vector.violation);
-}
 
 const FIXTURE_NAMES = ["fresh", "tiny-control", "resumed", "connecting"];
 const saved = new Map();
 const stats = new FuzzStats();
 const started = Date.now();
-console.log(`fuzz: seed ${seed}, cases ${from}..${from + cases - 1}${openKinds.size ? `; known open bugs: ${[...openKinds].join(", ")}` : ""}`);
+console.log(`fuzz: seed ${seed}, cases ${from}..${from + cases - 1}`);
 
 function save(c, index, violation, runner) {
   const kind = violationName(violation);
-  if (openKinds.has(kind) && !saveKnown) return;
   const count = saved.get(kind) ?? 0;
   if (count >= saveLimit) return;
   saved.set(kind, count + 1);
@@ -56,7 +48,7 @@ function save(c, index, violation, runner) {
   const vector = {
     name: `${kind} found by the fuzzer (seed ${seed}, case ${index})`,
     violation: kind,
-    status: "open",
+    status: "found",
     found: `npm run fuzz -- --seed ${seed} --from ${index} --cases 1 (${where}); shrunk from ${c.length} bytes in ${c.chunkCount} chunks`,
     fixture: data.fixture,
     fixtureName: FIXTURE_NAMES[data.fixture],

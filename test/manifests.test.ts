@@ -117,8 +117,8 @@ describe("Moddable manifests", () => {
     const common = read(join(dir, "manifest_common.json"));
     expect(common.include).toEqual(expect.arrayContaining(["$(MODDABLE)/examples/manifest_base.json", "$(MODDABLE)/examples/io/udp/dns/manifest_dns.json"]));
     expect(Object.keys(common.config ?? {})).toEqual(expect.arrayContaining(["ssid", "password", "broker", "port", "deviceId", "mqttUsername", "mqttPassword"]));
-    expect(Object.values(common.modules ?? {}).flat().filter((p) => p.startsWith("../build/firmware/"))).toHaveLength(6);
-    expect(common.preload).toEqual(expect.arrayContaining(["mqtt/*", "mqtt/packets/*", "net/*", "telemetry/*"]));
+    expect(Object.values(common.modules ?? {}).flat().filter((p) => p.startsWith("../build/firmware/"))).toHaveLength(8);
+    expect(common.preload).toEqual(expect.arrayContaining(["mqtt/*", "mqtt/codec/*", "mqtt/codec/packets/*", "mqtt/client/*", "net/*", "telemetry/*"]));
   });
 
   for (const device of DEVICES) {
@@ -167,7 +167,7 @@ describe("Moddable manifests", () => {
           for (const s of importsOf(files.get(name)!)) walk(resolveSpecifier(name, s));
         };
         walk("main");
-        expect([...seen]).toEqual(expect.arrayContaining(["app", "mqtt/client", "net/connection", "telemetry/telemetry", "telemetry/scheduler"]));
+        expect([...seen]).toEqual(expect.arrayContaining(["app", "mqtt/index", "mqtt/client/client", "net/connection", "telemetry/telemetry", "telemetry/scheduler"]));
       });
 
       it("every preloaded name is a module of the build", () => {

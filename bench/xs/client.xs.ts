@@ -1,8 +1,8 @@
 // Runs on XS: computrons and allocation per client operation, net of the measuring loop's own cost:
 // a QoS 1 round trip (publish, write, PUBACK in, acked), a QoS 0 publish, an inbound QoS 1 dispatch.
-import { MqttClient, TopicHandle } from "../../firmware/mqtt/client.js";
-import type { MessageView } from "../../firmware/mqtt/message.js";
-import type { ClientOptions } from "../../firmware/mqtt/options.js";
+import { MqttClient, TopicHandle } from "../../firmware/mqtt/index.js";
+import type { MessageView } from "../../firmware/mqtt/client/message.js";
+import type { ClientOptions } from "../../firmware/mqtt/client/options.js";
 import { measure, report, run, test, type Measure } from "../../test/xs/suites/harness.js";
 import { utf8 } from "../../test/vectors/codec-vectors.js";
 import { PAYLOAD, TOPIC } from "../telemetry-packet.js";
@@ -66,8 +66,8 @@ let kept: MqttClient | null = null;
 
 test("client memory", () => {
   report("defaults", held({ clientId: "esp32-a1b2c3" }));
-  report("small", held({ clientId: "esp32-a1b2c3", receiveBufferSize: 512, transmitBufferSize: 1024, inflight: 4, queueSlots: 8, subscriptions: 4, inboundQoS2: 4 }));
-  report("large", held({ clientId: "esp32-a1b2c3", receiveBufferSize: 4096, transmitBufferSize: 16384, inflight: 16, queueSlots: 64, subscriptions: 16, inboundQoS2: 32 }));
+  report("small", held({ clientId: "esp32-a1b2c3", receiveBufferSize: 512, transmitBufferSize: 1024, inflight: 4, queueSlots: 8, subscriptions: 4 }));
+  report("large", held({ clientId: "esp32-a1b2c3", receiveBufferSize: 4096, transmitBufferSize: 16384, inflight: 16, queueSlots: 64, subscriptions: 16 }));
   for (const board of boards) report("board " + board.name, held({ clientId: "esp32-a1b2c3", ...board.client }));
   if (kept === null) throw new Error("unreachable");
 });

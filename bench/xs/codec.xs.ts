@@ -1,9 +1,9 @@
 // Runs on XS: computrons and allocation per codec operation on the telemetry PUBLISH. Each figure is
 // net of the measuring loop's own cost (an empty iteration, measured in the same run).
-import { decodePacket } from "../../firmware/mqtt/decode.js";
-import { FrameReader } from "../../firmware/mqtt/frame.js";
-import { IncomingPacket, ProtocolVersion } from "../../firmware/mqtt/packet.js";
-import { encodePublish, publishSize } from "../../firmware/mqtt/packets/publish.js";
+import { decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { FrameReader } from "../../firmware/mqtt/codec/frame.js";
+import { IncomingPacket, ProtocolVersion } from "../../firmware/mqtt/codec/packet.js";
+import { encodePublish, publishSize } from "../../firmware/mqtt/codec/packets/publish.js";
 import { measure, report, run, test, type Measure } from "../../test/xs/suites/harness.js";
 import { utf8 } from "../../test/vectors/codec-vectors.js";
 import { PACKET_ID, PAYLOAD, TOPIC } from "../telemetry-packet.js";

@@ -4,7 +4,7 @@
 // The sensor is the simulated SHT3x (firmware/telemetry/sim/sht3x.ts), as in the XS allocation test: its
 // sample() reuses one object, where the SDK's drivers make a new one per sample (the driver's cost, not
 // ours). The payload is {"ts":...,"seq":...,"temperature":..,"humidity":..} on devices/esp32-a1b2c3/telemetry/sht3x.
-import { MqttClient } from "../../firmware/mqtt/client.js";
+import { MqttClient } from "../../firmware/mqtt/index.js";
 import SHT3x from "../../firmware/telemetry/sim/sht3x.js";
 import { Telemetry } from "../../firmware/telemetry/telemetry.js";
 import { measure, report, run, test, type Measure } from "../../test/xs/suites/harness.js";

@@ -13,8 +13,8 @@
  *   ArrayBuffer), so TLS allocates per record whatever we do.
  * The timer is one Timer, rescheduled (not re-created) for every deadline.
  */
-import { ClientState, type MqttClient } from "../mqtt/client.js";
-import { DisconnectReason } from "../mqtt/status.js";
+import { ClientState, type MqttClient } from "../mqtt/index.js";
+import { DisconnectReason } from "../mqtt/index.js";
 import type { NetDevice, Resolver, Socket, TLSOptions } from "./device.js";
 
 export interface BrokerAddress {
@@ -91,14 +91,20 @@ export class MqttConnection {
     this.service();
   }
 
-  /** Ends the session: DISCONNECT if connected, then close; no reconnect. */
+  /**
+   * Ends the session: DISCONNECT if connected and the socket takes it now, then close; no reconnect. The
+   * client is stopped when this returns, whatever the socket's state (start() connects again).
+   */
   stop(): void {
-    this.client.end(this.now());
+    const client = this.client;
+    client.end(this.now());
     this.service();
     if (this.timer !== null) this.device.Timer.clear(this.timer);
     this.timer = null;
     this.scheduledFor = -1;
     this.closeSocket();
+    // DISCONNECT could not go (the socket was full): the transport is closed all the same.
+    if (client.state !== ClientState.Stopped) client.closed(this.now(), DisconnectReason.Normal);
   }
 
   /** Runs the client once: opens, writes, closes, and sets the timer for its next deadline. Call after any app call. */

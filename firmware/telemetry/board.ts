@@ -3,8 +3,8 @@
  * sizes that fit the board's RAM. The manifests carry the same object in their config ("board"); the
  * simulator reads the file. Here they become the app's sensor tasks, with the defaults filled in.
  */
-import type { ClientOptions } from "../mqtt/options.js";
-import type { QoS } from "../mqtt/packet.js";
+import type { ClientOptions } from "../mqtt/client/options.js";
+import type { QoS } from "../mqtt/codec/packet.js";
 import { sensorKind, type SensorDriver } from "./kinds.js";
 import type { Sensor, SensorConfig } from "./task.js";
 

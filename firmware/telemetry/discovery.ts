@@ -4,8 +4,8 @@
  * YAML. Published once per connection, after the status. Built as strings when a connection starts and
  * dropped once sent: connections are rare, and the strings would otherwise sit in RAM.
  */
-import type { MqttClient } from "../mqtt/client.js";
-import { ClientError } from "../mqtt/status.js";
+import type { MqttClient } from "../mqtt/index.js";
+import { ClientError } from "../mqtt/index.js";
 import type { TelemetryTask } from "./task.js";
 
 export interface DiscoveryDevice {

@@ -3,8 +3,8 @@
  * (report-by-exception). It holds its state in fixed arrays made once, so reading a sample, deciding and
  * writing its JSON allocate nothing on XS (the sensor driver's own sample() may: see README).
  */
-import type { QoS } from "../mqtt/packet.js";
-import { utf8Length, writeUtf8 } from "../mqtt/wire.js";
+import type { QoS } from "../mqtt/codec/packet.js";
+import { utf8Length, writeUtf8 } from "../mqtt/codec/wire.js";
 import type { JsonWriter } from "./json.js";
 import { sensorKind, type Reading, type SensorDriver } from "./kinds.js";
 

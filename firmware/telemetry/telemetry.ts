@@ -2,7 +2,7 @@
  * The telemetry of a device: its tasks, one JSON buffer, and one topic handle per task. run() is the hot
  * path (read the sensor, decide, write the JSON, publish it) and allocates nothing on XS.
  */
-import type { MqttClient, TopicHandle } from "../mqtt/client.js";
+import type { MqttClient, TopicHandle } from "../mqtt/index.js";
 import { JsonWriter } from "./json.js";
 import { bytesOf, TelemetryTask, type SensorConfig } from "./task.js";
 

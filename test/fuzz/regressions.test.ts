@@ -1,7 +1,6 @@
 /**
  * Replays every saved fuzz regression vector (test/fuzz/regressions/*.json, see vectors.ts): the case must
- * run with no violation and end in its expected defined state. Vectors of open firmware bugs are expected
- * failures (it.fails), loudly named, until the firmware is fixed.
+ * run with no violation and end in its expected defined state. All of them, always.
  */
 import { describe, expect, it } from "vitest";
 import { describeEnd, FuzzRunner, runData, violationName } from "../vectors/fuzz.js";
@@ -22,15 +21,10 @@ describe("fuzz regression vectors", () => {
   it("there are vectors, each well formed", () => {
     expect(vectors.length).toBeGreaterThan(0);
     for (const v of vectors) {
-      expect(["open", "fixed", "guard"], v.file).toContain(v.status);
+      expect(["found", "fixed", "guard"], v.file).toContain(v.status);
       expect(v.expected, v.file).toMatch(/^(connected|connecting|disconnected 0x(81|82|95|8[4-8]))$/);
       expect(v.drains.length, v.file).toBe(v.chunks.length + 1);
     }
   });
-  for (const vector of vectors) {
-    if (vector.status === "open") {
-      // KNOWN OPEN FIRMWARE BUG: fails today; it.fails keeps the suite green. Fixed: set status "fixed".
-      it.fails(`KNOWN OPEN BUG (expected to fail until fixed): ${vector.file}: ${vector.name}`, () => replay(vector));
-    } else it(`${vector.file}: ${vector.name}`, () => replay(vector));
-  }
+  for (const vector of vectors) it(`${vector.file}: ${vector.name}`, () => replay(vector));
 });

@@ -1,11 +1,9 @@
 /**
  * The saved fuzz regression vectors (test/fuzz/regressions/*.json), read on Node. A vector is a case that
  * failed once: the broker's bytes, how they were split, when the transport wrote, the client set-up, and
- * the defined state the client must end in. `status`:
- * - "open": a firmware bug not fixed yet. Its replay is an expected failure (it.fails), and the CI fuzz runs
- *   tolerate (and count loudly) that violation kind. Once the firmware is fixed the replay passes, it.fails
- *   reports that, and the status becomes "fixed".
- * - "fixed" or "guard": must pass.
+ * the defined state the client must end in. Every vector must pass, whatever its `status`: "found" (saved
+ * by npm run fuzz: a bug, failing until it is fixed), "fixed" (a bug fixed since), "guard" (a case kept on
+ * purpose). Nothing is tolerated.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -20,7 +18,7 @@ export interface RegressionVector {
   name: string;
   /** The violation it was saved for (violationName). */
   violation: string;
-  status: "open" | "fixed" | "guard";
+  status: "found" | "fixed" | "guard";
   /** How it was found. */
   found: string;
   fixture: number;
@@ -42,14 +40,4 @@ export function loadRegressions(): RegressionVector[] {
 
 export function vectorData(vector: RegressionVector): CaseData {
   return { bytes: fromHex(vector.bytes), chunks: vector.chunks, drains: vector.drains, fixture: vector.fixture };
-}
-
-/** The violation kinds of open firmware bugs: tolerated (and reported) by the CI fuzz runs until fixed. */
-export function knownOpenViolations(): Map<string, string[]> {
-  const open = new Map<string, string[]>();
-  for (const vector of loadRegressions()) {
-    if (vector.status !== "open") continue;
-    open.set(vector.violation, [...(open.get(vector.violation) ?? []), vector.file]);
-  }
-  return open;
 }

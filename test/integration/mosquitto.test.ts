@@ -1,36 +1,49 @@
-// Integration over real TCP (and TLS) with Debian's mosquitto, spawned per suite on a free loopback port,
-// with MQTT.js and mosquitto_sub as peers. Without mosquitto: skipped loudly, or failed under CI.
+// Integration over real TCP (and TLS) with Debian's mosquitto, spawned for each test on a free loopback port
+// with its own persistence directory (no test sees another's sessions), with MQTT.js and mosquitto_sub as
+// peers. Without mosquitto: skipped loudly, or failed under CI.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DisconnectReason } from "../../firmware/mqtt/status.js";
-import { makeCertificates, Mosquitto, mosquittoAvailable, type Certificates } from "./mosquitto.js";
+import { ClientError, DisconnectReason } from "../../firmware/mqtt/index.js";
+import { checkPublisherLeg, checkSubscriberLeg, type SubscriberPacket } from "./legs.js";
+import { makeCertificates, Mosquitto, mosquittoAvailable, type Certificates, type MosquittoOptions } from "./mosquitto.js";
+import { RecordingProxy } from "./recorder.js";
 import { counter, publishNumbered, randomDrops, simClient, sleep, waitFor } from "./sim.js";
 
 const run = promisify(execFile);
 const available = mosquittoAvailable();
+const USERS = { device: "right-password", peer: "peer-password" };
 
 describe.skipIf(!available)("with mosquitto", () => {
   let certs: Certificates;
   let certDir: string;
-  let broker: Mosquitto;
-  beforeAll(async () => {
+  beforeAll(() => {
     certDir = mkdtempSync(join(tmpdir(), "mqtt-xs-certs-"));
     certs = makeCertificates(certDir);
-    broker = await Mosquitto.start({ users: { device: "right-password", peer: "peer-password" }, tls: certs });
   });
-  afterAll(async () => {
-    await broker?.close();
+  afterAll(() => {
     rmSync(certDir, { recursive: true, force: true });
   });
+  let broker: Mosquitto;
+  /** A fresh mosquitto for one test (its own port and persistence); closed when the test ends. */
+  const fresh = async (options: MosquittoOptions = {}) => (broker = await Mosquitto.start({ users: USERS, ...options }));
   const plain = () => ({ host: "127.0.0.1", port: broker.port });
   const peer = { username: "peer", password: "peer-password" };
+  const test = (name: string, fn: () => Promise<void>, timeout = 120_000, options: () => MosquittoOptions = () => ({})) =>
+    it(name, async () => {
+      await fresh(options());
+      try {
+        await fn();
+      } finally {
+        await broker.close();
+      }
+    }, timeout);
 
-  it("retained status and the last will are seen by an MQTT.js subscriber and mosquitto_sub", async () => {
+  test("retained status and the last will are seen by an MQTT.js subscriber and mosquitto_sub", async () => {
     const device = simClient("will-device", plain(), {
       username: "device",
       password: "right-password",
@@ -59,7 +72,7 @@ describe.skipIf(!available)("with mosquitto", () => {
     await watcher.endAsync();
   });
 
-  it("a bad password is reported clearly and not retried in a tight loop", async () => {
+  test("a bad password is reported clearly and not retried in a tight loop", async () => {
     const device = simClient("bad-password", plain(), { username: "device", password: "wrong", reconnectPeriod: 50, reconnectPeriodMax: 5000 });
     device.connection.start();
     await waitFor(() => device.events.length >= 2, 5000, "the refusal");
@@ -71,7 +84,7 @@ describe.skipIf(!available)("with mosquitto", () => {
     expect(device.client.stats.connects).toBe(0);
   });
 
-  it("TLS: the right CA connects; a wrong CA is refused", async () => {
+  test("TLS: the right CA connects; a wrong CA is refused", async () => {
     const good = simClient("tls-good", { host: "127.0.0.1", port: broker.tlsPort, tls: true, ca: certs.ca, serverName: "localhost" }, { username: "device", password: "right-password" });
     good.connection.start();
     await waitFor(() => good.client.stats.connects === 1, 5000, "a TLS connection");
@@ -82,35 +95,88 @@ describe.skipIf(!available)("with mosquitto", () => {
     bad.connection.stop();
     expect(bad.client.stats.connects).toBe(0);
     expect(bad.events).toContain("disconnected 0x" + DisconnectReason.ConnectionLost.toString(16));
-  });
+  }, 30_000, () => ({ tls: certs }));
+
+  /**
+   * Where the recordings of a failing run go: our leg (the proxy's packets), the subscriber's, and
+   * mosquitto's own log (log_type all).
+   */
+  const keep = (name: string, proxy: RecordingProxy, subscriber: SubscriberPacket[]) => {
+    const dir = join("build", "recordings", `${name}-${Date.now()}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "publisher-leg.jsonl"), proxy.packets.map((p) => JSON.stringify(p)).join("\n"));
+    writeFileSync(join(dir, "subscriber-leg.jsonl"), subscriber.map((p) => JSON.stringify(p)).join("\n"));
+    writeFileSync(join(dir, "mosquitto.log"), broker.output);
+    return dir;
+  };
 
   for (const qos of [1, 2] as const) {
-    it(`QoS ${qos}: 10,000 messages through random link drops and two broker restarts, all delivered${qos === 2 ? " exactly once" : ""}`, async () => {
+    test(`QoS ${qos}: 10,000 messages through random link drops and two broker restarts, all delivered${qos === 2 ? " exactly once" : ""}; our leg sends each once, resends only with DUP into a kept session`, async () => {
       const topic = `bulk/mosquitto/q${qos}`;
       const sub = await counter(broker.url, topic, qos, { ...peer, clientId: `q${qos}-sub`, clean: false });
-      const pub = simClient(`q${qos}-pub`, plain(), { username: "device", password: "right-password", clean: false, inflight: 16, queueSlots: 256, transmitBufferSize: 16_384 });
-      pub.connection.start();
-      const drops = randomDrops(pub, 50, 250);
-      const publishing = publishNumbered(pub, topic, 10_000, qos);
-      await waitFor(() => pub.client.stats.acked >= 3000, 60_000, "3,000 acked");
-      await broker.restart(200);
-      await waitFor(() => pub.client.stats.acked >= 6500, 60_000, "6,500 acked");
-      await broker.restart(200);
-      await publishing;
-      await waitFor(() => pub.client.queuedCount() === 0 && sub.counts.size === 10_000, 90_000, "all 10,000 delivered");
-      await sleep(300); // any late duplicate would arrive now
-      const dropped = drops.stop();
-      const duplicates = sub.duplicates();
-      console.log(`mosquitto QoS ${qos}: 10,000 sent, ${sub.counts.size} distinct received, ${duplicates} duplicates, ${dropped} link drops, 2 broker restarts, ${pub.client.stats.resent} resent, ${pub.client.stats.connects} connections`);
-      expect(sub.counts.size).toBe(10_000);
-      expect(pub.client.stats.acked).toBe(10_000);
-      if (qos === 2) expect(duplicates).toBe(0);
-      pub.connection.stop();
-      await sub.close();
-    });
+      const subscriber: SubscriberPacket[] = [];
+      sub.client.on("packetreceive", (p) => subscriber.push({ direction: "in", cmd: p.cmd, messageId: (p as { messageId?: number }).messageId, dup: (p as { dup?: boolean }).dup, payload: p.cmd === "publish" ? String((p as { payload: Buffer }).payload) : undefined }));
+      sub.client.on("packetsend", (p) => subscriber.push({ direction: "out", cmd: p.cmd, messageId: (p as { messageId?: number }).messageId }));
+      // Our client talks to mosquitto through a recording proxy: its leg is checked on its own.
+      const proxy = await RecordingProxy.start(broker.port);
+      const pub = simClient(`q${qos}-pub`, { host: "127.0.0.1", port: proxy.port }, { username: "device", password: "right-password", clean: false, inflight: 16, queueSlots: 256, transmitBufferSize: 16_384 });
+      try {
+        pub.connection.start();
+        const drops = randomDrops(pub, 50, 250);
+        const publishing = publishNumbered(pub, topic, 10_000, qos);
+        await waitFor(() => pub.client.stats.acked >= 3000, 60_000, "3,000 acked");
+        await broker.restart(200);
+        await waitFor(() => pub.client.stats.acked >= 6500, 60_000, "6,500 acked");
+        await broker.restart(200);
+        await publishing;
+        await waitFor(() => pub.client.queuedCount() === 0 && sub.counts.size === 10_000, 90_000, "all 10,000 delivered");
+        await sleep(300); // any late duplicate would arrive now
+        const dropped = drops.stop();
+        const duplicates = sub.duplicates();
+        const ours = checkPublisherLeg(proxy.packets, topic);
+        const theirs = checkSubscriberLeg(subscriber, qos);
+        console.log(
+          `mosquitto QoS ${qos}: 10,000 sent, ${sub.counts.size} distinct received, ${duplicates} duplicates end to end, ${dropped} link drops, 2 broker restarts, ` +
+            `${pub.client.stats.connects} connections; our leg: ${ours.newSends} sent as new, ${ours.resends} resent (DUP), ${ours.sessionsLost} sessions lost, ` +
+            `${ours.violations.length} rule breaks; broker to subscriber: ${theirs.brokerRedeliveries} new deliveries and ${theirs.brokerResends} resends of completed messages`,
+        );
+        if ((qos === 2 && duplicates > 0) || ours.violations.length > 0) console.log(`recordings kept in ${keep(`q${qos}`, proxy, subscriber)}`);
+        expect(proxy.errors, "our leg parses as MQTT").toEqual([]);
+        expect(ours.violations, "our leg: each message sent as new once, resent only with DUP and its id into a kept session").toEqual([]);
+        expect(ours.newSends, "our leg: every message sent as new once (no session was lost)").toBe(10_000);
+        expect(sub.counts.size).toBe(10_000);
+        expect(pub.client.stats.acked).toBe(10_000);
+        if (qos === 2) expect(duplicates, `QoS 2 duplicates end to end (broker to subscriber: ${JSON.stringify(theirs)})`).toBe(0);
+      } finally {
+        pub.connection.stop();
+        await sub.close();
+        await proxy.close();
+      }
+    }, 120_000, () => ({ logAll: true }));
   }
 
-  it("inbound: messages from mosquitto_pub at QoS 2 reach our client's handler once each, through link drops", async () => {
+  test("an inbound PUBLISH larger than the device's buffer is skipped, acknowledged and reported; the session goes on (no reconnect loop)", async () => {
+    const errors: number[] = [];
+    const got: string[] = [];
+    const device = simClient("big-cmd", plain(), { username: "device", password: "right-password", clean: false, receiveBufferSize: 1024, onError: (code) => errors.push(code) });
+    device.client.subscribe([{ topic: "devices/big-cmd/cmd/#", qos: 1, onMessage: (m) => got.push(m.payloadString().slice(0, 8)) }]);
+    device.connection.start();
+    await waitFor(() => device.client.stats.connects === 1 && device.events.includes("connected 0"), 5000, "connected");
+    await sleep(200); // the SUBACK
+    const sender = await mqtt.connectAsync(broker.url, peer);
+    await sender.publishAsync("devices/big-cmd/cmd/config", "x".repeat(1100), { qos: 1 }); // 1.1 KB to a 1 KB buffer
+    await sender.publishAsync("devices/big-cmd/cmd/interval", "small", { qos: 1 });
+    await waitFor(() => got.length === 1, 5000, "the small command");
+    await sleep(1000); // a broker that still held the big one would send it again after any reconnect
+    await sender.endAsync();
+    expect(got).toEqual(["small"]);
+    expect(errors).toEqual([ClientError.MessageTooLarge]);
+    expect(device.client.stats.oversized).toBe(1);
+    expect(device.client.stats.connects, "one connection: no reconnect loop").toBe(1);
+    device.connection.stop();
+  });
+
+  test("inbound: messages from mosquitto_pub at QoS 2 reach our client's handler once each, through link drops", async () => {
     const got = new Map<string, number>();
     let granted = -1;
     const device = simClient("inbound-q2", plain(), { username: "device", password: "right-password", clean: false, onSubscribed: (_topic, code) => (granted = code) });
@@ -125,12 +191,12 @@ describe.skipIf(!available)("with mosquitto", () => {
     await waitFor(() => got.size === 500, 20_000, "500 messages");
     const dropped = drops.stop();
     await sleep(300);
-    console.log(`mosquitto_pub QoS 2 -> our client: 500 sent, ${got.size} distinct received, ${[...got.values()].filter((c) => c > 1).length} duplicates, ${dropped} link drops, ${device.client.stats.inboundDeferred} left unacknowledged for a later reconnect`);
+    console.log(`mosquitto_pub QoS 2 -> our client: 500 sent, ${got.size} distinct received, ${[...got.values()].filter((c) => c > 1).length} duplicates, ${dropped} link drops`);
     expect([...got.values()].every((c) => c === 1)).toBe(true);
     device.connection.stop();
   });
 
-  it("QoS 0 through a fault: the loss is counted and nothing crashes", async () => {
+  test("QoS 0 through a fault: the loss is counted and nothing crashes", async () => {
     const topic = "bulk/mosquitto/q0";
     const sub = await counter(broker.url, topic, 0, peer);
     const pub = simClient("q0-pub", plain(), { username: "device", password: "right-password", queueSlots: 256, transmitBufferSize: 16_384 });

@@ -62,6 +62,8 @@ export interface MosquittoOptions {
   users?: Record<string, string>;
   /** Add a TLS listener with these certificates. */
   tls?: Certificates;
+  /** Log every packet and connection (log_type all) into `output`: for recording a failing run. */
+  logAll?: boolean;
 }
 
 export class Mosquitto {
@@ -112,8 +114,7 @@ export class Mosquitto {
       "persistence true",
       `persistence_location ${this.dir}/`,
       "log_dest stderr",
-      "log_type error",
-      "log_type warning",
+      ...(this.options.logAll ? ["log_type all"] : ["log_type error", "log_type warning"]),
       "per_listener_settings false",
       "max_queued_messages 100000",
       "max_inflight_messages 20",

@@ -3,10 +3,10 @@
  * as peers, and a publisher that pushes N numbered messages through whatever the network does.
  */
 import mqtt, { type MqttClient as MqttJsClient } from "mqtt";
-import { MqttClient } from "../../firmware/mqtt/client.js";
-import type { ClientOptions } from "../../firmware/mqtt/options.js";
-import type { QoS } from "../../firmware/mqtt/packet.js";
-import { ClientError } from "../../firmware/mqtt/status.js";
+import { MqttClient } from "../../firmware/mqtt/index.js";
+import type { ClientOptions } from "../../firmware/mqtt/client/options.js";
+import type { QoS } from "../../firmware/mqtt/codec/packet.js";
+import { ClientError } from "../../firmware/mqtt/index.js";
 import { MqttConnection, type BrokerAddress } from "../../firmware/net/connection.js";
 import { SimNetwork } from "../../host-sim/network.js";
 import { simulatedDevice } from "../../host-sim/simulated-device.js";

@@ -2,10 +2,10 @@
  * The soak: QoS 1 and QoS 2 messages, interleaved, from our client (simulated device modules, persistent
  * session) through Debian's mosquitto (persistence on) to two MQTT.js subscribers (persistent sessions),
  * with the device's link dropped every few seconds and mosquitto restarted along the way. Counted at the
- * subscribers: zero lost, zero QoS 2 duplicates (QoS 1 duplicates are allowed and reported). Client memory
- * flat: its own tables back to empty at the end with their capacities unchanged, and bounded throughout
- * (process heap is reported, start and end, not asserted: Node's heap is noisy; the XS allocation proofs
- * cover the client's real memory).
+ * subscribers: zero lost, zero QoS 2 duplicates (QoS 1 duplicates are allowed and reported). The client's
+ * tables are back to empty at the end (nothing left in flight or held); their peaks and the process heap
+ * are reported, not asserted: the capacities are fixed at construction, and the XS allocation proofs
+ * measure the client's real memory.
  *
  * CI: 20,000 QoS 1 + 5,000 QoS 2 at 700 messages/s (about 36 s), drops every 1-3 s, 2 restarts. Full
  * (SOAK=full, npm run soak): 200,000 QoS 1 + 50,000 QoS 2 at 2,500/s (about 100 s), drops every 2-5 s, a
@@ -13,11 +13,11 @@
  * loudly (failed under CI).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { QoS } from "../../firmware/mqtt/packet.js";
-import { ClientError } from "../../firmware/mqtt/status.js";
+import type { QoS } from "../../firmware/mqtt/codec/packet.js";
+import { ClientError } from "../../firmware/mqtt/index.js";
 import { Mosquitto, mosquittoAvailable } from "./mosquitto.js";
 import { counter, randomDrops, simClient, sleep, waitFor, type SimClient } from "./sim.js";
-import { capacities, EMPTY_TABLES, tables, type Tables } from "./tables.js";
+import { EMPTY_TABLES, tables, type Tables } from "./tables.js";
 
 const FULL = process.env.SOAK === "full";
 const QOS1 = Number(process.env.SOAK_QOS1 ?? (FULL ? 200_000 : 20_000));
@@ -86,7 +86,6 @@ describe.skipIf(!available)("soak through mosquitto", () => {
         transmitBufferSize: 16_384,
         keepalive: 10,
       });
-      const sizes = capacities(pub.client);
       const peak: Tables = { ...EMPTY_TABLES };
       const sample = () => {
         const t = tables(pub.client);
@@ -139,12 +138,10 @@ describe.skipIf(!available)("soak through mosquitto", () => {
       expect(pub.client.stats.dropped).toBe(0);
       expect(dropped, "link drops happened").toBeGreaterThanOrEqual(FULL ? 20 : 5);
       expect(restarts).toBe(RESTARTS);
-      // Memory flat: every table back to empty, capacities as constructed, and never past them on the way.
+      // Nothing left behind: every message finished, every id released, every buffer drained. (Their
+      // capacities are fixed at construction, so "memory flat" is not claimed here: the XS allocation
+      // proofs measure the client's real memory.)
       expect(end).toEqual(EMPTY_TABLES);
-      expect(capacities(pub.client)).toEqual(sizes);
-      expect(peak.outboxSpan).toBeLessThanOrEqual(256);
-      expect(peak.inflight).toBeLessThanOrEqual(16);
-      expect(peak.outboxBytes).toBeLessThanOrEqual(16_384);
       pub.connection.stop();
       await sub1.close();
       await sub2.close();

@@ -4,8 +4,8 @@
  */
 import fc from "fast-check";
 import type { IPublishPacket } from "mqtt-packet";
-import type { QoS } from "../../firmware/mqtt/packet.js";
-import { utf8Length, writeUtf8 } from "../../firmware/mqtt/wire.js";
+import type { QoS } from "../../firmware/mqtt/codec/packet.js";
+import { utf8Length, writeUtf8 } from "../../firmware/mqtt/codec/wire.js";
 
 /** UTF-8 bytes of a string, with the firmware's own encoder (throws on a lone surrogate). */
 export function utf8(text: string): Uint8Array {

@@ -8,11 +8,11 @@ import fc from "fast-check";
 import mqttPacket from "mqtt-packet";
 import type { Packet } from "mqtt-packet";
 import { describe, expect, it } from "vitest";
-import { decodePacket } from "../../firmware/mqtt/decode.js";
-import { FRAME_INCOMPLETE, FrameReader } from "../../firmware/mqtt/frame.js";
-import { IncomingPacket, PacketType, ProtocolVersion } from "../../firmware/mqtt/packet.js";
-import { encodePublish, publishSize } from "../../firmware/mqtt/packets/publish.js";
-import { ByteRing } from "../../firmware/mqtt/ring.js";
+import { decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { FRAME_INCOMPLETE, FrameReader } from "../../firmware/mqtt/codec/frame.js";
+import { IncomingPacket, PacketType, ProtocolVersion } from "../../firmware/mqtt/codec/packet.js";
+import { encodePublish, publishSize } from "../../firmware/mqtt/codec/packets/publish.js";
+import { ByteRing } from "../../firmware/mqtt/codec/ring.js";
 import { ackCmdArb, bytesDiff, hexOf, mqttPublish, packetIdArb, publishArb, type AckCmd, type PublishCase } from "./arbitraries.js";
 
 const V4 = ProtocolVersion.V311;

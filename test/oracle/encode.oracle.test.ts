@@ -8,17 +8,17 @@ import fc from "fast-check";
 import mqttPacket from "mqtt-packet";
 import type { IConnectPacket, Packet } from "mqtt-packet";
 import { describe, expect, it } from "vitest";
-import { ACK_SIZE, encodeAck } from "../../firmware/mqtt/packets/acks.js";
-import { connectSize, encodeConnect, validateConnect, type ConnectFields } from "../../firmware/mqtt/packets/connect.js";
-import { DISCONNECT_SIZE, encodeDisconnect } from "../../firmware/mqtt/packets/disconnect.js";
-import { encodePingreq, PINGREQ_SIZE } from "../../firmware/mqtt/packets/ping.js";
-import { encodePublish, publishSize } from "../../firmware/mqtt/packets/publish.js";
-import { encodeSubscribe, subscribeSize } from "../../firmware/mqtt/packets/subscribe.js";
-import { encodeUnsubscribe, unsubscribeSize } from "../../firmware/mqtt/packets/unsubscribe.js";
-import { PacketType, ProtocolVersion } from "../../firmware/mqtt/packet.js";
-import { DecodeError } from "../../firmware/mqtt/status.js";
-import { validateTopicFilter, validateTopicName } from "../../firmware/mqtt/topic.js";
-import { utf8Length, writeUtf8 } from "../../firmware/mqtt/wire.js";
+import { ACK_SIZE, encodeAck } from "../../firmware/mqtt/codec/packets/acks.js";
+import { connectSize, encodeConnect, validateConnect, type ConnectFields } from "../../firmware/mqtt/codec/packets/connect.js";
+import { DISCONNECT_SIZE, encodeDisconnect } from "../../firmware/mqtt/codec/packets/disconnect.js";
+import { encodePingreq, PINGREQ_SIZE } from "../../firmware/mqtt/codec/packets/ping.js";
+import { encodePublish, publishSize } from "../../firmware/mqtt/codec/packets/publish.js";
+import { encodeSubscribe, subscribeSize } from "../../firmware/mqtt/codec/packets/subscribe.js";
+import { encodeUnsubscribe, unsubscribeSize } from "../../firmware/mqtt/codec/packets/unsubscribe.js";
+import { PacketType, ProtocolVersion } from "../../firmware/mqtt/codec/packet.js";
+import { DecodeError } from "../../firmware/mqtt/codec/status.js";
+import { validateTopicFilter, validateTopicName } from "../../firmware/mqtt/codec/topic.js";
+import { utf8Length, writeUtf8 } from "../../firmware/mqtt/codec/wire.js";
 import {
   ackCmdArb,
   bytesDiff,

@@ -1,6 +1,6 @@
 // Client bugs found while writing the robustness suites (issue 7), kept as failing cases until firmware fixes them.
 import { expect, it } from "vitest";
-import { ClientState, MqttClient } from "../../firmware/mqtt/client.js";
+import { ClientState, MqttClient } from "../../firmware/mqtt/index.js";
 
 // Found by the robustness suites: unsubscribe() of a filter whose SUBSCRIBE still awaited its SUBACK made the
 // broker's valid SUBACK a protocol error. Each entry now keeps its SUBSCRIBE's id until that SUBACK comes.

@@ -1,6 +1,6 @@
 // The network adapter against a scripted fake of the device modules: what it writes, reads and schedules.
 import { describe, expect, it } from "vitest";
-import { MqttClient } from "../../firmware/mqtt/client.js";
+import { ClientState, MqttClient } from "../../firmware/mqtt/index.js";
 import { MqttConnection } from "../../firmware/net/connection.js";
 import type { NetDevice, Socket, SocketOptions, TimerModule } from "../../firmware/net/device.js";
 
@@ -152,6 +152,25 @@ describe("MqttConnection over the device modules", () => {
     fake.advance(749);
     expect(FakeSocket.last).toBe(first);
     fake.advance(1);
+    expect(FakeSocket.last).not.toBe(first);
+  });
+
+  it("stop() under backpressure still stops the client (DISCONNECT could not go), and start() connects again", () => {
+    const fake = fakeDevice();
+    const events: string[] = [];
+    const client = new MqttClient({ clientId: "c1", onDisconnected: (r) => events.push("disconnected 0x" + r.toString(16)) });
+    const connection = new MqttConnection(client, { host: "127.0.0.1", port: 1883 }, fake.device);
+    connection.start();
+    const first = FakeSocket.last!;
+    first.drain(16); // CONNECT only: the socket takes nothing more
+    first.deliver(CONNACK);
+    expect(client.state).toBe(ClientState.Connected);
+    connection.stop();
+    expect(first.closed).toBe(true);
+    expect(first.written.slice(16)).toEqual([]); // no room for DISCONNECT
+    expect(client.state).toBe(ClientState.Stopped);
+    expect(events).toEqual(["disconnected 0x0"]);
+    connection.start();
     expect(FakeSocket.last).not.toBe(first);
   });
 });

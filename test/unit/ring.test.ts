@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ByteRing } from "../../firmware/mqtt/ring.js";
+import { ByteRing } from "../../firmware/mqtt/codec/ring.js";
 
 describe("ByteRing", () => {
   it("refuses a capacity that is not a positive integer", () => {

@@ -1,6 +1,6 @@
 // Commands (interval, sample, config) and their results, on a scheduler with a fake timer.
 import { describe, expect, it } from "vitest";
-import { MqttClient } from "../../firmware/mqtt/client.js";
+import { MqttClient } from "../../firmware/mqtt/index.js";
 import { runCommand } from "../../firmware/telemetry/commands.js";
 import { Scheduler } from "../../firmware/telemetry/scheduler.js";
 import { Telemetry } from "../../firmware/telemetry/telemetry.js";

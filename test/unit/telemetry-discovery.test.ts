@@ -1,7 +1,7 @@
 // Home Assistant discovery configs: topic, every field HA's MQTT sensor needs, units and device classes
 // HA accepts, availability on the status topic; and the publisher that resumes when the outbox was full.
 import { describe, expect, it } from "vitest";
-import { MqttClient } from "../../firmware/mqtt/client.js";
+import { MqttClient } from "../../firmware/mqtt/index.js";
 import { Discovery, discoveryMessages } from "../../firmware/telemetry/discovery.js";
 import { TelemetryTask } from "../../firmware/telemetry/task.js";
 import { FakeSensor } from "./telemetry-fakes.js";

@@ -2,7 +2,7 @@
 // outbox): payload shape, report-by-exception (deadband and max interval), a failing sensor counted,
 // reported, retried at its next interval and not stopping the others.
 import { describe, expect, it } from "vitest";
-import { MqttClient } from "../../firmware/mqtt/client.js";
+import { MqttClient } from "../../firmware/mqtt/index.js";
 import { Scheduler } from "../../firmware/telemetry/scheduler.js";
 import type { SensorConfig } from "../../firmware/telemetry/task.js";
 import { Telemetry } from "../../firmware/telemetry/telemetry.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DecodeError } from "../../firmware/mqtt/status.js";
-import { topicMatches, validateTopicFilter, validateTopicName } from "../../firmware/mqtt/topic.js";
+import { DecodeError } from "../../firmware/mqtt/codec/status.js";
+import { topicMatches, validateTopicFilter, validateTopicName } from "../../firmware/mqtt/codec/topic.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const name = (text: string) => validateTopicName(bytes(text), 0, bytes(text).length);

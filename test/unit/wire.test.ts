@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DecodeError } from "../../firmware/mqtt/status.js";
-import { copyBytes, readU16, utf8Length, validateUtf8, varintSize, writeU16, writeUtf8, writeVarint } from "../../firmware/mqtt/wire.js";
+import { DecodeError } from "../../firmware/mqtt/codec/status.js";
+import { copyBytes, readU16, utf8Length, validateUtf8, varintSize, writeU16, writeUtf8, writeVarint } from "../../firmware/mqtt/codec/wire.js";
 
 function varint(value: number): number[] {
   const buf = new Uint8Array(4);

@@ -3,19 +3,19 @@
  * (test/xs/suites/codec.xs.ts), so the firmware is held to the same bytes on both engines.
  * This module runs on XS too: no Node APIs, and strings are turned into bytes with our own encoder.
  */
-import { encodeAck } from "../../firmware/mqtt/packets/acks.js";
-import { connectSize, encodeConnect, type ConnectFields } from "../../firmware/mqtt/packets/connect.js";
-import { encodeDisconnect } from "../../firmware/mqtt/packets/disconnect.js";
-import { encodePingreq } from "../../firmware/mqtt/packets/ping.js";
-import { encodePublish, publishSize } from "../../firmware/mqtt/packets/publish.js";
-import { encodeSubscribe, subscribeSize } from "../../firmware/mqtt/packets/subscribe.js";
-import { encodeUnsubscribe, unsubscribeSize } from "../../firmware/mqtt/packets/unsubscribe.js";
-import { decodePacket } from "../../firmware/mqtt/decode.js";
-import { FRAME_INCOMPLETE, FrameReader } from "../../firmware/mqtt/frame.js";
-import { IncomingPacket, PacketType, ProtocolVersion } from "../../firmware/mqtt/packet.js";
-import { ByteRing } from "../../firmware/mqtt/ring.js";
-import { DecodeError } from "../../firmware/mqtt/status.js";
-import { utf8Length, writeUtf8 } from "../../firmware/mqtt/wire.js";
+import { encodeAck } from "../../firmware/mqtt/codec/packets/acks.js";
+import { connectSize, encodeConnect, type ConnectFields } from "../../firmware/mqtt/codec/packets/connect.js";
+import { encodeDisconnect } from "../../firmware/mqtt/codec/packets/disconnect.js";
+import { encodePingreq } from "../../firmware/mqtt/codec/packets/ping.js";
+import { encodePublish, publishSize } from "../../firmware/mqtt/codec/packets/publish.js";
+import { encodeSubscribe, subscribeSize } from "../../firmware/mqtt/codec/packets/subscribe.js";
+import { encodeUnsubscribe, unsubscribeSize } from "../../firmware/mqtt/codec/packets/unsubscribe.js";
+import { decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { FRAME_INCOMPLETE, FrameReader } from "../../firmware/mqtt/codec/frame.js";
+import { IncomingPacket, PacketType, ProtocolVersion } from "../../firmware/mqtt/codec/packet.js";
+import { ByteRing } from "../../firmware/mqtt/codec/ring.js";
+import { DecodeError } from "../../firmware/mqtt/codec/status.js";
+import { utf8Length, writeUtf8 } from "../../firmware/mqtt/codec/wire.js";
 
 /** UTF-8 bytes of a string, with the firmware's own encoder. */
 export function utf8(text: string): Uint8Array {

@@ -3,9 +3,9 @@
  * the time moved by hand. The same scripts run on Node (test/unit/client.test.ts) and on XS
  * (test/xs/suites/client.xs.ts). This module runs on XS: no Node APIs.
  */
-import { MqttClient, type SubscribeRequest } from "../../firmware/mqtt/client.js";
-import type { MessageView } from "../../firmware/mqtt/message.js";
-import type { ClientOptions } from "../../firmware/mqtt/options.js";
+import { MqttClient, type SubscribeRequest } from "../../firmware/mqtt/index.js";
+import type { MessageView } from "../../firmware/mqtt/client/message.js";
+import type { ClientOptions } from "../../firmware/mqtt/client/options.js";
 
 export type Step =
   /** A connection attempt must be due now: the transport opens. */
@@ -59,17 +59,18 @@ function bytesText(buf: Uint8Array, off: number, length: number): string {
 }
 
 /** Runs a conversation; returns null when every step held, else which step failed and how. */
-export function runConversation(conversation: Conversation): string | null {
+export function runConversation(conversation: Conversation, make: (options: ClientOptions) => MqttClient = (options) => new MqttClient(options)): string | null {
   let now = 1_000_000;
   const events: string[] = [];
   const log = (event: string) => events.push(event);
-  const client = new MqttClient({
+  const client = make({
     clientId: "c1",
     keepalive: 60,
     random: () => 0.5,
     onConnected: (present) => log("connected " + (present ? 1 : 0)),
     onMessage: (m) => log("message " + text(m)),
     onAcked: (id) => log("acked " + id),
+    onUnconfirmed: (id) => log("unconfirmed " + id),
     onSubscribed: (topic, code) => log("subscribed " + topic + " " + hex(code)),
     onDisconnected: (reason) => log("disconnected " + hex(reason)),
     onError: (code) => log("error " + hex(code)),

@@ -9,16 +9,15 @@
  * nothing (fuzz.xs.ts calls them inside a measured loop), so they hold no string literals either: XS run
  * from source allocates a chunk per string literal evaluated. Only the failure paths build strings.
  */
-import { ClientState, MqttClient, TopicHandle } from "../../firmware/mqtt/client.js";
-import { decodePacket } from "../../firmware/mqtt/decode.js";
-import { FrameReader } from "../../firmware/mqtt/frame.js";
-import type { MessageView } from "../../firmware/mqtt/message.js";
-import type { ClientOptions } from "../../firmware/mqtt/options.js";
-import type { Outbox } from "../../firmware/mqtt/outbox.js";
-import { IncomingPacket, ProtocolVersion } from "../../firmware/mqtt/packet.js";
-import { ByteRing } from "../../firmware/mqtt/ring.js";
-import type { Session } from "../../firmware/mqtt/session.js";
-import { validateTopicName } from "../../firmware/mqtt/topic.js";
+import { ClientState, MqttClient, TopicHandle } from "../../firmware/mqtt/index.js";
+import { decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { FrameReader } from "../../firmware/mqtt/codec/frame.js";
+import type { MessageView } from "../../firmware/mqtt/client/message.js";
+import type { ClientOptions } from "../../firmware/mqtt/client/options.js";
+import type { Outbox } from "../../firmware/mqtt/client/outbox.js";
+import { IncomingPacket, ProtocolVersion } from "../../firmware/mqtt/codec/packet.js";
+import { ByteRing } from "../../firmware/mqtt/codec/ring.js";
+import { validateTopicName } from "../../firmware/mqtt/codec/topic.js";
 
 // ---- PRNG ------------------------------------------------------------------------------------------------
 
@@ -197,8 +196,8 @@ export class Generator {
   }
 
   /**
-   * Inbound QoS 2 flows: 3 to 7 QoS 2 PUBLISH with consecutive ids (more than the fixtures' table of 4, at
-   * times), some sent again with DUP, then their PUBRELs in a random order: the deferral path and its 0x93.
+   * Inbound QoS 2 flows: 3 to 7 QoS 2 PUBLISH with consecutive ids, some sent again with DUP, then their
+   * PUBRELs in a random order.
    */
   private qos2Flow(b: Uint8Array, n: number): number {
     const rng = this.rng;
@@ -546,16 +545,16 @@ export function violationName(code: number): string {
 
 /** The client's private state the checks read (TypeScript-private fields are plain properties). */
 interface ClientInternals {
-  rx: ByteRing;
-  control: ByteRing;
-  session: Session;
-  subState: Uint8Array;
-  subPacketId: Uint16Array;
+  input: { rx: ByteRing };
+  output: { control: ByteRing };
+  outbox: Outbox;
+  inbound: { ids: { count: number } };
+  subscriptions: { state: Uint8Array; req: Uint16Array; holds(id: number): boolean };
 }
 
 /** The client's outbox (for tests that must not publish into a full one). */
 export function outboxOf(client: MqttClient): Outbox {
-  return (client as unknown as ClientInternals).session.outbox;
+  return (client as unknown as ClientInternals).outbox;
 }
 
 function ringOk(ring: ByteRing): boolean {
@@ -565,45 +564,39 @@ function ringOk(ring: ByteRing): boolean {
 /** Checks the client's invariants; returns 0 or a Violation. Allocates nothing. */
 export function checkInvariants(client: MqttClient): number {
   const c = client as unknown as ClientInternals;
-  const session = c.session;
-  const outbox: Outbox = session.outbox;
-  if (!ringOk(c.rx) || !ringOk(c.control) || !ringOk(outbox.ring)) return Violation.RingBounds;
+  const outbox = c.outbox;
+  if (!ringOk(c.input.rx) || !ringOk(c.output.control)) return Violation.RingBounds;
   if (outbox.inflight < 0 || outbox.inflight > client.options.inflight) return Violation.InflightBound;
-  if (outbox.span < 0 || outbox.span > outbox.slots || outbox.live < 0 || outbox.live > outbox.span) return Violation.OutboxRecords;
-  let inflight = 0;
+  if (outbox.live < 0 || outbox.live > outbox.slots) return Violation.OutboxRecords;
+  // The age list: every live record once, bytes in record order without overlap, the counts right.
   let live = 0;
-  let expect = outbox.ring.head;
-  for (let k = 0; k < outbox.span; k++) {
-    const i = outbox.at(k);
+  let bytes = 0;
+  let queued = 0;
+  let queuedBytes = 0;
+  let inflight = 0;
+  let end = 0;
+  for (let i = outbox.first; i !== -1; i = outbox.next[i]) {
+    if (++live > outbox.slots) return Violation.OutboxRecords;
     const state = outbox.state[i];
-    // Every record of the span holds its bytes, back to back, from the ring's head (ended ones until the oldest end moves).
-    if (outbox.offset[i] !== expect || outbox.length[i] <= 0) return Violation.OutboxRecords;
-    expect += outbox.length[i];
-    if (state === 0) continue;
-    if (state > 4) return Violation.OutboxRecords;
-    live++;
-    if (outbox.qos[i] > 0 && state >= 2) inflight++;
+    if (state < 1 || state > 4 || outbox.offset[i] < end || outbox.length[i] <= 0) return Violation.OutboxRecords;
+    end = outbox.offset[i] + outbox.length[i];
+    bytes += outbox.length[i];
+    if (state === 1) {
+      queued++;
+      queuedBytes += outbox.length[i];
+    } else if (outbox.qos[i] > 0) inflight++;
   }
-  if (expect !== outbox.ring.tail) return Violation.OutboxRecords;
-  if (outbox.span > 0 && outbox.state[outbox.first] === 0) return Violation.OutboxRecords; // the oldest end moves past ended records
-  for (let k = outbox.span; k < outbox.slots; k++) if (outbox.state[outbox.at(k)] !== 0) return Violation.OutboxRecords;
-  if (live !== outbox.live) return Violation.OutboxRecords;
+  if (end > outbox.capacity || live !== outbox.live || bytes !== outbox.liveBytes || queued !== outbox.queued || queuedBytes !== outbox.queuedBytes) return Violation.OutboxRecords;
   if (inflight !== outbox.inflight) return Violation.InflightCount;
   const stats = client.stats;
-  if (client.queuedCount() !== live || stats.queued - stats.acked - stats.dropped !== live) return Violation.QueuedCount;
-  if (session.inboundCount < 0 || session.inboundCount > session.inbound.length) return Violation.SessionTables;
-  if (session.pendingCount < 0 || session.pendingCount > session.pending.length) return Violation.SessionTables;
-  for (let i = 0; i < session.inboundCount; i++) if (session.inbound[i] === 0) return Violation.SessionTables;
-  for (let i = 0; i < session.pendingCount; i++) if (session.pending[i] === 0) return Violation.SessionTables;
+  // Every message the app handed over is accounted for, once.
+  if (client.queuedCount() !== live || stats.published !== stats.refused + stats.completed + stats.dropped + stats.unconfirmed + live) return Violation.QueuedCount;
+  if (c.inbound.ids.count < 0 || c.inbound.ids.count > 65_535) return Violation.SessionTables;
   if (client.state === ClientState.Connected) {
-    // SubState Pending (2) and Removing (5) wait for an ack whose id must still be pending.
-    const states = c.subState;
-    for (let i = 0; i < states.length; i++) {
-      if (states[i] !== 2 && states[i] !== 5) continue;
-      const id = c.subPacketId[i];
-      let found = false;
-      for (let j = 0; j < session.pendingCount; j++) if (session.pending[j] === id) found = true;
-      if (!found) return Violation.SubscriptionOrphan;
+    // An entry Pending (2) or Removing (5) waits for the ack of a request still outstanding.
+    const sub = c.subscriptions;
+    for (let i = 0; i < sub.state.length; i++) {
+      if ((sub.state[i] === 2 || sub.state[i] === 5) && !sub.holds(sub.req[i])) return Violation.SubscriptionOrphan;
     }
   }
   return Violation.None;
@@ -794,7 +787,6 @@ export function makeFixture(fixture: number, rec: Recorder): MqttClient {
     inflight: 4,
     queueSlots: 8,
     subscriptions: 4,
-    inboundQoS2: 4,
     random: half,
     ...rec.callbacks,
   });
@@ -865,8 +857,7 @@ export function definedEnd(client: MqttClient, rec: Recorder, fixture: number): 
   }
   if (state !== ClientState.Waiting || !client.wantsClose) return Violation.UndefinedState;
   const r = client.lastReason;
-  // 0x93: the inbound QoS 2 table filled, drained, and the client reconnects to be sent the rest (by design).
-  const protocol = r === 0x81 || r === 0x82 || r === 0x95 || r === 0x93;
+  const protocol = r === 0x81 || r === 0x82 || r === 0x95;
   const refusal = fixture === Fixture.Connecting && r >= 0x84 && r <= 0x88;
   if (!protocol && !refusal) return Violation.UndefinedState;
   if (rec.disconnects !== 1 || rec.lastDisconnect !== r || rec.lastError !== r) return Violation.EventsInconsistent;
@@ -1163,8 +1154,6 @@ export class FuzzStats {
   protocolError = 0;
   tooLarge = 0;
   refused = 0;
-  /** Ended 0x93: the inbound QoS 2 table filled, and the client reconnects once it drained. */
-  recycled = 0;
   /** Packets the decoder runs decoded (whole feeding), and the runs that ended in a DecodeError. */
   decodedPackets = 0;
   decodeErrors = 0;
@@ -1211,7 +1200,6 @@ export function runBatch(
     else if (end.reason === 0x81) stats.malformed++;
     else if (end.reason === 0x82) stats.protocolError++;
     else if (end.reason === 0x95) stats.tooLarge++;
-    else if (end.reason === 0x93) stats.recycled++;
     else stats.refused++;
   }
   return failures;

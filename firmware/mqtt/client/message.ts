@@ -3,8 +3,8 @@
  * pointing into the receive buffer. It is valid only during the handler call. The compare and copy
  * helpers allocate nothing; the ones that return strings allocate and say so.
  */
-import type { QoS } from "./packet.js";
-import { topicMatches } from "./topic.js";
+import type { QoS } from "../codec/packet.js";
+import { topicMatches } from "../codec/topic.js";
 
 const fromCharCode = String.fromCharCode;
 const charCodeAt = String.prototype.charCodeAt;

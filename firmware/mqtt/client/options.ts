@@ -2,8 +2,8 @@
  * The client's options: MQTT.js's names for the protocol settings, the sizes that fix the client's
  * memory, the reconnect plan, and the Moddable-style callbacks. Checked once, in the constructor.
  */
+import type { QoS } from "../codec/packet.js";
 import type { MessageView } from "./message.js";
-import type { QoS } from "./packet.js";
 
 /** What the app does when a publish finds the outbox (in-flight + offline queue) full. */
 export type QueuePolicy = "reject" | "drop-oldest" | "drop-newest";
@@ -40,15 +40,17 @@ export interface ClientOptions {
   queueSlots?: number;
   /** Subscriptions held. Default 8. */
   subscriptions?: number;
-  /**
-   * Inbound QoS 2 packet ids held from PUBLISH to PUBREL, for exactly-once delivery (2 bytes each). When
-   * the table is full, a new QoS 2 PUBLISH is neither delivered nor acknowledged (stats.inboundDeferred);
-   * once the table drains, the client reconnects (reason 0x93) and the broker sends those again. Size it
-   * above the broker's flow of QoS 2 towards this client to keep that rare. Default 32.
-   */
-  inboundQoS2?: number;
   /** What a publish does when the outbox is full. Default "reject". */
   queuePolicy?: QueuePolicy;
+  /**
+   * When a connection starts a new session (clean: true, or the broker kept none), QoS 1/2 messages the
+   * broker had not acknowledged (QoS 1 without PUBACK, QoS 2 without PUBREC) are sent again as new: at
+   * least once across sessions, so the broker may get one twice. false: they are given up and reported
+   * through onUnconfirmed. Either way a QoS 2 message past PUBREC is reported through onUnconfirmed (the
+   * broker may forward it only on the PUBREL it will never get, §4.3.3, so it may be lost; sending it
+   * again could deliver it twice). Default true.
+   */
+  resendOnNewSession?: boolean;
 
   /** Milliseconds to wait for the connection and its CONNACK. Default 30,000. */
   connectTimeout?: number;
@@ -60,6 +62,11 @@ export interface ClientOptions {
   stableAfter?: number;
   /** Milliseconds to wait for PINGRESP before the connection is declared dead. Default: keepalive / 2, at most 30,000. */
   pingTimeout?: number;
+  /**
+   * Milliseconds a QoS 1/2 PUBLISH (or its PUBREL) may wait for its ack before the connection is declared
+   * dead (0x102) and made again, where it is sent again [MQTT-4.4.0-1]. 0: no limit. Default 30,000.
+   */
+  ackTimeout?: number;
   /** Source of jitter in [0, 1). Default Math.random. */
   random?: () => number;
 
@@ -69,6 +76,11 @@ export interface ClientOptions {
   onMessage?: (message: MessageView) => void;
   /** A QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publish completed. */
   onAcked?: (packetId: number) => void;
+  /**
+   * A QoS 1/2 publish the client gave up when the broker lost the session (CONNACK session present 0):
+   * the broker may or may not have taken it. Never reported as acked. See resendOnNewSession.
+   */
+  onUnconfirmed?: (packetId: number) => void;
   /** The broker answered a SUBSCRIBE for `topic`: 0, 1, 2 (granted QoS) or 0x80 (refused). */
   onSubscribed?: (topic: string, returnCode: number) => void;
   /** The connection ended; `reason` is a DisconnectReason (MQTT 5 reason codes where MQTT has one). */
@@ -88,19 +100,26 @@ export interface ResolvedOptions {
   inflight: number;
   queueSlots: number;
   subscriptions: number;
-  inboundQoS2: number;
   queuePolicy: QueuePolicy;
+  resendOnNewSession: boolean;
   connectTimeout: number;
   reconnectPeriod: number;
   reconnectPeriodMax: number;
   stableAfter: number;
   pingTimeout: number;
+  ackTimeout: number;
 }
 
 function whole(name: string, value: number, min: number, max: number): number {
   if (typeof value !== "number" || !(value >= min && value <= max) || Math.floor(value) !== value) {
     throw new RangeError(`${name} must be a whole number from ${min} to ${max}, not ${value}`);
   }
+  return value;
+}
+
+function flag(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new TypeError(`${name} must be true or false, not ${String(value)}`);
   return value;
 }
 
@@ -118,7 +137,7 @@ export function resolveOptions(options: ClientOptions, connectSize: number): Res
   const reconnectPeriod = whole("reconnectPeriod", options.reconnectPeriod ?? 1000, 0, 86_400_000);
   return {
     keepalive,
-    clean: options.clean ?? true,
+    clean: flag("clean", options.clean, true),
     receiveBufferSize,
     maxPacketSize,
     transmitBufferSize: whole("transmitBufferSize", options.transmitBufferSize ?? 4096, 16, 268_435_460),
@@ -126,12 +145,13 @@ export function resolveOptions(options: ClientOptions, connectSize: number): Res
     inflight: whole("inflight", options.inflight ?? 8, 1, 65_535),
     queueSlots: whole("queueSlots", options.queueSlots ?? 32, 1, 65_535),
     subscriptions: whole("subscriptions", options.subscriptions ?? 8, 0, 65_535),
-    inboundQoS2: whole("inboundQoS2", options.inboundQoS2 ?? 32, 1, 65_535),
     queuePolicy: policy,
+    resendOnNewSession: flag("resendOnNewSession", options.resendOnNewSession, true),
     connectTimeout: whole("connectTimeout", options.connectTimeout ?? 30_000, 1, 86_400_000),
     reconnectPeriod,
     reconnectPeriodMax: whole("reconnectPeriodMax", options.reconnectPeriodMax ?? 60_000, reconnectPeriod, 86_400_000),
     stableAfter: whole("stableAfter", options.stableAfter ?? 10_000, 0, 86_400_000),
     pingTimeout: whole("pingTimeout", options.pingTimeout ?? Math.min(30_000, Math.max(1000, keepalive * 500)), 1, 86_400_000),
+    ackTimeout: whole("ackTimeout", options.ackTimeout ?? 30_000, 0, 86_400_000),
   };
 }

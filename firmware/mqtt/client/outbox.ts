@@ -1,14 +1,15 @@
 /**
  * The outbox: every PUBLISH the app made and the broker has not finished with, as encoded bytes in one
- * fixed ByteRing, with one record per message in a fixed table, in the order they were made.
+ * fixed buffer, with one record per message in a fixed table, kept in the order the messages were made.
  *
- * A record is Queued (not yet sent on this connection), Sending (its bytes are being written), Sent (QoS 1
+ * A record is Queued (not sent on this connection), Sending (its bytes are being written), Sent (QoS 1
  * waiting for PUBACK, QoS 2 for PUBREC) or Released (QoS 2 after PUBREC, waiting for PUBCOMP). Bytes stay
- * in the ring until the record ends, so a resend after a reconnect is a re-send of the stored bytes with
- * the DUP bit set [MQTT-4.4.0-1]. Records end out of order (acks may); the ring's head moves past the
- * oldest records once they have ended. Nothing here allocates after construction.
+ * until the record ends, so a resend after a reconnect is a re-send of the stored bytes with the DUP bit
+ * set [MQTT-4.4.0-1]. Records end in any order (acks may); capacity is counted by live records and live
+ * bytes, never by age: when the bytes after the newest record are too few but the live bytes leave room,
+ * the live records are moved down together (in age order, so bytes stay in record order) and the gaps
+ * close. Nothing allocates after construction.
  */
-import { ByteRing } from "./ring.js";
 
 export const enum RecordState {
   Free = 0,
@@ -18,28 +19,47 @@ export const enum RecordState {
   Released = 4,
 }
 
+/** No record (end of a list). */
+export const NONE = -1;
+
 export class Outbox {
-  readonly ring: ByteRing;
-  /** Capacity of the record table. */
+  readonly bytes: Uint8Array;
+  readonly capacity: number;
   readonly slots: number;
-  /** Per record (struct of arrays): where its packet is in the ring, its size, id, QoS and state. */
+  /** Per record (struct of arrays): where its packet is, its size, id, QoS and state. */
   readonly offset: Int32Array;
   readonly length: Int32Array;
   readonly packetId: Uint16Array;
   readonly qos: Uint8Array;
   readonly state: Uint8Array;
-  /** Set on Sent/Released records when the connection drops: they go again, first, on the next one. */
+  /** 1 on Sent/Released records whose PUBLISH/PUBREL must go again on this connection. */
   readonly resend: Uint8Array;
-  /** Index of the oldest record and the number of records from it (some may already be Free). */
-  first = 0;
-  span = 0;
-  /** Records not Free. */
+  /** When a Sent record was written whole, or a Released one got its PUBREC: its ack timeout's start. */
+  readonly waitSince: Float64Array;
+  /** The order Released records got their PUBREC in: PUBRELs go again in that order [MQTT-4.6.0-4]. */
+  readonly pubrecOrder: Float64Array;
+  /** The age list: next and previous record, oldest first. */
+  readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly free: Int32Array;
+  private freeCount: number;
+  /** Oldest and newest record, or NONE. */
+  first = NONE;
+  last = NONE;
+  /** End of the bytes in use: new packets go here. */
+  private end = 0;
+  /** Records not Free, and their bytes. */
   live = 0;
-  /** Records in Sending, Sent or Released with QoS > 0: the in-flight window. */
+  liveBytes = 0;
+  /** Queued records (not yet sent on this connection), and their bytes: what drop-oldest may drop. */
+  queued = 0;
+  queuedBytes = 0;
+  /** QoS 1/2 records Sending, Sent or Released: the in-flight window. */
   inflight = 0;
 
   constructor(bytes: number, slots: number) {
-    this.ring = new ByteRing(bytes);
+    this.bytes = new Uint8Array(bytes);
+    this.capacity = bytes;
     this.slots = slots;
     this.offset = new Int32Array(slots);
     this.length = new Int32Array(slots);
@@ -47,108 +67,113 @@ export class Outbox {
     this.qos = new Uint8Array(slots);
     this.state = new Uint8Array(slots);
     this.resend = new Uint8Array(slots);
+    this.waitSince = new Float64Array(slots);
+    this.pubrecOrder = new Float64Array(slots);
+    this.next = new Int32Array(slots);
+    this.prev = new Int32Array(slots);
+    this.free = new Int32Array(slots);
+    for (let i = 0; i < slots; i++) this.free[i] = slots - 1 - i;
+    this.freeCount = slots;
   }
 
-  /** The record index of the k-th record from the oldest. */
-  at(k: number): number {
-    const i = this.first + k;
-    return i < this.slots ? i : i - this.slots;
-  }
-
-  /** Whether a new record of `size` bytes fits now (a free slot and ring space). */
+  /** Whether a new record of `size` bytes fits: a free slot and room for its bytes. */
   fits(size: number): boolean {
-    return this.span < this.slots && this.ring.writable() >= size;
+    return this.live < this.slots && this.liveBytes + size <= this.capacity;
   }
 
   /**
-   * Reserves ring space for a new packet of `size` bytes and returns the offset to encode it at, or -1.
-   * Moving the stored bytes to the start of the ring (when that is what it takes) moves every offset.
+   * The offset to encode a new packet of `size` bytes at (fits() must hold), closing the gaps left by
+   * ended records first if the bytes after the newest are too few. Moves the bytes of live records.
    */
   reserve(size: number): number {
-    if (this.span >= this.slots) return -1;
-    const ring = this.ring;
-    if (ring.tail + size > ring.capacity && ring.writable() >= size) {
-      const shift = ring.head;
-      ring.compact();
-      for (let k = 0; k < this.span; k++) this.offset[this.at(k)] -= shift;
-    }
-    return ring.reserve(size);
+    if (this.end + size > this.capacity) this.compact();
+    return this.end;
   }
 
-  /** Adds the record for the packet just encoded at `offset` (after reserve); returns its index. */
-  add(offset: number, size: number, packetId: number, qos: number): number {
-    const index = this.at(this.span);
-    this.span++;
+  /** Adds the record for the packet just encoded at reserve()'s offset; returns its index. */
+  add(size: number, packetId: number, qos: number): number {
+    const i = this.free[--this.freeCount];
+    this.offset[i] = this.end;
+    this.length[i] = size;
+    this.packetId[i] = packetId;
+    this.qos[i] = qos;
+    this.state[i] = RecordState.Queued;
+    this.resend[i] = 0;
+    this.next[i] = NONE;
+    this.prev[i] = this.last;
+    if (this.last === NONE) this.first = i;
+    else this.next[this.last] = i;
+    this.last = i;
+    this.end += size;
     this.live++;
-    this.offset[index] = offset;
-    this.length[index] = size;
-    this.packetId[index] = packetId;
-    this.qos[index] = qos;
-    this.state[index] = RecordState.Queued;
-    this.resend[index] = 0;
-    this.ring.commit(size);
-    return index;
+    this.liveBytes += size;
+    this.queued++;
+    this.queuedBytes += size;
+    return i;
   }
 
-  /** Ends a record; frees the ring bytes of every ended record at the oldest end. */
-  remove(index: number): void {
-    if (this.state[index] === RecordState.Free) return;
-    if (this.qos[index] > 0 && this.state[index] >= RecordState.Sending) this.inflight--;
-    this.state[index] = RecordState.Free;
+  /** Changes a record's state, keeping the counts. */
+  setState(i: number, state: RecordState): void {
+    this.count(i, -1);
+    this.state[i] = state;
+    this.count(i, 1);
+  }
+
+  private count(i: number, sign: number): void {
+    const state = this.state[i];
+    if (state === RecordState.Queued) {
+      this.queued += sign;
+      this.queuedBytes += sign * this.length[i];
+    } else if (state !== RecordState.Free && this.qos[i] > 0) this.inflight += sign;
+  }
+
+  /** Ends a record: its slot and bytes are free again. */
+  remove(i: number): void {
+    if (this.state[i] === RecordState.Free) return;
+    this.count(i, -1);
+    this.state[i] = RecordState.Free;
     this.live--;
-    while (this.span > 0 && this.state[this.first] === RecordState.Free) {
-      this.ring.consume(this.length[this.first]);
-      this.first = this.first + 1 === this.slots ? 0 : this.first + 1;
-      this.span--;
-    }
+    this.liveBytes -= this.length[i];
+    const p = this.prev[i];
+    const n = this.next[i];
+    if (p === NONE) this.first = n;
+    else this.next[p] = n;
+    if (n === NONE) {
+      this.last = p;
+      this.end = p === NONE ? 0 : this.offset[p] + this.length[p]; // the newest went: its bytes are free at once
+    } else this.prev[n] = p;
+    this.free[this.freeCount++] = i;
   }
 
-  /** The live record with this packet id and QoS > 0, or -1. */
+  /** Moves the live records' bytes down to the start, in age order, closing the gaps. */
+  private compact(): void {
+    let at = 0;
+    for (let i = this.first; i !== NONE; i = this.next[i]) {
+      const from = this.offset[i];
+      if (from !== at) this.bytes.copyWithin(at, from, from + this.length[i]);
+      this.offset[i] = at;
+      at += this.length[i];
+    }
+    this.end = at;
+  }
+
+  /** The live QoS 1/2 record with this packet id, or NONE. */
   find(packetId: number): number {
-    for (let k = 0; k < this.span; k++) {
-      const i = this.at(k);
-      if (this.state[i] !== RecordState.Free && this.qos[i] > 0 && this.packetId[i] === packetId) return i;
+    for (let i = this.first; i !== NONE; i = this.next[i]) {
+      if (this.qos[i] > 0 && this.packetId[i] === packetId) return i;
     }
-    return -1;
+    return NONE;
   }
 
-  /** The age index (see at()) of the oldest record that is Queued or marked for resend, or -1. */
-  next(): number {
-    for (let k = 0; k < this.span; k++) {
-      const i = this.at(k);
-      const state = this.state[i];
-      if (state === RecordState.Queued || (this.resend[i] === 1 && (state === RecordState.Sent || state === RecordState.Released))) return k;
-    }
-    return -1;
-  }
-
-  /** The record after `index` in age order (records take consecutive slots). */
-  after(index: number): number {
-    return index + 1 === this.slots ? 0 : index + 1;
-  }
-
-  /** The packet id of the oldest live QoS 1/2 record, or 0 if there is none. */
-  oldestPacketId(): number {
-    for (let k = 0; k < this.span; k++) {
-      const i = this.at(k);
-      if (this.state[i] !== RecordState.Free && this.qos[i] > 0) return this.packetId[i];
-    }
-    return 0;
-  }
-
-  /** The oldest record not yet sent (the one drop-oldest drops), or -1. */
+  /** The oldest Queued record (the one drop-oldest drops), or NONE. */
   oldestQueued(): number {
-    for (let k = 0; k < this.span; k++) {
-      const i = this.at(k);
-      if (this.state[i] === RecordState.Queued) return i;
-    }
-    return -1;
+    for (let i = this.first; i !== NONE; i = this.next[i]) if (this.state[i] === RecordState.Queued) return i;
+    return NONE;
   }
 
-  /** Drops everything. */
-  clear(): void {
-    this.state.fill(RecordState.Free);
-    this.ring.clear();
-    this.first = this.span = this.live = this.inflight = 0;
+  /** The packet id of the oldest live QoS 1/2 record, or 0. */
+  oldestPacketId(): number {
+    for (let i = this.first; i !== NONE; i = this.next[i]) if (this.qos[i] > 0) return this.packetId[i];
+    return 0;
   }
 }

@@ -57,11 +57,12 @@ export class FrameReader {
       multiplier *= 128;
     }
     const packetLength = at - start + value;
-    if (packetLength > this.maxPacketSize) return DecodeError.PacketTooLarge;
     this.type = type;
     this.flags = flags;
     this.remainingLength = value;
     this.bodyOffset = at;
+    // Refused from its header alone; type, flags and lengths stay readable (a PUBLISH can be skipped).
+    if (packetLength > this.maxPacketSize) return DecodeError.PacketTooLarge;
     return end - start >= packetLength ? packetLength : FRAME_INCOMPLETE;
   }
 }

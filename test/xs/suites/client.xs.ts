@@ -1,16 +1,18 @@
 // The client on the XS engine: the scripted broker conversations of the Node suite, then the
 // allocation proof: each steady-state cycle allocates 0 slots and 0 chunk bytes, peaks included, over
 // 10,000 iterations after warm-up. Run by test/xs/client.test.ts.
-import { ClientState, MqttClient, TopicHandle } from "../../../firmware/mqtt/client.js";
-import type { MessageView } from "../../../firmware/mqtt/message.js";
-import type { ClientOptions } from "../../../firmware/mqtt/options.js";
+import { ClientState, MqttClient, TopicHandle } from "../../../firmware/mqtt/index.js";
+import type { MessageView } from "../../../firmware/mqtt/client/message.js";
+import type { ClientOptions } from "../../../firmware/mqtt/client/options.js";
 import { runConversation } from "../../vectors/conversation.js";
 import { conversations } from "../../vectors/conversations.js";
+import { defects } from "../../vectors/defects.js";
 import { utf8 } from "../../vectors/codec-vectors.js";
 import { connectedClient, drain } from "./fixture.js";
 import { assertEqual, assertNoAllocation, assertTrue, measure, report, run, test } from "./harness.js";
 
 for (const conversation of conversations) test("conversation: " + conversation.name, () => assertEqual(runConversation(conversation), null));
+for (const conversation of defects) test("defect: " + conversation.name, () => assertEqual(runConversation(conversation), null));
 
 // ---- Allocation: the client driven by a loop that plays the broker with preallocated bytes ----
 

@@ -1,13 +1,13 @@
 // The codec on the XS engine: the same byte-literal vectors as the Node suite, then the allocation
 // proof: the hot paths allocate 0 slots and 0 chunk bytes, peaks included, over 10,000 iterations.
 // Run by test/xs/codec.test.ts.
-import { decodePacket } from "../../../firmware/mqtt/decode.js";
-import { FRAME_INCOMPLETE, FrameReader } from "../../../firmware/mqtt/frame.js";
-import { IncomingPacket, PacketType, ProtocolVersion, type QoS } from "../../../firmware/mqtt/packet.js";
-import { encodeAck } from "../../../firmware/mqtt/packets/acks.js";
-import { encodePublish, publishSize } from "../../../firmware/mqtt/packets/publish.js";
-import { ByteRing } from "../../../firmware/mqtt/ring.js";
-import { topicMatches } from "../../../firmware/mqtt/topic.js";
+import { decodePacket } from "../../../firmware/mqtt/codec/decode.js";
+import { FRAME_INCOMPLETE, FrameReader } from "../../../firmware/mqtt/codec/frame.js";
+import { IncomingPacket, PacketType, ProtocolVersion, type QoS } from "../../../firmware/mqtt/codec/packet.js";
+import { encodeAck } from "../../../firmware/mqtt/codec/packets/acks.js";
+import { encodePublish, publishSize } from "../../../firmware/mqtt/codec/packets/publish.js";
+import { ByteRing } from "../../../firmware/mqtt/codec/ring.js";
+import { topicMatches } from "../../../firmware/mqtt/codec/topic.js";
 import { checkDecodeVector, checkEncodeVector, decodeVectors, encodeVectors, utf8 } from "../../vectors/codec-vectors.js";
 import { assertEqual, assertNoAllocation, assertTrue, measure, report, run, test } from "./harness.js";
 

@@ -1,8 +1,8 @@
 // A client driven by hand, as a transport would drive it, for the XS suites and benches: connected with a
 // CONNACK of preallocated bytes, and its output taken as a socket would take it. Nothing here allocates
 // once the client exists, so measured loops can call it.
-import { MqttClient } from "../../../firmware/mqtt/client.js";
-import type { ClientOptions } from "../../../firmware/mqtt/options.js";
+import { MqttClient } from "../../../firmware/mqtt/index.js";
+import type { ClientOptions } from "../../../firmware/mqtt/client/options.js";
 
 const CONNACK = Uint8Array.of(0x20, 2, 0, 0);
 const half = () => 0.5;

@@ -4,7 +4,7 @@
 // simulated SHT3x (firmware/telemetry/sim/sht3x.ts), whose sample() reuses one object: the SDK's drivers
 // allocate a new object per sample(). Also: the payload is valid JSON on XS for negative, NaN and large
 // values. Run by test/xs/telemetry.test.ts.
-import { ClientState, MqttClient } from "../../../firmware/mqtt/client.js";
+import { ClientState, MqttClient } from "../../../firmware/mqtt/index.js";
 import type { TimerModule } from "../../../firmware/net/device.js";
 import { Scheduler } from "../../../firmware/telemetry/scheduler.js";
 import SHT3x from "../../../firmware/telemetry/sim/sht3x.js";

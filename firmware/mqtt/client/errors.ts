@@ -1,0 +1,111 @@
+/**
+ * The client's codes: why a connection ended (onDisconnected, and onError for a broker's fault), and why
+ * a call was refused or what went wrong beside a call (ClientError, negative). Hot paths return these
+ * numbers; errorMessage() gives the words, for logs.
+ */
+
+/**
+ * Why a connection ended: the MQTT 5 reason codes (§3.14.2.1 of MQTT 5.0) where MQTT has one, and ours
+ * (0x100 and up) for what happens below MQTT or in the client's own timers.
+ */
+export const enum DisconnectReason {
+  /** The app called end(). */
+  Normal = 0x00,
+  MalformedPacket = 0x81,
+  ProtocolError = 0x82,
+  /** CONNACK return code 1. */
+  UnsupportedProtocolVersion = 0x84,
+  /** CONNACK return code 2. */
+  ClientIdentifierNotValid = 0x85,
+  /** CONNACK return code 4. */
+  BadUserNameOrPassword = 0x86,
+  /** CONNACK return code 5. */
+  NotAuthorized = 0x87,
+  /** CONNACK return code 3. */
+  ServerUnavailable = 0x88,
+  /** No PINGRESP within pingTimeout. */
+  KeepAliveTimeout = 0x8d,
+  /** A packet from the broker larger than maxPacketSize that cannot be skipped (not a PUBLISH). */
+  PacketTooLarge = 0x95,
+  /** The transport closed or failed (TCP reset, Wi-Fi gone, DNS failed). */
+  ConnectionLost = 0x100,
+  /** No connection and CONNACK within connectTimeout. */
+  ConnectTimeout = 0x101,
+  /** A QoS 1/2 PUBLISH (or PUBREL) waited ackTimeout for its ack: the link is taken as dead. */
+  AckTimeout = 0x102,
+}
+
+/** Codes a call returns (negative) when it refuses the app's input, and onError's codes beside a call. */
+export const enum ClientError {
+  /** The outbox is full (policy "reject", or "drop-oldest" with nothing it may drop): back-pressure. */
+  QueueFull = -100,
+  /** The outbox is full and the policy "drop-newest" dropped this message. */
+  MessageDropped = -101,
+  /** "drop-oldest" dropped the oldest message not yet sent to make room (through onError). */
+  OldestDropped = -102,
+  /** The topic is not a valid topic name (or filter), or not a string or TopicHandle. */
+  InvalidTopic = -103,
+  /** QoS is not 0, 1 or 2. */
+  InvalidQoS = -104,
+  /** The PUBLISH would not fit the transmit buffer even when empty. */
+  PayloadTooLarge = -105,
+  /** Every packet identifier is in use. */
+  NoPacketId = -106,
+  /** The client was ended. */
+  Ended = -107,
+  /** A handler the app gave threw; the client carried on. */
+  HandlerThrew = -108,
+  /** An argument has the wrong type or is out of range: offset, length, retain, a handler, a list. */
+  InvalidArgument = -109,
+  /** The payload is neither a Uint8Array nor a string, or a string with a lone surrogate [MQTT-1.5.3-1]. */
+  InvalidPayload = -110,
+  /** A PUBLISH from the broker over maxPacketSize was skipped and acknowledged (through onError). */
+  MessageTooLarge = -111,
+  /** A SUBSCRIBE/UNSUBSCRIBE of this one filter would not fit the control buffer. */
+  SubscriptionTooLarge = -112,
+  /** The subscription table is full. */
+  SubscriptionsFull = -113,
+}
+
+/** A sentence for a DisconnectReason, ClientError or DecodeError code: for logs, not for hot paths. */
+export function errorMessage(code: number): string {
+  switch (code) {
+    case DisconnectReason.Normal: return "disconnected by the app";
+    case DisconnectReason.MalformedPacket: return "malformed packet from the broker";
+    case DisconnectReason.ProtocolError: return "protocol error by the broker";
+    case DisconnectReason.UnsupportedProtocolVersion: return "refused: unacceptable protocol version";
+    case DisconnectReason.ClientIdentifierNotValid: return "refused: client identifier rejected";
+    case DisconnectReason.BadUserNameOrPassword: return "refused: bad user name or password";
+    case DisconnectReason.NotAuthorized: return "refused: not authorized";
+    case DisconnectReason.ServerUnavailable: return "refused: server unavailable";
+    case DisconnectReason.KeepAliveTimeout: return "no PINGRESP in time: connection dead";
+    case DisconnectReason.PacketTooLarge: return "packet from the broker larger than maxPacketSize";
+    case DisconnectReason.ConnectionLost: return "connection lost";
+    case DisconnectReason.ConnectTimeout: return "no CONNACK within connectTimeout";
+    case DisconnectReason.AckTimeout: return "no acknowledgement within ackTimeout: connection dead";
+    case ClientError.QueueFull: return "outbox full: message refused";
+    case ClientError.MessageDropped: return "outbox full: this message dropped (drop-newest)";
+    case ClientError.OldestDropped: return "outbox full: oldest unsent message dropped (drop-oldest)";
+    case ClientError.InvalidTopic: return "invalid topic name or filter";
+    case ClientError.InvalidQoS: return "QoS must be 0, 1 or 2";
+    case ClientError.PayloadTooLarge: return "message larger than the transmit buffer";
+    case ClientError.NoPacketId: return "every packet identifier is in use";
+    case ClientError.Ended: return "the client was ended";
+    case ClientError.HandlerThrew: return "an app handler threw";
+    case ClientError.InvalidArgument: return "argument of the wrong type or out of range";
+    case ClientError.InvalidPayload: return "payload must be a Uint8Array or a well-formed string";
+    case ClientError.MessageTooLarge: return "message from the broker larger than maxPacketSize: skipped and acknowledged";
+    case ClientError.SubscriptionTooLarge: return "topic filter too long for the control buffer";
+    case ClientError.SubscriptionsFull: return "the subscription table is full";
+    default: return code < 0 && code > -100 ? "decode error " + code : "code " + code;
+  }
+}
+
+/** An error thrown by a set-up call (subscribe, unsubscribe, the constructor's options) with its code. */
+export class ClientArgumentError extends TypeError {
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message + " (" + errorMessage(code) + ")");
+    this.code = code;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The app's callbacks, called so that nothing the app throws reaches the transport or the client's
+ * state: a throwing handler is reported through onError (HandlerThrew) and the client carries on. The
+ * options object is not kept (it holds the credentials): only these functions, bound to nothing.
+ */
+import { ClientError } from "./errors.js";
+import type { MessageView } from "./message.js";
+import type { ClientOptions } from "./options.js";
+
+export class AppEvents {
+  private readonly onConnected: ((sessionPresent: boolean) => void) | undefined;
+  private readonly onMessage: ((message: MessageView) => void) | undefined;
+  private readonly onAcked: ((packetId: number) => void) | undefined;
+  private readonly onUnconfirmed: ((packetId: number) => void) | undefined;
+  private readonly onSubscribed: ((topic: string, returnCode: number) => void) | undefined;
+  private readonly onDisconnected: ((reason: number) => void) | undefined;
+  private readonly onError: ((code: number) => void) | undefined;
+
+  constructor(options: ClientOptions) {
+    this.onConnected = options.onConnected;
+    this.onMessage = options.onMessage;
+    this.onAcked = options.onAcked;
+    this.onUnconfirmed = options.onUnconfirmed;
+    this.onSubscribed = options.onSubscribed;
+    this.onDisconnected = options.onDisconnected;
+    this.onError = options.onError;
+  }
+
+  connected(sessionPresent: boolean): void {
+    this.call(this.onConnected, sessionPresent);
+  }
+
+  /** A message for `handler` (a subscription's), or for onMessage when null. */
+  message(view: MessageView, handler: ((message: MessageView) => void) | null): void {
+    this.call(handler ?? this.onMessage, view);
+  }
+
+  acked(packetId: number): void {
+    this.call(this.onAcked, packetId);
+  }
+
+  unconfirmed(packetId: number): void {
+    this.call(this.onUnconfirmed, packetId);
+  }
+
+  subscribed(topic: string, returnCode: number): void {
+    const onSubscribed = this.onSubscribed;
+    if (!onSubscribed) return;
+    try {
+      onSubscribed(topic, returnCode);
+    } catch {
+      this.error(ClientError.HandlerThrew);
+    }
+  }
+
+  disconnected(reason: number): void {
+    this.call(this.onDisconnected, reason);
+  }
+
+  error(code: number): void {
+    const onError = this.onError;
+    if (!onError) return;
+    try {
+      onError(code);
+    } catch {
+      // an app's error handler that throws has nothing left to tell
+    }
+  }
+
+  private call<T>(callback: ((value: T) => void) | null | undefined, value: T): void {
+    if (!callback) return;
+    try {
+      callback(value);
+    } catch {
+      this.error(ClientError.HandlerThrew);
+    }
+  }
+}

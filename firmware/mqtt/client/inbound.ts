@@ -1,0 +1,83 @@
+/**
+ * The receiver's side of QoS (§4.3): every QoS 0 and 1 PUBLISH is delivered (QoS 1 then PUBACKed,
+ * [MQTT-4.3.2-2]); a QoS 2 one is delivered once per packet id until its PUBREL, and PUBRECed every time
+ * [MQTT-4.3.3-2], whatever the number in flight (the ids are an IdSet, never full). A PUBLISH over
+ * maxPacketSize was skipped by input.ts: it is acknowledged the same way and reported, and the
+ * connection stays. Responses wait for room in the ack queue, in order; nothing is dropped.
+ */
+import { PacketType, type IncomingPacket } from "../codec/packet.js";
+import type { AckQueue } from "./acks.js";
+import { ClientError } from "./errors.js";
+import type { AppEvents } from "./events.js";
+import { IdSet } from "./ids.js";
+import type { MessageView } from "./message.js";
+import type { ClientStats } from "./stats.js";
+import type { Subscriptions } from "./subscriptions.js";
+
+export class Inbound {
+  /** [MQTT-4.3.3-2] QoS 2 ids PUBRECed whose PUBREL has not come: each message delivered once. */
+  readonly ids = new IdSet();
+
+  constructor(
+    private readonly acks: AckQueue,
+    private readonly subscriptions: Subscriptions,
+    private readonly events: AppEvents,
+    private readonly stats: ClientStats,
+    private readonly view: MessageView,
+  ) {}
+
+  /** A PUBLISH; false if it must wait for room for its ack. */
+  publish(p: IncomingPacket): boolean {
+    const qos = p.qos;
+    if (qos > 0 && this.acks.full()) return false;
+    if (qos === 2) {
+      if (this.ids.add(p.packetId)) this.deliver(p);
+      this.acks.push(PacketType.Pubrec, p.packetId);
+      return true;
+    }
+    this.deliver(p);
+    if (qos === 1) this.acks.push(PacketType.Puback, p.packetId); // after delivery [MQTT-4.3.2-2]
+    return true;
+  }
+
+  /** A PUBLISH over maxPacketSize was skipped whole; false if it must wait for room for its ack. */
+  oversized(qos: number, packetId: number): boolean {
+    if (qos > 0 && this.acks.full()) return false;
+    // A QoS 2 one counts as delivered (reported): its resends until PUBREL are not reported again.
+    if (qos < 2 || this.ids.add(packetId)) {
+      this.stats.oversized++;
+      this.events.error(ClientError.MessageTooLarge);
+    }
+    if (qos > 0) this.acks.push(qos === 1 ? PacketType.Puback : PacketType.Pubrec, packetId);
+    return true;
+  }
+
+  /** PUBREL: release the id and answer PUBCOMP, also for an id not held (our PUBCOMP was lost) [MQTT-4.3.3-2]. */
+  pubrel(packetId: number): boolean {
+    if (this.acks.full()) return false;
+    this.ids.delete(packetId);
+    this.acks.push(PacketType.Pubcomp, packetId);
+    return true;
+  }
+
+  /** The broker has no session for us: its QoS 2 flows are gone. */
+  sessionLost(): void {
+    this.ids.clear();
+  }
+
+  /** Hands the message to the first subscription that matches and has a handler, else to onMessage. */
+  private deliver(p: IncomingPacket): void {
+    const m = this.view;
+    m.buffer = p.buffer;
+    m.topicOffset = p.topicOffset;
+    m.topicLength = p.topicLength;
+    m.payloadOffset = p.payloadOffset;
+    m.payloadLength = p.payloadLength;
+    m.qos = p.qos;
+    m.retain = p.retain;
+    m.dup = p.dup;
+    m.packetId = p.packetId;
+    this.stats.received++;
+    this.events.message(m, this.subscriptions.dispatch(m));
+  }
+}

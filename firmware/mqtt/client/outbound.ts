@@ -1,0 +1,316 @@
+/**
+ * The sender's side of QoS (§4.3): publish() into the outbox under the queue policy, the acks that end a
+ * message (PUBACK; PUBREC then PUBCOMP), what a lost connection and a lost or kept session do to the
+ * messages in flight, and how long an ack may keep them waiting.
+ */
+import { PacketType, ProtocolVersion, type QoS } from "../codec/packet.js";
+import { encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
+import { validateTopicName } from "../codec/topic.js";
+import { copyBytes, MAX_STRING_LENGTH, utf8Length, writeU16, writeUtf8 } from "../codec/wire.js";
+import type { AckQueue } from "./acks.js";
+import { ClientError, DisconnectReason } from "./errors.js";
+import type { AppEvents } from "./events.js";
+import type { ResolvedOptions } from "./options.js";
+import { NONE, RecordState, type Outbox } from "./outbox.js";
+import type { PacketIds } from "./session.js";
+import type { ClientStats } from "./stats.js";
+import { TopicHandle } from "./topic-handle.js";
+
+const V4 = ProtocolVersion.V311;
+const POLICY_REJECT = 0;
+const POLICY_DROP_NEWEST = 1;
+const POLICY_DROP_OLDEST = 2;
+/** resend[] value of a Sent record whose PUBLISH is being written again now. */
+const RESENDING = 2;
+
+export class Outbound {
+  private readonly policy: number;
+  private readonly window: number;
+  private pubrecCount = 0;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly ids: PacketIds,
+    private readonly acks: AckQueue,
+    private readonly events: AppEvents,
+    private readonly stats: ClientStats,
+    private readonly options: ResolvedOptions,
+  ) {
+    const p = options.queuePolicy;
+    this.policy = p === "drop-newest" ? POLICY_DROP_NEWEST : p === "drop-oldest" ? POLICY_DROP_OLDEST : POLICY_REJECT;
+    this.window = options.inflight;
+  }
+
+  /**
+   * Checks a publish() call's arguments and queues its PUBLISH; returns the packet id (QoS 1/2), 0 (QoS 0)
+   * or a negative ClientError. No typeof on the handle path: on XS run from source a string literal in a
+   * hot path costs a chunk per call.
+   */
+  publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS, retain: boolean, offset: number, length: number): number {
+    if (!(qos === 0 || qos === 1 || qos === 2)) return ClientError.InvalidQoS;
+    if (!(retain === false || retain === true)) return ClientError.InvalidArgument;
+    // A handle made by another copy of this module (two module instances) fails instanceof: it is taken by
+    // its bytes; anything else that is not a string is refused, never coerced.
+    let isHandle = topic instanceof TopicHandle;
+    if (!isHandle && typeof topic !== "string") {
+      const bytes = (topic as TopicHandle | null)?.bytes;
+      if (!(bytes instanceof Uint8Array) || validateTopicName(bytes, 0, bytes.length) !== 0) return ClientError.InvalidTopic;
+      isHandle = true;
+    }
+    const topicLength = isHandle ? (topic as TopicHandle).bytes.length : topicNameLength(topic as string);
+    if (topicLength <= 0) return ClientError.InvalidTopic;
+    const payloadBytes = payload instanceof Uint8Array;
+    let payloadLength: number;
+    if (payloadBytes) {
+      // Integers in range, or refused: (x | 0) === x is false for NaN, fractions and non-numbers.
+      const n = (payload as Uint8Array).length;
+      if ((offset | 0) !== offset || offset < 0 || offset > n) return ClientError.InvalidArgument;
+      if (length === -1) payloadLength = n - offset;
+      else if ((length | 0) !== length || length < 0 || offset + length > n) return ClientError.InvalidArgument;
+      else payloadLength = length;
+    } else {
+      if (typeof payload !== "string") return ClientError.InvalidPayload;
+      payloadLength = utf8Length(payload);
+      if (payloadLength < 0) return ClientError.InvalidPayload; // [MQTT-1.5.3-1] a lone surrogate
+      if (offset !== 0 || length !== -1) return ClientError.InvalidArgument; // a range is for bytes
+    }
+    const size = publishSize(topicLength, payloadLength, qos, V4);
+    const outbox = this.outbox;
+    if (size > outbox.capacity) return ClientError.PayloadTooLarge;
+    this.stats.published++;
+    const room = this.makeRoom(size);
+    if (room < 0) return room;
+    const packetId = qos > 0 ? this.ids.next() : 0;
+    if (qos > 0 && packetId === 0) {
+      this.stats.refused++;
+      return ClientError.NoPacketId;
+    }
+    const at = outbox.reserve(size);
+    const buf = outbox.bytes;
+    if (isHandle && payloadBytes) {
+      encodePublish(buf, at, (topic as TopicHandle).bytes, payload as Uint8Array, offset, payloadLength, qos, retain, false, packetId);
+    } else {
+      // A string topic or payload is written straight into place, with no intermediate bytes.
+      let off = writePublishHeader(buf, at, topicLength, payloadLength, qos, retain, false);
+      if (isHandle) buf.set((topic as TopicHandle).bytes, off);
+      else writeUtf8(buf, off, topic as string);
+      off += topicLength;
+      if (qos > 0) off = writeU16(buf, off, packetId);
+      if (payloadBytes) copyBytes(buf, off, payload as Uint8Array, offset, payloadLength);
+      else writeUtf8(buf, off, payload as string);
+    }
+    outbox.add(size, packetId, qos);
+    this.stats.queued++;
+    return packetId;
+  }
+
+  /**
+   * Makes room for `size` bytes by the queue policy; 0, or the ClientError for the caller. drop-oldest
+   * drops the oldest messages not yet sent, only as many as needed, and only if that is enough.
+   */
+  private makeRoom(size: number): number {
+    const outbox = this.outbox;
+    if (outbox.fits(size)) return 0;
+    if (this.policy === POLICY_DROP_NEWEST) {
+      this.stats.dropped++;
+      return ClientError.MessageDropped;
+    }
+    if (this.policy === POLICY_DROP_OLDEST && outbox.live - outbox.queued < outbox.slots && outbox.liveBytes - outbox.queuedBytes + size <= outbox.capacity) {
+      while (!outbox.fits(size)) {
+        outbox.remove(outbox.oldestQueued());
+        this.stats.dropped++;
+        this.events.error(ClientError.OldestDropped);
+      }
+      return 0;
+    }
+    this.stats.refused++;
+    return ClientError.QueueFull;
+  }
+
+  // ---- What goes out next (for output.ts) ------------------------------------------------------------
+
+  /** The Released record whose PUBREL must go again first (PUBREC order [MQTT-4.6.0-4]), or NONE. */
+  nextPubrel(): number {
+    const outbox = this.outbox;
+    let best = NONE;
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
+      if (outbox.state[i] === RecordState.Released && outbox.resend[i] === 1 && (best === NONE || outbox.pubrecOrder[i] < outbox.pubrecOrder[best])) best = i;
+    }
+    return best;
+  }
+
+  /** The PUBREL of a resumed session went whole. */
+  pubrelResent(i: number): void {
+    this.outbox.resend[i] = 0;
+    this.stats.resent++;
+  }
+
+  /**
+   * Starts the next PUBLISH in age order: a Sent one to go again (DUP, same id [MQTT-4.4.0-1]) or a
+   * Queued one if the window lets it (nothing overtakes it if not). Returns the record, or NONE.
+   */
+  startNext(): number {
+    const outbox = this.outbox;
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
+      const state = outbox.state[i];
+      if (state === RecordState.Sent && outbox.resend[i] === 1) {
+        markDuplicate(outbox.bytes, outbox.offset[i]); // [MQTT-3.3.1-1]
+        outbox.resend[i] = RESENDING;
+        outbox.setState(i, RecordState.Sending);
+        return i;
+      }
+      if (state === RecordState.Queued) return this.start(i) ? i : NONE;
+    }
+    return NONE;
+  }
+
+  /** Starts a Queued record if the in-flight window has room for it. */
+  start(i: number): boolean {
+    const outbox = this.outbox;
+    if (outbox.state[i] !== RecordState.Queued) return false;
+    if (outbox.qos[i] > 0 && outbox.inflight >= this.window) return false;
+    outbox.setState(i, RecordState.Sending);
+    return true;
+  }
+
+  /** A record started and not one byte of it went: as if never started. */
+  unsend(i: number): void {
+    const outbox = this.outbox;
+    if (outbox.state[i] !== RecordState.Sending) return;
+    if (outbox.resend[i] === RESENDING) {
+      outbox.resend[i] = 1;
+      outbox.setState(i, RecordState.Sent);
+    } else outbox.setState(i, RecordState.Queued);
+  }
+
+  /** A record's PUBLISH went whole. */
+  written(i: number, now: number): void {
+    const outbox = this.outbox;
+    if (outbox.resend[i] === RESENDING) this.stats.resent++;
+    else this.stats.sent++;
+    outbox.resend[i] = 0;
+    if (outbox.qos[i] === 0) {
+      outbox.remove(i);
+      this.stats.completed++;
+      return;
+    }
+    outbox.setState(i, RecordState.Sent);
+    outbox.waitSince[i] = now;
+  }
+
+  // ---- Acks from the broker --------------------------------------------------------------------------
+
+  /** PUBACK or PUBCOMP: 0, or the reason to close for (an ack for nothing we sent, or the wrong one). */
+  complete(type: PacketType, packetId: number): number {
+    const outbox = this.outbox;
+    const i = outbox.find(packetId);
+    const expected = type === PacketType.Puback ? RecordState.Sent : RecordState.Released;
+    if (i === NONE || outbox.qos[i] !== (type === PacketType.Puback ? 1 : 2) || outbox.state[i] !== expected) return DisconnectReason.ProtocolError;
+    outbox.remove(i);
+    this.stats.acked++;
+    this.stats.completed++;
+    this.events.acked(packetId);
+    return 0;
+  }
+
+  /** PUBREC: 0, -1 to wait for room for the PUBREL, or the reason to close for. */
+  pubrec(packetId: number, now: number): number {
+    const outbox = this.outbox;
+    const i = outbox.find(packetId);
+    if (i === NONE || outbox.qos[i] !== 2 || outbox.state[i] < RecordState.Sent) return DisconnectReason.ProtocolError;
+    if (this.acks.full()) return -1;
+    // [MQTT-4.3.3-1] answer PUBREC with PUBREL (again, if PUBREC came again).
+    outbox.setState(i, RecordState.Released);
+    outbox.resend[i] = 0;
+    outbox.pubrecOrder[i] = this.pubrecCount++;
+    outbox.waitSince[i] = now;
+    this.acks.push(PacketType.Pubrel, packetId);
+    return 0;
+  }
+
+  // ---- Connections and sessions ----------------------------------------------------------------------
+
+  /**
+   * The connection is gone (records not started are already Queued again): a QoS 0 cut off mid-write
+   * is lost (at most once); a QoS 1/2 one may have reached the broker, so it goes again, as do the
+   * PUBLISH and PUBREL of every message in flight.
+   */
+  connectionLost(): void {
+    const outbox = this.outbox;
+    for (let i = outbox.first; i !== NONE; ) {
+      const next = outbox.next[i];
+      const state = outbox.state[i];
+      if (state === RecordState.Sending) {
+        if (outbox.qos[i] === 0) {
+          outbox.remove(i);
+          this.stats.dropped++;
+          i = next;
+          continue;
+        }
+        outbox.setState(i, RecordState.Sent); // startNext() sets DUP when it goes again
+      }
+      if (outbox.state[i] === RecordState.Sent || outbox.state[i] === RecordState.Released) outbox.resend[i] = 1;
+      i = next;
+    }
+  }
+
+  /** CONNACK with session present: a PUBREL that goes again waits for its PUBCOMP from now on. */
+  sessionResumed(now: number): void {
+    const outbox = this.outbox;
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) if (outbox.state[i] === RecordState.Released) outbox.waitSince[i] = now;
+  }
+
+  /**
+   * The broker has no session for us. A message it had not acknowledged is sent again as new
+   * (resendOnNewSession) or given up; one past PUBREC is always given up: the broker may forward it only
+   * on the PUBREL it will never get (§4.3.3 method A), and sending it again could deliver it twice.
+   * Given up means unconfirmed, never acked.
+   */
+  sessionLost(): void {
+    const outbox = this.outbox;
+    for (let i = outbox.first; i !== NONE; ) {
+      const next = outbox.next[i];
+      const state = outbox.state[i];
+      if (state === RecordState.Sent && this.options.resendOnNewSession) {
+        outbox.bytes[outbox.offset[i]] &= ~0x08; // a new message in the new session: no DUP
+        outbox.resend[i] = 0;
+        outbox.setState(i, RecordState.Queued);
+      } else if (state === RecordState.Sent || state === RecordState.Released) {
+        const packetId = outbox.packetId[i];
+        outbox.remove(i);
+        this.stats.unconfirmed++;
+        this.events.unconfirmed(packetId);
+      }
+      i = next;
+    }
+  }
+
+  /** When the oldest ack awaited is overdue (ackTimeout), or Infinity. */
+  ackDeadline(): number {
+    const timeout = this.options.ackTimeout;
+    if (timeout === 0) return Infinity;
+    const outbox = this.outbox;
+    let since = Infinity;
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
+      const state = outbox.state[i];
+      if ((state === RecordState.Sent || state === RecordState.Released) && outbox.resend[i] === 0 && outbox.waitSince[i] < since) since = outbox.waitSince[i];
+    }
+    return since + timeout;
+  }
+}
+
+/**
+ * UTF-8 bytes of a topic name given as a string, or -1 if it is not a valid name: empty [MQTT-4.7.3-1],
+ * a wildcard [MQTT-3.3.2-2], U+0000 [MQTT-4.7.3-2], a lone surrogate [MQTT-1.5.3-1], or over 65,535 bytes.
+ */
+function topicNameLength(topic: string): number {
+  const length = utf8Length(topic);
+  if (length <= 0 || length > MAX_STRING_LENGTH) return -1;
+  for (let i = 0; ; i++) {
+    const c = charCodeAt.call(topic, i);
+    if (c !== c) return length; // NaN: the end
+    if (c === 0x2b || c === 0x23 || c === 0) return -1;
+  }
+}
+
+const charCodeAt = String.prototype.charCodeAt;

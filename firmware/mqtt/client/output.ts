@@ -1,0 +1,231 @@
+/**
+ * What goes out, a whole packet at a time: the control buffer (CONNECT, SUBSCRIBE, UNSUBSCRIBE), the
+ * responses owed (ack queue), DISCONNECT once ending (and then nothing else [MQTT-3.14.4-2]), PINGREQ,
+ * then the outbox: PUBRELs of a resumed session (PUBREC order), then PUBLISH in age order, a run of
+ * adjoining records at once (one socket write for a burst of publishes). Small packets are staged in
+ * a 4-byte buffer; PUBLISH bytes go straight from the outbox.
+ */
+import { PacketType, ProtocolVersion } from "../codec/packet.js";
+import { encodeAck } from "../codec/packets/acks.js";
+import { ByteRing } from "../codec/ring.js";
+import type { AckQueue } from "./acks.js";
+import type { Keepalive } from "./keepalive.js";
+import type { Outbound } from "./outbound.js";
+import { NONE, RecordState, type Outbox } from "./outbox.js";
+import type { Subscriptions } from "./subscriptions.js";
+
+const enum Source {
+  None = 0,
+  Control = 1,
+  Ack = 2,
+  Ping = 3,
+  Disconnect = 4,
+  Pubrel = 5,
+  Run = 6,
+}
+
+/** What the transport may be sent now. */
+export const enum Mode {
+  /** No connection: nothing. */
+  Closed = 0,
+  /** Waiting for CONNACK: CONNECT only [MQTT-3.1.0-1]. */
+  Connecting = 1,
+  Connected = 2,
+  /** end() was called: what is owed, DISCONNECT, then nothing. */
+  Ending = 3,
+}
+
+/** written()'s report: a response left (room for one more), DISCONNECT went whole. */
+export const ACK_WRITTEN = 1;
+export const DISCONNECT_WRITTEN = 2;
+
+const V4 = ProtocolVersion.V311;
+
+export class Output {
+  readonly control: ByteRing;
+  mode = Mode.Closed;
+  private source = Source.None;
+  private readonly staging = new Uint8Array(4);
+  private stagedLength = 0;
+  private stagedDone = 0;
+  private stagedRecord = NONE;
+  /** The run: its current record, bytes of it written, its last record. */
+  private record = NONE;
+  private recordDone = 0;
+  private runLast = NONE;
+
+  constructor(
+    controlBufferSize: number,
+    private readonly acks: AckQueue,
+    private readonly keepalive: Keepalive,
+    private readonly subscriptions: Subscriptions,
+    private readonly outbound: Outbound,
+    private readonly outbox: Outbox,
+    private readonly nextId: () => number,
+  ) {
+    this.control = new ByteRing(controlBufferSize);
+  }
+
+  /** Bytes ready to write now, at buffer()[offset() ...]; 0: nothing to send. */
+  length(): number {
+    if (this.source === Source.None) this.pick();
+    switch (this.source) {
+      case Source.None:
+        return 0;
+      case Source.Control:
+        return this.control.readable();
+      case Source.Run: {
+        const outbox = this.outbox;
+        return outbox.offset[this.runLast] + outbox.length[this.runLast] - outbox.offset[this.record] - this.recordDone;
+      }
+      default:
+        return this.stagedLength - this.stagedDone;
+    }
+  }
+
+  buffer(): Uint8Array {
+    if (this.source === Source.Control) return this.control.buffer;
+    return this.source === Source.Run ? this.outbox.bytes : this.staging;
+  }
+
+  offset(): number {
+    // From the record being written, not a saved start: a publish may move the outbox's bytes.
+    if (this.source === Source.Control) return this.control.head;
+    return this.source === Source.Run ? this.outbox.offset[this.record] + this.recordDone : this.stagedDone;
+  }
+
+  /** `count` bytes of length() went to the transport; returns ACK_WRITTEN | DISCONNECT_WRITTEN bits. */
+  written(count: number, now: number): number {
+    switch (this.source) {
+      case Source.None:
+        return 0;
+      case Source.Control:
+        this.control.consume(count);
+        if (this.control.readable() === 0) this.source = Source.None;
+        return 0;
+      case Source.Run:
+        this.writtenRun(count, now);
+        return 0;
+      default: {
+        this.stagedDone += count;
+        if (this.stagedDone < this.stagedLength) return 0;
+        const source = this.source;
+        this.source = Source.None;
+        if (source === Source.Ack) {
+          this.acks.shift();
+          return ACK_WRITTEN;
+        }
+        if (source === Source.Ping) this.keepalive.pingOwed = false;
+        else if (source === Source.Pubrel) this.outbound.pubrelResent(this.stagedRecord);
+        else if (source === Source.Disconnect) return DISCONNECT_WRITTEN;
+        return 0;
+      }
+    }
+  }
+
+  /** Records of the run written whole are done; the rest, if not one byte of them went, are not started. */
+  private writtenRun(count: number, now: number): void {
+    const outbox = this.outbox;
+    let left = count;
+    for (;;) {
+      const i = this.record;
+      const need = outbox.length[i] - this.recordDone;
+      if (left < need) {
+        this.recordDone += left;
+        break;
+      }
+      left -= need;
+      const last = i === this.runLast;
+      const next = outbox.next[i];
+      this.recordDone = 0;
+      this.outbound.written(i, now);
+      if (last) {
+        this.source = Source.None;
+        return;
+      }
+      this.record = next;
+    }
+    // The run stops at the record cut off: the ones after it go back (a publish or an ack may change
+    // what comes next before the transport takes more).
+    for (let i = this.outbox.next[this.record], stop = this.outbox.next[this.runLast]; i !== stop && i !== NONE; i = this.outbox.next[i]) this.outbound.unsend(i);
+    this.runLast = this.record;
+    if (this.recordDone === 0) {
+      this.outbound.unsend(this.record);
+      this.source = Source.None;
+    }
+  }
+
+  /** Chooses what to send next. */
+  private pick(): void {
+    if (this.control.readable() > 0) {
+      this.source = Source.Control;
+      return;
+    }
+    const mode = this.mode;
+    if (mode === Mode.Closed || mode === Mode.Connecting) return;
+    const acks = this.acks;
+    if (acks.length > 0) return this.stage(Source.Ack, acks.headType(), acks.headId(), NONE);
+    if (mode === Mode.Ending) {
+      this.mode = Mode.Closed; // DISCONNECT is the last packet
+      this.staging[0] = 0xe0;
+      this.staging[1] = 0;
+      this.stagedLength = 2;
+      this.stagedDone = 0;
+      this.source = Source.Disconnect;
+      return;
+    }
+    if (this.keepalive.pingOwed) {
+      this.staging[0] = 0xc0;
+      this.staging[1] = 0;
+      this.stagedLength = 2;
+      this.stagedDone = 0;
+      this.source = Source.Ping;
+      return;
+    }
+    if (this.subscriptions.queueNext(this.control, this.nextId)) {
+      this.source = Source.Control;
+      return;
+    }
+    const outbound = this.outbound;
+    const pubrel = outbound.nextPubrel();
+    if (pubrel !== NONE) return this.stage(Source.Pubrel, PacketType.Pubrel, this.outbox.packetId[pubrel], pubrel);
+    const first = outbound.startNext();
+    if (first === NONE) return;
+    // Queued records that follow, bytes adjoining, go in the same write.
+    const outbox = this.outbox;
+    let last = first;
+    let end = outbox.offset[first] + outbox.length[first];
+    if (outbox.state[first] === RecordState.Sending && outbox.resend[first] === 0) {
+      for (let i = outbox.next[first]; i !== NONE && outbox.offset[i] === end && outbound.start(i); i = outbox.next[i]) {
+        end += outbox.length[i];
+        last = i;
+      }
+    }
+    this.record = first;
+    this.recordDone = 0;
+    this.runLast = last;
+    this.source = Source.Run;
+  }
+
+  private stage(source: Source, type: PacketType, packetId: number, record: number): void {
+    encodeAck(this.staging, 0, type, packetId, V4);
+    this.stagedLength = 4;
+    this.stagedDone = 0;
+    this.stagedRecord = record;
+    this.source = source;
+  }
+
+  /** The connection is gone: nothing owed is sent any more; a run's records not begun are not started. */
+  reset(): void {
+    if (this.source === Source.Run) {
+      const outbox = this.outbox;
+      for (let i = this.recordDone > 0 ? outbox.next[this.record] : this.record, stop = outbox.next[this.runLast]; i !== stop && i !== NONE; i = outbox.next[i]) {
+        this.outbound.unsend(i);
+      }
+    }
+    this.source = Source.None;
+    this.control.clear();
+    this.acks.clear();
+    this.mode = Mode.Closed;
+  }
+}

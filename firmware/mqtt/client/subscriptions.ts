@@ -1,0 +1,257 @@
+/**
+ * Subscriptions: the filters the app asked for (a fixed table), the SUBSCRIBE/UNSUBSCRIBE requests
+ * outstanding (each with the filters it carried, found again by its packet id when its SUBACK/UNSUBACK
+ * comes [MQTT-3.9.2-1] [MQTT-3.11.2-1], as coreMQTT and rumqttc do), and the dispatch of a message to the
+ * first matching subscription that has a handler.
+ */
+import { PacketType, ProtocolVersion, type IncomingPacket, type QoS } from "../codec/packet.js";
+import { encodeSubscribe, subscribeSize } from "../codec/packets/subscribe.js";
+import { encodeUnsubscribe, unsubscribeSize } from "../codec/packets/unsubscribe.js";
+import type { ByteRing } from "../codec/ring.js";
+import { validateTopicFilter } from "../codec/topic.js";
+import { utf8Length, writeUtf8 } from "../codec/wire.js";
+import { ClientArgumentError, ClientError, DisconnectReason } from "./errors.js";
+import type { AppEvents } from "./events.js";
+import type { MessageView } from "./message.js";
+
+/** SUBSCRIBE/UNSUBSCRIBE requests outstanding at once; more wait for an ack. */
+export const MAX_REQUESTS = 4;
+
+/** One filter of a subscribe() call. */
+export interface SubscribeRequest {
+  topic: string;
+  qos?: QoS;
+  /** Called for messages that match this filter (the first matching subscription with a handler gets it). */
+  onMessage?: (message: MessageView) => void;
+}
+
+const enum Sub {
+  Free = 0,
+  /** To go in the next SUBSCRIBE. */
+  ToSend = 1,
+  /** In a SUBSCRIBE waiting for its SUBACK. */
+  Pending = 2,
+  Active = 3,
+  /** To go in the next UNSUBSCRIBE. */
+  ToRemove = 4,
+  /** In an UNSUBSCRIBE waiting for its UNSUBACK. */
+  Removing = 5,
+}
+
+type Handler = ((message: MessageView) => void) | null;
+const EMPTY = new Uint8Array(0);
+const V4 = ProtocolVersion.V311;
+
+export class Subscriptions {
+  private readonly topic: string[];
+  private readonly filter: Uint8Array[];
+  private readonly qos: Uint8Array;
+  private readonly state: Uint8Array;
+  /** The packet id of the request that last carried an entry. */
+  private readonly req: Uint16Array;
+  private readonly handler: Handler[];
+  /** Requests, struct of arrays: id (0: free slot), kind, how many filters, and which (slot and topic). */
+  private readonly reqId = new Uint16Array(MAX_REQUESTS);
+  private readonly reqSubscribe = new Uint8Array(MAX_REQUESTS);
+  private readonly reqCount = new Int32Array(MAX_REQUESTS);
+  private readonly reqSlot: Int32Array;
+  private readonly reqTopic: string[];
+  /** Scratch lists for encoding one request, allocated once. */
+  private readonly scratchFilters: Uint8Array[];
+  private readonly scratchQos: QoS[];
+  private readonly scratchSlot: Int32Array;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly controlCapacity: number,
+    private readonly events: AppEvents,
+  ) {
+    this.topic = new Array<string>(capacity).fill("");
+    this.filter = new Array<Uint8Array>(capacity).fill(EMPTY);
+    this.qos = new Uint8Array(capacity);
+    this.state = new Uint8Array(capacity);
+    this.req = new Uint16Array(capacity);
+    this.handler = new Array<Handler>(capacity).fill(null);
+    this.reqSlot = new Int32Array(MAX_REQUESTS * capacity);
+    this.reqTopic = new Array<string>(MAX_REQUESTS * capacity).fill("");
+    this.scratchFilters = new Array<Uint8Array>(capacity).fill(EMPTY);
+    this.scratchQos = new Array<QoS>(capacity).fill(0);
+    this.scratchSlot = new Int32Array(capacity);
+  }
+
+  /**
+   * Adds or replaces subscriptions (sent on the next chance). Checks every request first and throws a
+   * ClientArgumentError with its code, changing nothing, if one is wrong.
+   */
+  subscribe(requests: readonly SubscribeRequest[]): void {
+    if (!Array.isArray(requests) || requests.length === 0) throw new ClientArgumentError(ClientError.InvalidArgument, "subscribe needs a list of at least one request [MQTT-3.8.3-3]");
+    const filters: Uint8Array[] = [];
+    let fresh = 0;
+    for (let k = 0; k < requests.length; k++) {
+      const r = requests[k] as SubscribeRequest | null;
+      if (typeof r !== "object" || r === null || typeof r.topic !== "string") throw new ClientArgumentError(ClientError.InvalidTopic, "subscribe: a request's topic must be a string");
+      const qos = r.qos ?? 0;
+      if (!(qos === 0 || qos === 1 || qos === 2)) throw new ClientArgumentError(ClientError.InvalidQoS, `subscribe ${r.topic}: qos must be 0, 1 or 2`);
+      if (r.onMessage !== undefined && typeof r.onMessage !== "function") throw new ClientArgumentError(ClientError.InvalidArgument, `subscribe ${r.topic}: onMessage must be a function`);
+      const length = utf8Length(r.topic);
+      if (length < 0) throw new ClientArgumentError(ClientError.InvalidTopic, `topic filter ${JSON.stringify(r.topic)} is not valid UTF-8 [MQTT-1.5.3-1]`);
+      const bytes = new Uint8Array(length);
+      writeUtf8(bytes, 0, r.topic);
+      const invalid = validateTopicFilter(bytes, 0, length);
+      if (invalid !== 0) throw new ClientArgumentError(ClientError.InvalidTopic, `topic filter ${JSON.stringify(r.topic)} is not valid (${invalid}) [§4.7.1]`);
+      // A filter that does not fit one SUBSCRIBE in the control buffer could never be sent.
+      if (subscribeSize([bytes], 1, V4) > this.controlCapacity) {
+        throw new ClientArgumentError(ClientError.SubscriptionTooLarge, `topic filter of ${length} bytes: a SUBSCRIBE for it would not fit the control buffer (${this.controlCapacity} bytes)`);
+      }
+      filters.push(bytes);
+      let seen = this.find(r.topic) >= 0;
+      for (let j = 0; j < k && !seen; j++) if (requests[j].topic === r.topic) seen = true;
+      if (!seen) fresh++;
+    }
+    let free = 0;
+    for (let i = 0; i < this.capacity; i++) if (this.state[i] === Sub.Free) free++;
+    if (free < fresh) throw new ClientArgumentError(ClientError.SubscriptionsFull, `the subscription table is full (${this.capacity} filters)`);
+    for (let k = 0; k < requests.length; k++) {
+      const r = requests[k];
+      let i = this.find(r.topic);
+      if (i < 0) i = this.state.indexOf(Sub.Free);
+      this.topic[i] = r.topic;
+      this.filter[i] = filters[k];
+      this.qos[i] = r.qos ?? 0;
+      this.handler[i] = r.onMessage ?? null;
+      this.state[i] = Sub.ToSend;
+    }
+  }
+
+  /**
+   * Removes subscriptions given exactly as subscribed: an UNSUBSCRIBE goes when the broker may hold them
+   * (connected, or a persistent session); otherwise they are simply forgotten. Unknown filters are ignored.
+   */
+  unsubscribe(topics: readonly string[], brokerMayHold: boolean): void {
+    if (!Array.isArray(topics)) throw new ClientArgumentError(ClientError.InvalidArgument, "unsubscribe needs a list of topic filters");
+    for (let k = 0; k < topics.length; k++) if (typeof topics[k] !== "string") throw new ClientArgumentError(ClientError.InvalidTopic, "unsubscribe: a topic filter must be a string");
+    for (let k = 0; k < topics.length; k++) {
+      const i = this.find(topics[k]);
+      if (i < 0) continue;
+      this.handler[i] = null;
+      this.state[i] = brokerMayHold ? Sub.ToRemove : Sub.Free;
+      if (!brokerMayHold) this.filter[i] = EMPTY;
+    }
+  }
+
+  private find(topic: string): number {
+    for (let i = 0; i < this.capacity; i++) if (this.state[i] !== Sub.Free && this.topic[i] === topic) return i;
+    return -1;
+  }
+
+  /** Whether an outstanding request holds this packet id. */
+  holds(id: number): boolean {
+    for (let k = 0; k < MAX_REQUESTS; k++) if (this.reqId[k] === id) return true;
+    return false;
+  }
+
+  /**
+   * Encodes one SUBSCRIBE (or else UNSUBSCRIBE) for the entries waiting, as many as fit the (empty)
+   * control buffer, if a request slot is free; `nextId` gives its packet id. False if nothing went in.
+   */
+  queueNext(control: ByteRing, nextId: () => number): boolean {
+    return this.queue(control, nextId, Sub.ToSend) || this.queue(control, nextId, Sub.ToRemove);
+  }
+
+  private queue(control: ByteRing, nextId: () => number, from: Sub): boolean {
+    let k = 0;
+    while (k < MAX_REQUESTS && this.reqId[k] !== 0) k++;
+    if (k === MAX_REQUESTS) return false;
+    const subscribing = from === Sub.ToSend;
+    let count = 0;
+    const room = control.writable();
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.state[i] !== from) continue;
+      this.scratchFilters[count] = this.filter[i];
+      this.scratchQos[count] = this.qos[i] as QoS;
+      const size = subscribing ? subscribeSize(this.scratchFilters, count + 1, V4) : unsubscribeSize(this.scratchFilters, count + 1, V4);
+      if (size > room) break;
+      this.scratchSlot[count++] = i;
+    }
+    if (count === 0) return false;
+    const id = nextId();
+    if (id === 0) return false;
+    const size = subscribing ? subscribeSize(this.scratchFilters, count, V4) : unsubscribeSize(this.scratchFilters, count, V4);
+    const at = control.reserve(size);
+    const end = subscribing
+      ? encodeSubscribe(control.buffer, at, id, this.scratchFilters, this.scratchQos, count)
+      : encodeUnsubscribe(control.buffer, at, id, this.scratchFilters, count);
+    control.commit(end - at);
+    this.reqId[k] = id;
+    this.reqSubscribe[k] = subscribing ? 1 : 0;
+    this.reqCount[k] = count;
+    for (let j = 0; j < count; j++) {
+      const i = this.scratchSlot[j];
+      this.state[i] = subscribing ? Sub.Pending : Sub.Removing;
+      this.req[i] = id;
+      this.reqSlot[k * this.capacity + j] = i;
+      this.reqTopic[k * this.capacity + j] = this.topic[i];
+    }
+    return true;
+  }
+
+  /** A SUBACK or UNSUBACK: 0, or the reason to close the connection for. */
+  ack(p: IncomingPacket): number {
+    const subscribing = p.type === PacketType.Suback;
+    let k = 0;
+    while (k < MAX_REQUESTS && !(this.reqId[k] === p.packetId && this.reqSubscribe[k] === (subscribing ? 1 : 0))) k++;
+    if (k === MAX_REQUESTS) return DisconnectReason.ProtocolError; // [MQTT-3.9.2-1] [MQTT-3.11.2-1] not our request
+    const count = this.reqCount[k];
+    if (subscribing && p.returnCodesCount !== count) return DisconnectReason.ProtocolError; // [MQTT-3.9.3-1] a code per filter
+    this.reqId[k] = 0;
+    for (let j = 0; j < count; j++) {
+      const i = this.reqSlot[k * this.capacity + j];
+      const topic = this.reqTopic[k * this.capacity + j];
+      this.reqTopic[k * this.capacity + j] = "";
+      // The entry still stands for this request unless the app changed it since (a newer request).
+      const current = this.state[i] !== Sub.Free && this.topic[i] === topic && this.req[i] === p.packetId;
+      if (subscribing) {
+        if (current && this.state[i] === Sub.Pending) this.state[i] = Sub.Active;
+        this.events.subscribed(topic, p.buffer[p.returnCodesOffset + j]);
+      } else if (current && this.state[i] === Sub.Removing) {
+        this.state[i] = Sub.Free;
+        this.filter[i] = EMPTY;
+      }
+    }
+    return 0;
+  }
+
+  /** The handler of the first subscription that matches the message and has one, or null (onMessage). */
+  dispatch(view: MessageView): Handler {
+    for (let i = 0; i < this.capacity; i++) {
+      const handler = this.handler[i];
+      if (handler === null) continue;
+      const state = this.state[i];
+      if (state === Sub.Free || state === Sub.ToRemove || state === Sub.Removing) continue;
+      if (view.matches(this.filter[i])) return handler;
+    }
+    return null;
+  }
+
+  /** The connection is gone: no ack comes for its requests; what they carried goes again. */
+  connectionLost(): void {
+    for (let k = 0; k < MAX_REQUESTS; k++) this.reqId[k] = 0;
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.state[i] === Sub.Pending) this.state[i] = Sub.ToSend;
+      else if (this.state[i] === Sub.Removing) this.state[i] = Sub.ToRemove;
+    }
+  }
+
+  /** The broker has no session: every subscription goes again; removals are done. */
+  sessionLost(): void {
+    for (let i = 0; i < this.capacity; i++) {
+      const state = this.state[i];
+      if (state === Sub.Pending || state === Sub.Active) this.state[i] = Sub.ToSend;
+      else if (state === Sub.ToRemove || state === Sub.Removing) {
+        this.state[i] = Sub.Free;
+        this.handler[i] = null;
+        this.filter[i] = EMPTY;
+      }
+    }
+  }
+}
