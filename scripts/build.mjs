@@ -21,9 +21,9 @@ function sources(dir) {
   return found;
 }
 
-// firmware/ is what a device runs; the XS test suites, the shared vectors and the benches import it by
+// firmware/ is what a device runs; the XS test suites, the shared vectors, the model check and the benches import it by
 // relative path, so they are built beside it (bench/ also holds Node-side scripts: same output format).
-const entryPoints = ["firmware", "host-sim", "test/xs/suites", "test/vectors", "bench"].flatMap((dir) => sources(join(root, dir)));
+const entryPoints = ["firmware", "host-sim", "test/xs/suites", "test/vectors", "test/model", "bench"].flatMap((dir) => sources(join(root, dir)));
 entryPoints.push(join(root, "test", "xs", "xs-run.ts")); // the Node side of the XS runner, for npm run bench
 rmSync(join(outdir, "firmware"), { recursive: true, force: true });
 await build({

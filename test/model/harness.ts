@@ -77,7 +77,8 @@ export type Step =
   | { k: "garbage"; v: number }
   | { k: "restart"; keep: boolean }
   | { k: "refuse" }
-  | { k: "freeze"; n: number };
+  | { k: "freeze"; n: number }
+  | { k: "burst"; n: number; q: number };
 
 export interface Run {
   options: ModelOptions;
@@ -327,7 +328,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
 
   /** Steps left in which the broker sends nothing (a frozen broker, or a link that only carries our bytes). */
   let frozen = 0;
-  const BROKER = ["connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage"];
+  const BROKER = ["connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "burst"];
   const apply = (s: Step): void => {
     if (frozen > 0) {
       frozen--;
@@ -393,6 +394,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
       case "ack": {
         if (!link || !model.connected) return;
         const ackable = model.ackable();
+        if (ackable.length === 0 && s.bad === 0) return;
         if (s.bad === 1 || ackable.length === 0) {
           // An ack for an id the client does not have, or of the wrong kind.
           const ids = model.idsInUse();
@@ -425,6 +427,10 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
         const bytes = w.publish(topic, s.q, s.r, dup, id, s.t, s.n);
         return send(bytes, { kind: "publish", topic, payload: w.payloadText(s.t, s.n), qos: s.q, retain: s.r, dup, id, oversized: bytes.length > o.maxPacketSize });
       }
+      case "burst":
+        // Several PUBLISH in one write, each a new id: a broker emptying its queue for us.
+        for (let k = 0; k < s.n && link && model.connected; k++) apply({ k: "inbound", t: k, q: s.q, r: false, n: 1 + (k % 5), dupOf: 0 });
+        return;
       case "pubrel": {
         if (!link || !model.connected) return;
         let id: number;
@@ -435,6 +441,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
       case "suback": {
         if (!link || !model.connected) return;
         const pending = model.pendingRequests();
+        if (pending.length === 0 && s.bad === 0) return;
         if (pending.length === 0 || s.bad === 1) {
           const id = 1 + (s.i % 100);
           return send(s.i % 2 ? w.suback(id, [0]) : w.ack(w.UNSUBACK, id), s.i % 2 ? { kind: "suback", id, codes: [0] } : { kind: "unsuback", id });
@@ -606,21 +613,27 @@ export function randomRun(seed: number, maxSteps: number, without: readonly stri
   const rng = new Rng(seed);
   const options = randomOptions(rng);
   const count = rng.range(1, maxSteps);
+  // Half the runs have a calm broker and link (rare faults): they reach long sessions and full windows.
+  const calm = rng.chance(0.5);
   const steps: Step[] = [];
   while (steps.length < count) {
-    const step = randomStep(rng, options);
+    const step = randomStep(rng, options, calm);
     if (without.indexOf(step.k) < 0) steps.push(step);
   }
   return { options, steps, randomSeed: rng.int(0x7fffffff) };
 }
 
-function randomStep(rng: Rng, o: ModelOptions): Step {
+/** Step kinds that end a connection or break a rule: rare in a calm run. */
+const FAULTS = ["bad-publish", "bad-subscribe", "end", "drop", "garbage", "restart", "refuse"];
+
+function randomStep(rng: Rng, o: ModelOptions, calm: boolean): Step {
   const kinds = [
     "publish", "bad-publish", "subscribe", "bad-subscribe", "unsubscribe", "end", "start", "take", "drain", "drop",
-    "advance", "connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "restart", "refuse", "freeze",
+    "advance", "connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "restart", "refuse", "freeze", "burst",
   ] as const;
-  const weights = [22, 2, 3, 1, 2, 0.4, 1.5, 5, 18, 2, 8, 12, 12, 9, 4, 5, 3, 0.4, 0.8, 0.5, 1];
-  const k = kinds[rng.weighted(weights)];
+  const weights = [22, 2, 3, 1, 2, 0.4, 1.5, 5, 18, 2, 8, 12, 12, 9, 4, 5, 3, 0.4, 0.8, 0.5, 1, 1.5];
+  const k = kinds[rng.weighted(calm ? weights.map((w, i) => (FAULTS.indexOf(kinds[i]) >= 0 ? w / 10 : w)) : weights)];
+  const bad = calm ? 0.003 : 0.03;
   switch (k) {
     case "publish":
       return { k, t: rng.int(TOPICS.length), handle: rng.chance(0.5), p: rng.int(PAYLOADS.length), q: rng.int(3), r: rng.chance(0.1), bytes: rng.chance(0.5) };
@@ -645,21 +658,23 @@ function randomStep(rng: Rng, o: ModelOptions): Step {
     case "advance":
       return { k, ms: rng.chance(0.7) ? rng.range(1, 600) : rng.chance(0.7) ? rng.range(600, 6000) : rng.range(6000, 120_000) };
     case "connack":
-      return { k, sp: rng.chance(0.04) ? 1 : 0, rc: rng.chance(0.06) ? rng.range(1, 5) : 0 };
+      return { k, sp: rng.chance(calm ? 0.004 : 0.04) ? 1 : 0, rc: rng.chance(calm ? 0.006 : 0.06) ? rng.range(1, 5) : 0 };
     case "ack":
-      return { k, i: rng.int(1000), bad: rng.chance(0.03) ? 1 : rng.chance(0.03) ? 2 : 0 };
+      return { k, i: rng.int(1000), bad: rng.chance(bad) ? 1 : rng.chance(bad) ? 2 : 0 };
     case "inbound":
       return { k, t: rng.int(TOPICS.length), q: rng.int(3), r: rng.chance(0.1), n: rng.chance(0.1) ? rng.range(o.maxPacketSize, o.maxPacketSize + 300) : rng.range(0, 12), dupOf: rng.chance(0.2) ? 1 + rng.int(100) : 0 };
     case "pubrel":
       return { k, i: rng.int(1000), bad: rng.chance(0.1) };
     case "suback":
-      return { k, i: rng.int(100), codes: rng.int(256), bad: rng.chance(0.03) ? 1 : rng.chance(0.03) ? 2 : 0 };
+      return { k, i: rng.int(100), codes: rng.int(256), bad: rng.chance(bad) ? 1 : rng.chance(bad) ? 2 : 0 };
     case "garbage":
       return { k, v: rng.int(4) };
     case "restart":
       return { k, keep: rng.chance(0.6) };
     case "freeze":
       return { k, n: rng.range(5, 60) };
+    case "burst":
+      return { k, n: rng.range(2, 80), q: rng.chance(0.6) ? 2 : rng.int(2) };
   }
 }
 

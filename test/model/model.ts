@@ -735,10 +735,19 @@ export class Model {
     const now = this.now;
     while (this.waiting.length > 0 && (this.state === St.Connecting || this.state === St.Connected) && !this.ending) {
       const f = this.waiting[0];
-      if (needsResponse(f) && this.acks.length >= ACK_QUEUE) return; // waits for room
+      if (this.acks.length >= ACK_QUEUE && this.needsResponse(f)) return; // waits for room
       this.waiting.shift();
       this.handle(f, now);
     }
+  }
+
+  /** Whether a packet would queue a response (a PUBREC only when it is for a message that may get one). */
+  private needsResponse(f: BrokerFrame): boolean {
+    if (f.kind === "publish") return f.qos > 0;
+    if (f.kind === "pubrel") return true;
+    if (f.kind !== "pubrec" || this.state !== St.Connected) return false;
+    const m = this.msgs.find((x) => x.qos > 0 && x.id === f.id);
+    return m !== undefined && m.qos === 2 && !m.writing && m.state !== M.Queued;
   }
 
   private handle(f: BrokerFrame, now: number): void {
@@ -965,9 +974,6 @@ export type BrokerFrame =
   | { kind: "pingresp" }
   | { kind: "malformed"; reason: number };
 
-function needsResponse(f: BrokerFrame): boolean {
-  return (f.kind === "publish" && f.qos > 0) || f.kind === "pubrec" || f.kind === "pubrel";
-}
 
 // ---- Topic rules, written from §4.7 (apart from firmware/mqtt/codec/topic.ts) ---------------------------
 

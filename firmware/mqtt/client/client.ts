@@ -242,7 +242,7 @@ export class MqttClient {
       return;
     }
     // A response left: packets that waited for room for theirs can go on now.
-    if ((done & ACK_WRITTEN) !== 0 && this.input.rx.readable() > 0) this.process(now);
+    if ((done & ACK_WRITTEN) !== 0 && this.input.waiting()) this.process(now);
   }
 
   // ---- Input -----------------------------------------------------------------------------------------

@@ -73,6 +73,11 @@ export class Input {
     return length;
   }
 
+  /** Whether anything received waits to be handled (bytes, or a skipped PUBLISH not yet acknowledged). */
+  waiting(): boolean {
+    return this.skipped || this.rx.tail > this.rx.head;
+  }
+
   /** The packet next() returned was handled. */
   done(): void {
     this.rx.consume(this.length);
