@@ -3,11 +3,14 @@
  * same inputs (app calls with valid and invalid arguments, broker packets early, late, duplicated, for
  * unknown ids, link drops at any byte, broker restarts with or without the session, time jumps, a
  * transport that stalls) and compares after every step: events, return codes, stats, and every packet
- * the client writes. A run is data (options + steps), so a failing one can be replayed and shrunk.
+ * the client writes. A run is data (options + steps, steps.ts), so a failing one can be replayed and
+ * shrunk. runSteps is one function on purpose: the client, the model and the broker's end share one run's
+ * state, step by step.
  * This module runs on XS: no Node APIs.
  */
-import { Rng } from "./rng.js";
 import { C, Model, validName, wellFormed, type BrokerFrame, type ModelOptions, type SubscribeCall } from "./model.js";
+import { Rng } from "./rng.js";
+import { BAD_PUBLISH, BAD_SUBSCRIBE, FILTERS, PAYLOADS, TOPICS, utf8Bytes, type Run, type Step } from "./steps.js";
 import * as w from "./wire.js";
 
 /** What the harness needs of a client (the facade's public API). */
@@ -56,74 +59,11 @@ export type ClientFactory = (options: ModelOptions, callbacks: Callbacks, random
 /** Reads the client's stats as the model names them (null: do not compare stats). */
 export type StatsReader = (client: ClientUnderTest) => Record<string, number> | null;
 
-export type Step =
-  | { k: "publish"; t: number; handle: boolean; p: number; q: number; r: boolean; bytes: boolean }
-  | { k: "bad-publish"; v: number }
-  | { k: "subscribe"; t: number[]; q: number; h: boolean }
-  | { k: "bad-subscribe"; v: number }
-  | { k: "unsubscribe"; t: number[] }
-  | { k: "end" }
-  | { k: "start" }
-  | { k: "take"; n: number }
-  | { k: "drain" }
-  | { k: "drop"; n: number }
-  | { k: "advance"; ms: number }
-  | { k: "connack"; sp: number; rc: number }
-  | { k: "ack"; i: number; bad: number }
-  | { k: "inbound"; t: number; q: number; r: boolean; n: number; dupOf: number }
-  | { k: "pubrel"; i: number; bad: boolean }
-  | { k: "suback"; i: number; codes: number; bad: number }
-  | { k: "pingresp" }
-  | { k: "garbage"; v: number }
-  | { k: "restart"; keep: boolean }
-  | { k: "refuse" }
-  | { k: "freeze"; n: number }
-  | { k: "burst"; n: number; q: number };
-
-export interface Run {
-  options: ModelOptions;
-  steps: Step[];
-  /** Seed of the client's random() (backoff jitter). */
-  randomSeed: number;
-}
-
 export interface RunResult {
   /** The first violation, or null when every step held. */
   violation: string | null;
   /** Steps run (up to and including the failing one). */
   steps: number;
-}
-
-const TOPICS = ["a", "a/b", "c/d/e", "$sys/x", "a/b/c/d/e/f/g/h/i/j/k/l/m/n", "é/ü"];
-const FILTERS = ["a", "a/#", "+/b", "#", "c/+/e", "$sys/#", "a/b", "+"];
-const PAYLOADS = ["", "x", "hello", "{\"t\":21.5}", "0123456789abcdef0123456789abcdef0123456789abcdef", "ünï"];
-
-/** Random client options, small enough to reach every limit in a short run. */
-export function randomOptions(rng: Rng): ModelOptions {
-  const receiveBufferSize = rng.pick([48, 64, 128, 256]);
-  const keepalive = rng.pick([0, 1, 2, 5, 60]);
-  const subscriptions = rng.pick([0, 1, 2, 4]);
-  return {
-    clientId: "m1",
-    clean: rng.chance(0.5),
-    keepalive,
-    receiveBufferSize,
-    maxPacketSize: rng.chance(0.3) ? rng.pick([20, 32, 40]) : receiveBufferSize,
-    transmitBufferSize: rng.pick([40, 64, 128, 256, 1024]),
-    controlBufferSize: rng.chance(0.5) ? 16 + 30 : 300,
-    inflight: rng.pick([1, 2, 3, 8]),
-    queueSlots: rng.pick([1, 2, 3, 4, 8]),
-    subscriptions,
-    queuePolicy: rng.pick(["reject", "drop-oldest", "drop-newest"] as const),
-    connectTimeout: rng.pick([500, 5000]),
-    reconnectPeriod: rng.chance(0.05) ? 0 : rng.pick([10, 100, 1000]),
-    reconnectPeriodMax: 4000,
-    stableAfter: rng.pick([0, 1000, 10_000]),
-    pingTimeout: rng.pick([200, 1000]),
-    ackTimeout: rng.pick([0, 800, 3000]),
-    resendOnNewSession: rng.chance(0.6),
-    maxRequests: 4,
-  };
 }
 
 /** The broker's end: what it was sent and holds, enough to answer as a broker would (or would not). */
@@ -339,7 +279,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
         const topic = TOPICS[s.t % TOPICS.length];
         const text = PAYLOADS[s.p % PAYLOADS.length];
         const payload = s.bytes ? utf8Bytes(text) : text;
-        const expected = model.publish(topic, validName(topic), topic, payload, w.utf8Hex(text), w.utf8Length(text), s.q, s.r, undefined, undefined);
+        const expected = model.publish(validName(topic), topic, payload, w.utf8Hex(text), w.utf8Length(text), s.q, s.r, undefined, undefined);
         const result = client.publish(s.handle ? client.topic(topic) : topic, payload, s.q, s.r);
         return check(result, expected, `publish(${topic}, ${JSON.stringify(text)}, ${s.q})`);
       }
@@ -512,53 +452,13 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
   };
 
   const badSubscribe = (v: number) => {
-    const long = "f/" + "x".repeat(400);
-    const cases: unknown[] = [
-      [{ topic: 7 }],
-      [{ topic: null }],
-      [{ topic: {} }],
-      [],
-      "a",
-      [{ topic: "a/#/b" }],
-      [{ topic: "a+" }],
-      [{ topic: "a", qos: 3 }],
-      [{ topic: "a", qos: 1.5 }],
-      [{ topic: long }],
-      [{ topic: "a", onMessage: 5 }],
-      [{ topic: "\ud800" }],
-    ];
-    const c = cases[v % cases.length];
+    const c = BAD_SUBSCRIBE[v % BAD_SUBSCRIBE.length];
     const modelView = Array.isArray(c) ? c.map((r: { topic?: unknown; qos?: unknown; onMessage?: unknown }) => ({ topic: r.topic, qos: r.qos, handler: r.onMessage })) : c;
     subscribe(modelView, c);
   };
 
   const badPublish = (v: number) => {
-    const bytes = utf8Bytes("payload");
-    const cases: [unknown, unknown, unknown, unknown, unknown, unknown][] = [
-      ["a", bytes, 0, false, NaN, undefined],
-      ["a", bytes, 1, false, 1.5, undefined],
-      ["a", bytes, 0, false, 0, NaN],
-      ["a", bytes, 2, false, 0, 2.5],
-      ["a", bytes, 0, false, -1, undefined],
-      ["a", bytes, 1, false, 3, 5],
-      ["a", bytes, 0, false, 8, undefined],
-      ["a", bytes, 3, false, undefined, undefined],
-      ["a", bytes, 1.5, false, undefined, undefined],
-      ["a", bytes, "1", false, undefined, undefined],
-      ["a", bytes, 0, "yes", undefined, undefined],
-      ["a/+", bytes, 0, false, undefined, undefined],
-      ["", bytes, 0, false, undefined, undefined],
-      [7, bytes, 0, false, undefined, undefined],
-      [null, bytes, 0, false, undefined, undefined],
-      ["a", 42, 0, false, undefined, undefined],
-      ["a", null, 0, false, undefined, undefined],
-      ["a", "\udc00", 0, false, undefined, undefined],
-      ["a", "text", 0, false, 1, undefined],
-      ["a", bytes, 1, false, 2, 3],
-      ["a", bytes, 2, true, 7, 0],
-      ["a", "x".repeat(2000), 1, false, undefined, undefined],
-    ];
-    const [topic, payload, qos, retain, offset, length] = cases[v % cases.length];
+    const [topic, payload, qos, retain, offset, length] = BAD_PUBLISH[v % BAD_PUBLISH.length];
     const topicText = typeof topic === "string" ? topic : "";
     const topicValid = typeof topic === "string" && validName(topic);
     let payloadHex: string | null = null;
@@ -574,7 +474,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
       payloadHex = w.utf8Hex(payload);
       payloadBytes = w.utf8Length(payload);
     }
-    const expected = model.publish(topic, topicValid, topicText, payload, payloadHex, payloadBytes, qos, retain, offset, length);
+    const expected = model.publish(topicValid, topicText, payload, payloadHex, payloadBytes, qos, retain, offset, length);
     let result: number;
     try {
       result = client.publish(topic, payload, qos, retain, offset, length);
@@ -608,83 +508,6 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
   return { violation: violation ? (violation.startsWith("step") || violation.startsWith("start") ? violation : `${where}: ${violation}`) : null, steps: n };
 }
 
-/** A random run: options, and steps chosen with an eye on what can happen next. */
-export function randomRun(seed: number, maxSteps: number, without: readonly string[] = []): Run {
-  const rng = new Rng(seed);
-  const options = randomOptions(rng);
-  const count = rng.range(1, maxSteps);
-  // Half the runs have a calm broker and link (rare faults): they reach long sessions and full windows.
-  const calm = rng.chance(0.5);
-  const steps: Step[] = [];
-  while (steps.length < count) {
-    const step = randomStep(rng, options, calm);
-    if (without.indexOf(step.k) < 0) steps.push(step);
-  }
-  return { options, steps, randomSeed: rng.int(0x7fffffff) };
-}
-
-/** Step kinds that end a connection or break a rule: rare in a calm run. */
-const FAULTS = ["bad-publish", "bad-subscribe", "end", "drop", "garbage", "restart", "refuse"];
-
-function randomStep(rng: Rng, o: ModelOptions, calm: boolean): Step {
-  const kinds = [
-    "publish", "bad-publish", "subscribe", "bad-subscribe", "unsubscribe", "end", "start", "take", "drain", "drop",
-    "advance", "connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "restart", "refuse", "freeze", "burst",
-  ] as const;
-  const weights = [22, 2, 3, 1, 2, 0.4, 1.5, 5, 18, 2, 8, 12, 12, 9, 4, 5, 3, 0.4, 0.8, 0.5, 1, 1.5];
-  const k = kinds[rng.weighted(calm ? weights.map((w, i) => (FAULTS.indexOf(kinds[i]) >= 0 ? w / 10 : w)) : weights)];
-  const bad = calm ? 0.003 : 0.03;
-  switch (k) {
-    case "publish":
-      return { k, t: rng.int(TOPICS.length), handle: rng.chance(0.5), p: rng.int(PAYLOADS.length), q: rng.int(3), r: rng.chance(0.1), bytes: rng.chance(0.5) };
-    case "bad-publish":
-      return { k, v: rng.int(22) };
-    case "subscribe":
-      return { k, t: [rng.int(FILTERS.length), ...(rng.chance(0.4) ? [rng.int(FILTERS.length)] : [])], q: rng.int(3), h: rng.chance(0.6) };
-    case "bad-subscribe":
-      return { k, v: rng.int(12) };
-    case "unsubscribe":
-      return { k, t: [rng.int(FILTERS.length)] };
-    case "end":
-    case "start":
-    case "drain":
-    case "pingresp":
-    case "refuse":
-      return { k } as Step;
-    case "take":
-      return { k, n: rng.range(1, 40) };
-    case "drop":
-      return { k, n: rng.chance(0.5) ? 0 : rng.range(1, 30) };
-    case "advance":
-      return { k, ms: rng.chance(0.7) ? rng.range(1, 600) : rng.chance(0.7) ? rng.range(600, 6000) : rng.range(6000, 120_000) };
-    case "connack":
-      return { k, sp: rng.chance(calm ? 0.004 : 0.04) ? 1 : 0, rc: rng.chance(calm ? 0.006 : 0.06) ? rng.range(1, 5) : 0 };
-    case "ack":
-      return { k, i: rng.int(1000), bad: rng.chance(bad) ? 1 : rng.chance(bad) ? 2 : 0 };
-    case "inbound":
-      return { k, t: rng.int(TOPICS.length), q: rng.int(3), r: rng.chance(0.1), n: rng.chance(0.1) ? rng.range(o.maxPacketSize, o.maxPacketSize + 300) : rng.range(0, 12), dupOf: rng.chance(0.2) ? 1 + rng.int(100) : 0 };
-    case "pubrel":
-      return { k, i: rng.int(1000), bad: rng.chance(0.1) };
-    case "suback":
-      return { k, i: rng.int(100), codes: rng.int(256), bad: rng.chance(bad) ? 1 : rng.chance(bad) ? 2 : 0 };
-    case "garbage":
-      return { k, v: rng.int(4) };
-    case "restart":
-      return { k, keep: rng.chance(0.6) };
-    case "freeze":
-      return { k, n: rng.range(5, 60) };
-    case "burst":
-      return { k, n: rng.range(2, 80), q: rng.chance(0.6) ? 2 : rng.int(2) };
-  }
-}
-
-function utf8Bytes(text: string): Uint8Array {
-  const hexText = w.utf8Hex(text);
-  const out = new Uint8Array(hexText.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hexText.substr(2 * i, 2), 16);
-  return out;
-}
-
 function safeText(value: unknown): string {
   try {
     const s = JSON.stringify(value);
@@ -695,3 +518,4 @@ function safeText(value: unknown): string {
 }
 
 export { C };
+export { randomRun, type Run, type Step } from "./steps.js";

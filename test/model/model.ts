@@ -36,61 +36,18 @@
  * - Liveness: a link that brings nothing is declared dead within keepalive + pingTimeout (PINGREQ when
  *   nothing was sent or nothing received for keepalive); a QoS 1/2 message unacknowledged for ackTimeout
  *   ends the connection (0x102). Reconnects back off exactly as options say.
- * This module runs on XS: no Node APIs.
+ * The model is in four files: rules.ts (its vocabulary, topic rules and sizes), messages.ts (publishing,
+ * fates, the PUBLISH/PUBREL order, acks, sessions), subscriptions.ts (requests by packet id, dispatch) and
+ * this one (the connection: states, CONNECT and CONNACK, keepalive, ack timeout, backoff, the responses
+ * owed, receiving, and what the harness asks). This module runs on XS: no Node APIs.
  */
+import { Messages, messageEvent, type Context } from "./messages.js";
+import { ACK_QUEUE, C, R, type BrokerFrame, type ModelOptions, type ModelStats } from "./rules.js";
+import { Subscriptions, type Request } from "./subscriptions.js";
 import type { ClientPacket } from "./wire.js";
 
-export const ACK_QUEUE = 64;
-
-export const enum C {
-  QueueFull = -100,
-  MessageDropped = -101,
-  OldestDropped = -102,
-  InvalidTopic = -103,
-  InvalidQoS = -104,
-  PayloadTooLarge = -105,
-  NoPacketId = -106,
-  Ended = -107,
-  HandlerThrew = -108,
-  InvalidArgument = -109,
-  InvalidPayload = -110,
-  MessageTooLarge = -111,
-  SubscriptionTooLarge = -112,
-  SubscriptionsFull = -113,
-}
-
-export const enum R {
-  Normal = 0,
-  Malformed = 0x81,
-  ProtocolError = 0x82,
-  KeepAliveTimeout = 0x8d,
-  ConnectionLost = 0x100,
-  ConnectTimeout = 0x101,
-  AckTimeout = 0x102,
-}
-
-export interface ModelOptions {
-  clientId: string;
-  clean: boolean;
-  keepalive: number;
-  receiveBufferSize: number;
-  maxPacketSize: number;
-  transmitBufferSize: number;
-  controlBufferSize: number;
-  inflight: number;
-  queueSlots: number;
-  subscriptions: number;
-  queuePolicy: "reject" | "drop-oldest" | "drop-newest";
-  connectTimeout: number;
-  reconnectPeriod: number;
-  reconnectPeriodMax: number;
-  stableAfter: number;
-  pingTimeout: number;
-  ackTimeout: number;
-  resendOnNewSession: boolean;
-  /** SUBSCRIBE/UNSUBSCRIBE requests the client keeps outstanding at once (a documented limit). */
-  maxRequests: number;
-}
+export { ACK_QUEUE, C, R, topicMatches, validFilter, validName, wellFormed } from "./rules.js";
+export type { BrokerFrame, ModelOptions, ModelStats, SubscribeCall } from "./rules.js";
 
 const enum St {
   Stopped,
@@ -100,80 +57,7 @@ const enum St {
   Connected,
 }
 
-const enum M {
-  Queued,
-  Sent,
-  Released,
-}
-
-interface Msg {
-  seq: number;
-  topic: string;
-  payload: string;
-  qos: number;
-  retain: boolean;
-  size: number;
-  id: number;
-  state: M;
-  /** Its PUBLISH (Sent) or PUBREL (Released) must go again on this connection. */
-  resend: boolean;
-  /** Its PUBLISH went at least once in this session: the next one carries DUP. */
-  dup: boolean;
-  /** Some of its PUBLISH bytes went on this connection, not all. */
-  writing: boolean;
-  /** When its PUBLISH was written whole, or its PUBREC came (the ack timeout's start). */
-  waitSince: number;
-  /** The order its (last) PUBREC came in. */
-  pubrecSeq: number;
-}
-
-const enum S {
-  Free,
-  ToSend,
-  Pending,
-  Active,
-  ToRemove,
-  Removing,
-}
-
-interface Entry {
-  topic: string;
-  qos: number;
-  handler: boolean;
-  state: S;
-  req: number;
-  /** Changed by the app while a SUBSCRIBE/UNSUBSCRIBE was being written: whatever it carried, this goes again. */
-  dirty: boolean;
-}
-
-interface Request {
-  id: number;
-  subscribe: boolean;
-  topics: string[];
-  slots: number[];
-}
-
-/** A subscribe() request as the harness made it (its topic may be of any type: invalid input is tested). */
-export interface SubscribeCall {
-  topic: unknown;
-  qos?: unknown;
-  handler?: unknown;
-}
-
-export interface ModelStats {
-  published: number;
-  queued: number;
-  refused: number;
-  completed: number;
-  acked: number;
-  dropped: number;
-  unconfirmed: number;
-  received: number;
-  oversized: number;
-  connects: number;
-}
-
-export class Model {
+export class Model implements Context {
   readonly o: ModelOptions;
   /** Events the client must have reported, in order (the harness compares and empties it). */
   readonly events: string[] = [];
@@ -184,7 +68,11 @@ export class Model {
   violation: string | null = null;
   /** The model backed off and the client drew no random number for it. */
   missingRandom = false;
+  /** Responses owed, in order: [type, id]; type 4 PUBACK, 5 PUBREC, 6 PUBREL, 7 PUBCOMP. */
+  acks: number[][] = [];
 
+  private readonly messages: Messages;
+  private readonly subscriptions: Subscriptions;
   private state = St.Stopped;
   private ending = false;
   private wantsClose = false;
@@ -199,25 +87,22 @@ export class Model {
   private pingOwed = false;
   private disconnectOwed = false;
   private connectOwed = false;
-  private seq = 0;
-  private pubrecSeq = 0;
-  private msgs: Msg[] = [];
-  private readonly entries: Entry[];
-  private requests: Request[] = [];
+  /** DISCONNECT was written on this connection: nothing may follow it. */
+  private afterDisconnect = false;
   /** Inbound QoS 2 ids received and not released. */
   private readonly inbound = new Set<number>();
-  /** Responses owed, in order: [type, id]; type 4 PUBACK, 5 PUBREC, 6 PUBREL, 7 PUBCOMP. */
-  private acks: number[][] = [];
-  /** Broker packets received and not yet handled (waiting for room in the ack queue), as decoded frames. */
+  /** Broker packets received and not yet handled (waiting for room in the ack queue). */
   private waiting: BrokerFrame[] = [];
+  /** The time of the call being handled. */
+  private now = 0;
 
   constructor(options: ModelOptions) {
     this.o = options;
-    this.entries = [];
-    for (let i = 0; i < options.subscriptions; i++) this.entries.push({ topic: "", qos: 0, handler: false, state: S.Free, req: 0, dirty: false });
+    this.messages = new Messages(this);
+    this.subscriptions = new Subscriptions(this);
   }
 
-  private fail(what: string): void {
+  fail(what: string): void {
     if (this.violation === null) this.violation = what;
   }
 
@@ -232,9 +117,6 @@ export class Model {
   get hasTransport(): boolean {
     return this.state === St.Opening || this.state === St.Connecting || this.state === St.Connected;
   }
-  get stopped(): boolean {
-    return this.state === St.Stopped;
-  }
   get isEnding(): boolean {
     return this.ending;
   }
@@ -242,162 +124,41 @@ export class Model {
     return this.wantsClose;
   }
   get live(): number {
-    return this.msgs.length;
+    return this.messages.msgs.length;
   }
-  /** Ids of QoS 1/2 messages and requests in use (the broker must not be told others are). */
+  /** Ids of QoS 1/2 messages and requests in use. */
   idsInUse(): number[] {
-    const ids: number[] = [];
-    for (const m of this.msgs) if (m.qos > 0) ids.push(m.id);
-    for (const r of this.requests) ids.push(r.id);
-    return ids;
+    return this.messages.ids().concat(this.subscriptions.ids());
   }
   /** Messages the broker may acknowledge now: [qos, id, state] (state 1 Sent, 2 Released). */
   ackable(): number[][] {
-    const out: number[][] = [];
-    for (const m of this.msgs) if (m.qos > 0 && m.state !== M.Queued && !m.writing) out.push([m.qos, m.id, m.state]);
-    return out;
+    return this.messages.ackable();
   }
   pendingRequests(): Request[] {
-    return this.requests;
+    return this.subscriptions.requests;
   }
-  subscribedFilters(): string[] {
-    const out: string[] = [];
-    for (const e of this.entries) if (e.state !== S.Free) out.push(e.topic);
-    return out;
+  expectedStats(): ModelStats {
+    return this.stats;
   }
 
   // ---- The app's calls -------------------------------------------------------------------------------
 
-  /** publish(): the code the client must return. `payload` is bytes or a string; sizes are in bytes. */
-  publish(topic: unknown, topicValid: boolean, topicText: string, payload: unknown, payloadHex: string | null, payloadBytes: number, qos: unknown, retain: unknown, offset: unknown, length: unknown): number {
+  /** publish(): the code the client must return (-1000: taken, with any free packet id; then accepted()). */
+  publish(topicValid: boolean, topic: string, payload: unknown, payloadHex: string | null, payloadBytes: number, qos: unknown, retain: unknown, offset: unknown, length: unknown): number {
     if (this.ending) return C.Ended;
-    if (qos !== 0 && qos !== 1 && qos !== 2) return C.InvalidQoS;
-    if (retain !== undefined && typeof retain !== "boolean") return C.InvalidArgument;
-    if (!topicValid) return C.InvalidTopic;
-    void topic;
-    const isBytes = payload instanceof Uint8Array;
-    if (!isBytes && typeof payload !== "string") return C.InvalidPayload;
-    if (payloadHex === null) return C.InvalidPayload; // a lone surrogate
-    if (isBytes) {
-      const n = (payload as Uint8Array).length;
-      if (offset !== undefined && !(Number.isInteger(offset) && (offset as number) >= 0 && (offset as number) <= n)) return C.InvalidArgument;
-      const off = (offset as number | undefined) ?? 0;
-      if (length !== undefined && length !== -1 && !(Number.isInteger(length) && (length as number) >= 0 && off + (length as number) <= n)) return C.InvalidArgument;
-    } else if ((offset !== undefined && offset !== 0) || (length !== undefined && length !== -1)) return C.InvalidArgument;
-    const size = publishSize(topicText, payloadBytes, qos);
-    if (size > this.o.transmitBufferSize) return C.PayloadTooLarge;
-    this.stats.published++;
-    if (!this.fits(size)) {
-      const policy = this.o.queuePolicy;
-      if (policy === "drop-newest") {
-        this.stats.dropped++;
-        return C.MessageDropped;
-      }
-      if (policy === "drop-oldest" && this.canMakeRoom(size)) {
-        while (!this.fits(size)) {
-          const k = this.msgs.findIndex((m) => m.state === M.Queued && !m.writing);
-          this.msgs.splice(k, 1);
-          this.stats.dropped++;
-          this.events.push("error " + C.OldestDropped);
-        }
-      } else {
-        this.stats.refused++;
-        return C.QueueFull;
-      }
-    }
-    this.stats.queued++;
-    this.msgs.push({ seq: this.seq++, topic: topicText, payload: payloadHex, qos, retain: retain === true, size, id: 0, state: M.Queued, resend: false, dup: false, writing: false, waitSince: 0, pubrecSeq: 0 });
-    return qos > 0 ? -1000 : 0; // QoS 1/2: any free id; the harness calls accepted() with it
+    return this.messages.publish(topicValid, topic, payload, payloadHex, payloadBytes, qos, retain, offset, length);
   }
 
-  /** The id the client gave an accepted QoS 1/2 message: free [MQTT-2.3.1-2]. */
   accepted(id: number): void {
-    const m = this.msgs[this.msgs.length - 1];
-    if (!(id >= 1 && id <= 65535) || Math.floor(id) !== id) return this.fail(`publish returned packet id ${id}`);
-    if (this.idsInUse().indexOf(id) >= 0) return this.fail(`publish gave packet id ${id}, which is in use [MQTT-2.3.1-2]`);
-    m.id = id;
+    this.messages.accepted(id, this.idsInUse());
   }
 
-  private liveBytes(): number {
-    let n = 0;
-    for (const m of this.msgs) n += m.size;
-    return n;
-  }
-
-  private fits(size: number): boolean {
-    return this.msgs.length < this.o.queueSlots && this.liveBytes() + size <= this.o.transmitBufferSize;
-  }
-
-  /** drop-oldest makes room only by dropping messages not yet sent, and only if enough of them go. */
-  private canMakeRoom(size: number): boolean {
-    let count = 0;
-    let bytes = 0;
-    for (const m of this.msgs) {
-      if (m.state === M.Queued && !m.writing) continue;
-      count++;
-      bytes += m.size;
-    }
-    return count < this.o.queueSlots && bytes + size <= this.o.transmitBufferSize;
-  }
-
-  /** subscribe(): the ClientError code the client must throw with, or 0. */
   subscribe(requests: unknown): number {
-    if (!Array.isArray(requests) || requests.length === 0) return C.InvalidArgument;
-    const topics: string[] = [];
-    const qos: number[] = [];
-    const handlers: boolean[] = [];
-    for (const r of requests as SubscribeCall[]) {
-      if (typeof r !== "object" || r === null || typeof r.topic !== "string") return C.InvalidTopic;
-      const q = r.qos === undefined ? 0 : r.qos;
-      if (q !== 0 && q !== 1 && q !== 2) return C.InvalidQoS;
-      if (r.handler !== undefined && typeof r.handler !== "function") return C.InvalidArgument;
-      if (!validFilter(r.topic)) return C.InvalidTopic;
-      // [MQTT-3.8.3-1] one filter must fit one SUBSCRIBE in the control buffer, or it could never go.
-      if (subscribeSize(r.topic) > this.o.controlBufferSize) return C.SubscriptionTooLarge;
-      topics.push(r.topic);
-      qos.push(q);
-      handlers.push(typeof r.handler === "function");
-    }
-    let fresh = 0;
-    const seen: string[] = [];
-    for (const t of topics) {
-      if (seen.indexOf(t) >= 0 || this.find(t) >= 0) continue;
-      seen.push(t);
-      fresh++;
-    }
-    let free = 0;
-    for (const e of this.entries) if (e.state === S.Free) free++;
-    if (free < fresh) return C.SubscriptionsFull;
-    for (let k = 0; k < topics.length; k++) {
-      let i = this.find(topics[k]);
-      if (i < 0) i = this.entries.findIndex((e) => e.state === S.Free);
-      const e = this.entries[i];
-      e.topic = topics[k];
-      e.qos = qos[k];
-      e.handler = handlers[k];
-      e.state = S.ToSend;
-      e.dirty = this.requestWriting;
-    }
-    return 0;
+    return this.subscriptions.subscribe(requests);
   }
 
   unsubscribe(topics: unknown): number {
-    if (!Array.isArray(topics)) return C.InvalidArgument;
-    for (const t of topics) if (typeof t !== "string") return C.InvalidTopic;
-    for (const t of topics as string[]) {
-      const i = this.find(t);
-      if (i < 0) continue;
-      const e = this.entries[i];
-      e.handler = false;
-      e.state = this.state === St.Connected || !this.o.clean ? S.ToRemove : S.Free;
-      e.dirty = this.requestWriting;
-    }
-    return 0;
-  }
-
-  private find(topic: string): number {
-    for (let i = 0; i < this.entries.length; i++) if (this.entries[i].state !== S.Free && this.entries[i].topic === topic) return i;
-    return -1;
+    return this.subscriptions.unsubscribe(topics, this.state === St.Connected || !this.o.clean);
   }
 
   start(now: number): void {
@@ -407,20 +168,16 @@ export class Model {
     this.nextAttemptAt = now;
   }
 
-  /** A SUBSCRIBE/UNSUBSCRIBE was being written when end() came: it is finished. */
-  private requestBegunBeforeEnd = false;
-
   end(now: number): void {
     if (this.state === St.Stopped) return;
     this.ending = true;
-    this.requestBegunBeforeEnd = this.requestWriting;
+    this.subscriptions.ending();
     if (this.state === St.Connected) {
       this.disconnectOwed = true;
       this.pingOwed = false;
       return;
     }
     this.lost(now, R.Normal);
-    this.state = St.Stopped;
   }
 
   // ---- The transport ------------------------------------------------------------------------------
@@ -459,7 +216,7 @@ export class Model {
     if (count > 0) this.lastSent = now;
   }
 
-  /** The next deadline poll() runs at: the timers of the connection. */
+  /** poll(now): the connection's timers, in this order: PINGRESP overdue, ack overdue, PINGREQ due. */
   poll(now: number): void {
     switch (this.state) {
       case St.Opening:
@@ -469,12 +226,7 @@ export class Model {
       case St.Connected: {
         if (this.ending) return;
         if (this.pingSentAt >= 0 && now >= this.pingSentAt + this.o.pingTimeout) return this.lost(now, R.KeepAliveTimeout);
-        if (this.o.ackTimeout > 0) {
-          for (const m of this.msgs) {
-            const waiting = (m.state === M.Sent && !m.resend && !m.writing) || (m.state === M.Released && !m.resend);
-            if (waiting && now >= m.waitSince + this.o.ackTimeout) return this.lost(now, R.AckTimeout);
-          }
-        }
+        if (this.messages.ackOverdue(now)) return this.lost(now, R.AckTimeout);
         const ka = this.o.keepalive * 1000;
         if (ka > 0 && this.pingSentAt < 0 && (now - this.lastSent >= ka || now - this.lastReceived >= ka)) {
           // [MQTT-3.1.2-23] nothing sent, or nothing heard, for a keepalive period: PINGREQ.
@@ -490,40 +242,17 @@ export class Model {
 
   // ---- What the client wrote ----------------------------------------------------------------------
 
-  /** A SUBSCRIBE or UNSUBSCRIBE has begun to go out (the client chose what it carries). */
-  private requestWriting = false;
-
-  /** The first byte of a packet went out (the harness saw it): a PUBLISH, SUBSCRIBE or UNSUBSCRIBE begins. */
+  /** The first byte of a packet went out (the harness saw it): which PUBLISH, PUBREL or request it is. */
   begins(type: number): void {
-    if (type === 3) {
-      const m = this.nextPublish();
-      if (m) m.writing = true;
-    } else if (type === 8 || type === 10) this.requestWriting = true;
-    else if (type === 6) {
-      // Responses go before the outbox: a PUBREL begun is the one queued, else the resumed session's first.
-      const head = this.acks[0];
-      if (head && head[0] === 6) this.pubrelWriting = -1;
-      else {
-        const m = this.firstPubrelResend();
-        this.pubrelWriting = m ? m.id : 0;
-      }
-    }
-  }
-
-  /** The id of the resumed session's PUBREL being written, -1 for a queued response, 0 for none. */
-  private pubrelWriting = 0;
-
-  private firstPubrelResend(): Msg | null {
-    let first: Msg | null = null;
-    for (const m of this.msgs) if (m.state === M.Released && m.resend && (first === null || m.pubrecSeq < first.pubrecSeq)) first = m;
-    return first;
+    if (type === 3 || type === 6) this.messages.begins(type);
+    else if (type === 8 || type === 10) this.subscriptions.begins();
   }
 
   /** A whole packet the client wrote, checked against what it may send now. */
   wire(p: ClientPacket, now: number): void {
     this.now = now;
     if (this.afterDisconnect) return this.fail(`${p.type} after DISCONNECT [MQTT-3.14.4-2]`);
-    if (!this.afterDisconnect && (!this.hasTransport || this.state === St.Opening)) return this.fail(`${p.type} written with no connection`);
+    if (!this.hasTransport || this.state === St.Opening) return this.fail(`${p.type} written with no connection`);
     if (p.type === "connect") {
       if (!this.connectOwed) return this.fail("CONNECT sent twice on one connection [MQTT-3.1.0-2]");
       this.connectOwed = false;
@@ -534,17 +263,17 @@ export class Model {
     if (this.state !== St.Connected) return this.fail(`${p.type} before CONNACK`);
     switch (p.type) {
       case "publish":
-        return this.wirePublish(p, now);
+        return this.messages.wirePublish(p, now, this.ending);
       case "puback":
       case "pubrec":
       case "pubcomp":
         return this.wireAck(p.type === "puback" ? 4 : p.type === "pubrec" ? 5 : 7, p.id);
       case "pubrel":
-        return this.wirePubrel(p.id);
+        if (this.messages.wirePubrel(p.id)) this.popAck();
+        return;
       case "subscribe":
-        return this.wireSubscribe(p.id, p.topics, p.qos);
       case "unsubscribe":
-        return this.wireUnsubscribe(p.id, p.topics);
+        return this.subscriptions.wire(p.type === "subscribe", p.id, p.topics, p.type === "subscribe" ? p.qos : [], this.ending, this.idsInUse());
       case "pingreq":
         this.pingOwed = false;
         return;
@@ -552,138 +281,23 @@ export class Model {
         if (!this.disconnectOwed) return this.fail("DISCONNECT without end()");
         if (this.acks.length > 0) return this.fail("DISCONNECT before the acks owed");
         this.disconnectOwed = false;
-        this.afterDisconnect = true;
         // DISCONNECT is out: the client closes [MQTT-3.14.4-1] and stops.
         this.lost(now, R.Normal);
-        this.state = St.Stopped;
+        this.afterDisconnect = true;
         return;
     }
-  }
-
-  /** DISCONNECT was written on this connection: nothing may follow it. */
-  private afterDisconnect = false;
-
-  /** The message whose PUBLISH must come next: the oldest that needs one, if the window lets it go. */
-  private nextPublish(): Msg | null {
-    for (const m of this.msgs) if (m.writing) return m; // a PUBLISH begun is finished, even after end()
-    if (this.ending) return null;
-    for (const m of this.msgs) {
-      if (m.state === M.Sent && m.resend) return m;
-      if (m.state !== M.Queued) continue;
-      if (m.qos > 0 && this.inflight() >= this.o.inflight) return null; // the window is full: nothing overtakes
-      return m;
-    }
-    return null;
-  }
-
-  /** QoS 1/2 messages sent (or being sent) and not finished: the in-flight window. */
-  private inflight(): number {
-    let n = 0;
-    for (const m of this.msgs) if (m.qos > 0 && (m.state !== M.Queued || m.writing)) n++;
-    return n;
-  }
-
-  private wirePublish(p: Extract<ClientPacket, { type: "publish" }>, now: number): void {
-    const m = this.nextPublish();
-    if (m === null) return this.fail(`PUBLISH ${p.topic} id ${p.id} when none may go (window ${this.inflight()}/${this.o.inflight}, ending ${this.ending})`);
-    if (this.hasPubrelResend()) return this.fail("PUBLISH before the PUBRELs of the resumed session");
-    if (p.topic !== m.topic || p.payload !== m.payload || p.qos !== m.qos || p.retain !== m.retain) {
-      return this.fail(`PUBLISH ${p.topic} q${p.qos} ${p.payload} is not the next message (${m.topic} q${m.qos} ${m.payload}, accepted #${m.seq})`);
-    }
-    if (m.qos > 0 && p.id !== m.id) return this.fail(`PUBLISH with id ${p.id}, the message has ${m.id} [MQTT-4.4.0-1]`);
-    const dup = m.state === M.Sent && m.dup;
-    if (p.dup !== dup) return this.fail(`PUBLISH id ${m.id} with DUP ${p.dup ? 1 : 0}, expected ${dup ? 1 : 0} [MQTT-3.3.1-1]`);
-    m.writing = false;
-    if (m.qos === 0) {
-      this.msgs.splice(this.msgs.indexOf(m), 1);
-      this.stats.completed++;
-      return;
-    }
-    m.state = M.Sent;
-    m.resend = false;
-    m.dup = true;
-    m.waitSince = now;
-  }
-
-  private hasPubrelResend(): boolean {
-    for (const m of this.msgs) if (m.state === M.Released && m.resend) return true;
-    return false;
   }
 
   private wireAck(type: number, id: number): void {
     const head = this.acks[0];
     if (!head || head[0] !== type || head[1] !== id) return this.fail(`ack type ${type} id ${id} written, expected ${head ? `type ${head[0]} id ${head[1]}` : "none"} [MQTT-4.6.0-2]`);
+    this.popAck();
+  }
+
+  /** A response went whole: room for one more, so packets waiting for it go on. */
+  private popAck(): void {
     this.acks.shift();
     this.resume();
-  }
-
-  private wirePubrel(id: number): void {
-    const writing = this.pubrelWriting;
-    this.pubrelWriting = 0;
-    const head = this.acks[0];
-    if (writing === -1) {
-      if (!head || head[0] !== 6 || head[1] !== id) return this.fail(`PUBREL ${id} written, expected the ack ${head ? `type ${head[0]} id ${head[1]}` : "none"} [MQTT-4.6.0-2]`);
-      this.acks.shift();
-      this.resume();
-      return;
-    }
-    // A PUBREL of the resumed session: the one whose PUBREC came first [MQTT-4.6.0-4] (a PUBREC that came
-    // while it was being written has queued its own PUBREL too: the broker gets two, harmlessly).
-    if (writing !== id) return this.fail(`PUBREL ${id} written, expected ${writing > 0 ? writing : "none"} [MQTT-4.6.0-4]`);
-    const m = this.msgs.find((x) => x.qos === 2 && x.id === id);
-    if (m) m.resend = false;
-  }
-
-  private wireSubscribe(id: number, topics: string[], qos: number[]): void {
-    if (this.ending && !this.requestBegunBeforeEnd) return this.fail("SUBSCRIBE after end()");
-    if (this.idsInUse().indexOf(id) >= 0) return this.fail(`SUBSCRIBE with id ${id} in use [MQTT-2.3.1-2]`);
-    if (this.requests.length >= this.o.maxRequests) return this.fail("more SUBSCRIBE/UNSUBSCRIBE outstanding than the client holds");
-    const slots: number[] = [];
-    for (let k = 0; k < topics.length; k++) {
-      const i = this.find(topics[k]);
-      const e = i >= 0 ? this.entries[i] : null;
-      if (!e || (!e.dirty && (e.state !== S.ToSend || e.qos !== qos[k])) || slots.indexOf(i) >= 0) return this.fail(`SUBSCRIBE carries ${topics[k]} q${qos[k]}, not a subscription waiting to go`);
-      slots.push(i);
-    }
-    for (const i of slots) {
-      const e = this.entries[i];
-      if (!e.dirty) e.state = S.Pending;
-      e.req = id;
-    }
-    this.requestWritten();
-    this.requests.push({ id, subscribe: true, topics, slots });
-  }
-
-  private wireUnsubscribe(id: number, topics: string[]): void {
-    if (this.ending && !this.requestBegunBeforeEnd) return this.fail("UNSUBSCRIBE after end()");
-    if (this.idsInUse().indexOf(id) >= 0) return this.fail(`UNSUBSCRIBE with id ${id} in use [MQTT-2.3.1-2]`);
-    if (this.requests.length >= this.o.maxRequests) return this.fail("more SUBSCRIBE/UNSUBSCRIBE outstanding than the client holds");
-    const slots: number[] = [];
-    for (const t of topics) {
-      const i = this.find(t);
-      const e = i >= 0 ? this.entries[i] : null;
-      // A filter the app changed while this was written may also have been forgotten (Free) meanwhile.
-      if ((!e && !this.anyDirty()) || (e && !e.dirty && e.state !== S.ToRemove) || (i >= 0 && slots.indexOf(i) >= 0)) return this.fail(`UNSUBSCRIBE carries ${t}, not one waiting to be removed`);
-      slots.push(i);
-    }
-    for (const i of slots) {
-      if (i < 0) continue;
-      const e = this.entries[i];
-      if (!e.dirty) e.state = S.Removing;
-      e.req = id;
-    }
-    this.requestWritten();
-    this.requests.push({ id, subscribe: false, topics, slots });
-  }
-
-  private anyDirty(): boolean {
-    for (const e of this.entries) if (e.dirty) return true;
-    return false;
-  }
-
-  private requestWritten(): void {
-    this.requestWriting = false;
-    for (const e of this.entries) e.dirty = false;
   }
 
   /**
@@ -698,25 +312,18 @@ export class Model {
     if (this.disconnectOwed) return this.fail("DISCONNECT owed and not sent");
     if (this.ending) return;
     if (this.pingOwed) return this.fail("PINGREQ due and not sent [MQTT-3.1.2-23]");
-    if (this.hasPubrelResend()) return this.fail("a PUBREL of the resumed session not sent [MQTT-4.4.0-1]");
-    const m = this.nextPublish();
-    if (m) return this.fail(`message #${m.seq} (${m.topic} q${m.qos}) could go and was not sent`);
-    if (this.requests.length < this.o.maxRequests) {
-      for (const e of this.entries) {
-        if (e.state === S.ToSend) return this.fail(`subscription ${e.topic} not sent`);
-        if (e.state === S.ToRemove) return this.fail(`unsubscription ${e.topic} not sent`);
-      }
-    }
+    this.messages.quiescent(this.ending);
+    this.subscriptions.quiescent();
   }
 
   // ---- What the broker sent -----------------------------------------------------------------------
 
   /**
    * A whole packet from the broker reached the client (its last byte was taken). Handled now, or after the
-   * packets before it, when a response it needs has room.
+   * packets before it, when a response it needs has room. Nothing is read after end().
    */
   receive(frame: BrokerFrame, now: number): void {
-    if (!(this.state === St.Connecting || this.state === St.Connected) || this.ending) return;
+    if (!this.reading()) return;
     this.now = now;
     this.lastReceived = now;
     this.waiting.push(frame);
@@ -725,19 +332,19 @@ export class Model {
 
   /** Bytes arrived (of any packet): the receive clock. */
   heard(now: number): void {
-    if ((this.state === St.Connecting || this.state === St.Connected) && !this.ending) this.lastReceived = now;
+    if (this.reading()) this.lastReceived = now;
   }
 
-  /** The time of the call being handled. */
-  private now = 0;
+  private reading(): boolean {
+    return (this.state === St.Connecting || this.state === St.Connected) && !this.ending;
+  }
 
   private resume(): void {
-    const now = this.now;
-    while (this.waiting.length > 0 && (this.state === St.Connecting || this.state === St.Connected) && !this.ending) {
+    while (this.waiting.length > 0 && this.reading()) {
       const f = this.waiting[0];
       if (this.acks.length >= ACK_QUEUE && this.needsResponse(f)) return; // waits for room
       this.waiting.shift();
-      this.handle(f, now);
+      this.handle(f, this.now);
     }
   }
 
@@ -745,9 +352,7 @@ export class Model {
   private needsResponse(f: BrokerFrame): boolean {
     if (f.kind === "publish") return f.qos > 0;
     if (f.kind === "pubrel") return true;
-    if (f.kind !== "pubrec" || this.state !== St.Connected) return false;
-    const m = this.msgs.find((x) => x.qos > 0 && x.id === f.id);
-    return m !== undefined && m.qos === 2 && !m.writing && m.state !== M.Queued;
+    return f.kind === "pubrec" && this.state === St.Connected && this.messages.pubrecValid(f.id);
   }
 
   private handle(f: BrokerFrame, now: number): void {
@@ -763,51 +368,17 @@ export class Model {
         return this.inboundPublish(f);
       case "puback":
       case "pubrec":
-      case "pubcomp": {
-        const m = this.msgs.find((x) => x.qos > 0 && x.id === f.id);
-        const qos = f.kind === "puback" ? 1 : 2;
-        if (!m || m.qos !== qos || m.writing || m.state === M.Queued || (f.kind === "puback" && m.state !== M.Sent) || (f.kind === "pubcomp" && m.state !== M.Released)) {
-          return this.protocolError(now, R.ProtocolError);
-        }
-        if (f.kind === "pubrec") {
-          // [MQTT-4.3.3-1] PUBREL answers PUBREC (again, if PUBREC came again).
-          m.state = M.Released;
-          m.resend = false;
-          m.pubrecSeq = this.pubrecSeq++;
-          m.waitSince = now;
-          this.acks.push([6, m.id]);
-          return;
-        }
-        this.msgs.splice(this.msgs.indexOf(m), 1);
-        this.stats.acked++;
-        this.stats.completed++;
-        this.events.push("acked " + m.id);
+      case "pubcomp":
+        if (!this.messages.ack({ kind: f.kind, id: f.id }, now)) this.protocolError(now, R.ProtocolError);
         return;
-      }
       case "pubrel":
         this.inbound.delete(f.id);
         this.acks.push([7, f.id]); // [MQTT-4.3.3-2] PUBCOMP, also for an id not held
         return;
       case "suback":
-      case "unsuback": {
-        const k = this.requests.findIndex((r) => r.id === f.id && r.subscribe === (f.kind === "suback"));
-        if (k < 0) return this.protocolError(now, R.ProtocolError); // [MQTT-3.9.2-1] [MQTT-3.11.2-1]
-        const r = this.requests[k];
-        if (f.kind === "suback" && f.codes.length !== r.topics.length) return this.protocolError(now, R.ProtocolError); // [MQTT-3.9.3-1]
-        this.requests.splice(k, 1);
-        for (let j = 0; j < r.topics.length; j++) {
-          const e = this.entries[r.slots[j]];
-          const current = e.state !== S.Free && e.topic === r.topics[j] && e.req === r.id;
-          if (f.kind === "suback") {
-            this.events.push(`subscribed ${r.topics[j]} 0x${f.codes[j].toString(16)}`);
-            if (current && e.state === S.Pending) e.state = S.Active;
-          } else if (current && e.state === S.Removing) {
-            e.state = S.Free;
-            e.handler = false;
-          }
-        }
+      case "unsuback":
+        if (!this.subscriptions.ack(f.kind === "suback" ? f : { kind: "unsuback", id: f.id })) this.protocolError(now, R.ProtocolError);
         return;
-      }
       case "pingresp":
         this.pingSentAt = -1;
         this.pingOwed = false;
@@ -829,33 +400,13 @@ export class Model {
     this.state = St.Connected;
     this.connectedAt = now;
     this.stats.connects++;
-    if (!sessionPresent) this.sessionLost();
-    else for (const m of this.msgs) if (m.state === M.Released) m.waitSince = now;
+    if (sessionPresent) this.messages.sessionResumed(now);
+    else {
+      this.inbound.clear();
+      this.subscriptions.sessionLost();
+      this.messages.sessionLost();
+    }
     this.events.push("connected " + (sessionPresent ? 1 : 0));
-  }
-
-  /** The broker has no session for us: what the old one held that it may have taken is unconfirmed. */
-  private sessionLost(): void {
-    this.inbound.clear();
-    for (const m of this.msgs.slice()) {
-      if (m.state === M.Queued) continue;
-      if (m.state === M.Sent && this.o.resendOnNewSession) {
-        m.state = M.Queued;
-        m.resend = false;
-        m.dup = false;
-        continue;
-      }
-      this.msgs.splice(this.msgs.indexOf(m), 1);
-      this.stats.unconfirmed++;
-      this.events.push("unconfirmed " + m.id);
-    }
-    for (const e of this.entries) {
-      if (e.state === S.Pending || e.state === S.Active) e.state = S.ToSend;
-      else if (e.state === S.ToRemove || e.state === S.Removing) {
-        e.state = S.Free;
-        e.handler = false;
-      }
-    }
   }
 
   private inboundPublish(f: Extract<BrokerFrame, { kind: "publish" }>): void {
@@ -870,6 +421,7 @@ export class Model {
       return;
     }
     if (f.qos === 2) {
+      // [MQTT-4.3.3-2] delivered once per id until its PUBREL; PUBREC every time.
       if (!this.inbound.has(f.id)) {
         this.inbound.add(f.id);
         this.deliver(f);
@@ -883,16 +435,7 @@ export class Model {
 
   private deliver(f: Extract<BrokerFrame, { kind: "publish" }>): void {
     this.stats.received++;
-    let to = "app";
-    for (let i = 0; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      if (!e.handler || e.state === S.Free || e.state === S.ToRemove || e.state === S.Removing) continue;
-      if (topicMatches(e.topic, f.topic)) {
-        to = "h:" + e.topic;
-        break;
-      }
-    }
-    this.events.push(`message ${to} ${f.topic} ${f.payload} q${f.qos}${f.retain ? " retain" : ""}${f.dup ? " dup" : ""}`);
+    this.events.push(messageEvent(f, this.subscriptions.dispatch(f.topic)));
   }
 
   private protocolError(now: number, reason: number): void {
@@ -905,26 +448,8 @@ export class Model {
     const wasConnected = this.state === St.Connected;
     const hadTransport = this.hasTransport;
     this.wantsClose = hadTransport;
-    for (const m of this.msgs.slice()) {
-      if (m.writing) {
-        m.writing = false;
-        if (m.qos === 0) {
-          this.msgs.splice(this.msgs.indexOf(m), 1); // QoS 0 cut off mid-write: at most once, so lost
-          this.stats.dropped++;
-          continue;
-        }
-        m.state = M.Sent; // the broker may have it
-        m.dup = true;
-      }
-      if (m.state !== M.Queued) m.resend = true;
-    }
-    for (const e of this.entries) {
-      if (e.state === S.Pending) e.state = S.ToSend;
-      else if (e.state === S.Removing) e.state = S.ToRemove;
-    }
-    this.requests = [];
-    this.requestWritten();
-    this.pubrelWriting = 0;
+    this.messages.connectionLost();
+    this.subscriptions.connectionLost();
     this.acks = [];
     this.waiting = [];
     this.pingSentAt = -1;
@@ -953,95 +478,4 @@ export class Model {
     }
     return Math.floor(delay / 2 + r * (delay / 2));
   }
-
-  /** The stats the client must report now. */
-  expectedStats(): ModelStats {
-    return this.stats;
-  }
-
-  /** Whether the client may take no more input now (waiting for room for a response). */
-  get stalled(): boolean {
-    return this.waiting.length > 0;
-  }
-}
-
-/** A broker packet as the harness made it (the model reads these fields, not bytes). */
-export type BrokerFrame =
-  | { kind: "connack"; sessionPresent: boolean; returnCode: number }
-  | { kind: "publish"; topic: string; payload: string; qos: number; retain: boolean; dup: boolean; id: number; oversized: boolean }
-  | { kind: "puback" | "pubrec" | "pubrel" | "pubcomp" | "unsuback"; id: number }
-  | { kind: "suback"; id: number; codes: number[] }
-  | { kind: "pingresp" }
-  | { kind: "malformed"; reason: number };
-
-
-// ---- Topic rules, written from §4.7 (apart from firmware/mqtt/codec/topic.ts) ---------------------------
-
-export function validFilter(filter: string): boolean {
-  if (filter.length === 0 || filter.indexOf("\u0000") >= 0 || !wellFormed(filter)) return false;
-  const levels = filter.split("/");
-  for (let i = 0; i < levels.length; i++) {
-    const l = levels[i];
-    if (l.indexOf("#") >= 0 && (l !== "#" || i !== levels.length - 1)) return false; // [MQTT-4.7.1-2]
-    if (l.indexOf("+") >= 0 && l !== "+") return false; // [MQTT-4.7.1-3]
-  }
-  return utf8LengthOf(filter) <= 65535;
-}
-
-export function validName(name: string): boolean {
-  return name.length > 0 && name.indexOf("+") < 0 && name.indexOf("#") < 0 && name.indexOf("\u0000") < 0 && wellFormed(name) && utf8LengthOf(name) <= 65535;
-}
-
-/** No lone surrogate [MQTT-1.5.3-1]. */
-export function wellFormed(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00) {
-      const d = s.charCodeAt(i + 1);
-      if (!(d >= 0xdc00 && d < 0xe000)) return false;
-      i++;
-    } else if (c >= 0xdc00 && c < 0xe000) return false;
-  }
-  return true;
-}
-
-function utf8LengthOf(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-/** §4.7.1 matching; a filter starting with a wildcard does not match a `$` topic [MQTT-4.7.2-1]. */
-export function topicMatches(filter: string, topic: string): boolean {
-  if (topic.charAt(0) === "$" && (filter.charAt(0) === "+" || filter.charAt(0) === "#")) return false;
-  const f = filter.split("/");
-  const t = topic.split("/");
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === "#") return true;
-    if (i >= t.length) return false;
-    if (f[i] !== "+" && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}
-
-export function publishSize(topic: string, payloadBytes: number, qos: number): number {
-  const remaining = 2 + utf8LengthOf(topic) + (qos > 0 ? 2 : 0) + payloadBytes;
-  return 1 + varintSize(remaining) + remaining;
-}
-
-export function subscribeSize(filter: string): number {
-  const remaining = 2 + 2 + utf8LengthOf(filter) + 1;
-  return 1 + varintSize(remaining) + remaining;
-}
-
-function varintSize(n: number): number {
-  return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
 }

@@ -1,0 +1,316 @@
+/**
+ * The model's messages: what publish() takes (room by live messages and live bytes, the queue policies),
+ * how each message ends (completed, dropped, unconfirmed), which PUBLISH and PUBREL may go next (age order,
+ * the in-flight window, DUP only into a kept session, PUBRELs again in PUBREC order), what the broker's
+ * acks do, and what a lost connection or session does to them. This module runs on XS.
+ */
+import { C, publishSize, type BrokerFrame, type ModelOptions, type ModelStats } from "./rules.js";
+import type { ClientPacket } from "./wire.js";
+
+export const enum M {
+  Queued,
+  Sent,
+  Released,
+}
+
+export interface Msg {
+  seq: number;
+  topic: string;
+  payload: string;
+  qos: number;
+  retain: boolean;
+  size: number;
+  id: number;
+  state: M;
+  /** Its PUBLISH (Sent) or PUBREL (Released) must go again on this connection. */
+  resend: boolean;
+  /** Its PUBLISH went at least once in this session: the next one carries DUP. */
+  dup: boolean;
+  /** Some of its PUBLISH bytes went on this connection, not all. */
+  writing: boolean;
+  /** When its PUBLISH was written whole, or its PUBREC came (the ack timeout's start). */
+  waitSince: number;
+  /** The order its (last) PUBREC came in. */
+  pubrecSeq: number;
+}
+
+/** What the messages need of the rest of the model. */
+export interface Context {
+  readonly o: ModelOptions;
+  readonly events: string[];
+  readonly stats: ModelStats;
+  /** Responses owed, in order: [type, id] (4 PUBACK, 5 PUBREC, 6 PUBREL, 7 PUBCOMP). */
+  readonly acks: number[][];
+  fail(what: string): void;
+}
+
+export class Messages {
+  msgs: Msg[] = [];
+  private seq = 0;
+  private pubrecSeq = 0;
+  /** The id of the resumed session's PUBREL being written, -1 for a queued response, 0 for none. */
+  private pubrelWriting = 0;
+
+  constructor(private readonly c: Context) {}
+
+  /** publish(): the code the client must return, or -1000 for "taken, with any free packet id" (QoS 1/2). */
+  publish(topicValid: boolean, topic: string, payload: unknown, payloadHex: string | null, payloadBytes: number, qos: unknown, retain: unknown, offset: unknown, length: unknown): number {
+    if (qos !== 0 && qos !== 1 && qos !== 2) return C.InvalidQoS;
+    if (retain !== undefined && typeof retain !== "boolean") return C.InvalidArgument;
+    if (!topicValid) return C.InvalidTopic;
+    const isBytes = payload instanceof Uint8Array;
+    if (!isBytes && typeof payload !== "string") return C.InvalidPayload;
+    if (payloadHex === null) return C.InvalidPayload; // a lone surrogate
+    if (isBytes) {
+      const n = (payload as Uint8Array).length;
+      if (offset !== undefined && !(Number.isInteger(offset) && (offset as number) >= 0 && (offset as number) <= n)) return C.InvalidArgument;
+      const off = (offset as number | undefined) ?? 0;
+      if (length !== undefined && length !== -1 && !(Number.isInteger(length) && (length as number) >= 0 && off + (length as number) <= n)) return C.InvalidArgument;
+    } else if ((offset !== undefined && offset !== 0) || (length !== undefined && length !== -1)) return C.InvalidArgument;
+    const size = publishSize(topic, payloadBytes, qos);
+    const { o, stats } = this.c;
+    if (size > o.transmitBufferSize) return C.PayloadTooLarge;
+    stats.published++;
+    if (!this.fits(size)) {
+      if (o.queuePolicy === "drop-newest") {
+        stats.dropped++;
+        return C.MessageDropped;
+      }
+      if (o.queuePolicy === "drop-oldest" && this.canMakeRoom(size)) {
+        while (!this.fits(size)) {
+          this.msgs.splice(this.msgs.findIndex((m) => m.state === M.Queued && !m.writing), 1);
+          stats.dropped++;
+          this.c.events.push("error " + C.OldestDropped);
+        }
+      } else {
+        stats.refused++;
+        return C.QueueFull;
+      }
+    }
+    stats.queued++;
+    this.msgs.push({ seq: this.seq++, topic, payload: payloadHex, qos, retain: retain === true, size, id: 0, state: M.Queued, resend: false, dup: false, writing: false, waitSince: 0, pubrecSeq: 0 });
+    return qos > 0 ? -1000 : 0;
+  }
+
+  /** The id the client gave the message just taken: free [MQTT-2.3.1-2] (`inUse`: the ids held before it). */
+  accepted(id: number, inUse: number[]): void {
+    if (!(id >= 1 && id <= 65535) || Math.floor(id) !== id) return this.c.fail(`publish returned packet id ${id}`);
+    if (inUse.indexOf(id) >= 0) return this.c.fail(`publish gave packet id ${id}, which is in use [MQTT-2.3.1-2]`);
+    this.msgs[this.msgs.length - 1].id = id;
+  }
+
+  /** Ids of QoS 1/2 messages (the last, just taken, not yet given one: 0). */
+  ids(): number[] {
+    const ids: number[] = [];
+    for (const m of this.msgs) if (m.qos > 0 && m.id > 0) ids.push(m.id);
+    return ids;
+  }
+
+  private fits(size: number): boolean {
+    let bytes = 0;
+    for (const m of this.msgs) bytes += m.size;
+    return this.msgs.length < this.c.o.queueSlots && bytes + size <= this.c.o.transmitBufferSize;
+  }
+
+  /** drop-oldest makes room only by dropping messages not yet sent, and only if enough of them go. */
+  private canMakeRoom(size: number): boolean {
+    let count = 0;
+    let bytes = 0;
+    for (const m of this.msgs) {
+      if (m.state === M.Queued && !m.writing) continue;
+      count++;
+      bytes += m.size;
+    }
+    return count < this.c.o.queueSlots && bytes + size <= this.c.o.transmitBufferSize;
+  }
+
+  /** Messages the broker may acknowledge now: [qos, id, state] (state 1 Sent, 2 Released). */
+  ackable(): number[][] {
+    const out: number[][] = [];
+    for (const m of this.msgs) if (m.qos > 0 && m.state !== M.Queued && !m.writing) out.push([m.qos, m.id, m.state]);
+    return out;
+  }
+
+  // ---- What the client writes ------------------------------------------------------------------------
+
+  /** A PUBLISH (3) or PUBREL (6) began to go out: which message it is. */
+  begins(type: number): void {
+    if (type === 3) {
+      const m = this.nextPublish(false);
+      if (m) m.writing = true;
+    } else if (type === 6) {
+      // Responses go before the outbox: a PUBREL begun is the one queued, else the resumed session's first.
+      const head = this.c.acks[0];
+      if (head && head[0] === 6) this.pubrelWriting = -1;
+      else {
+        const m = this.firstPubrelResend();
+        this.pubrelWriting = m ? m.id : 0;
+      }
+    }
+  }
+
+  private firstPubrelResend(): Msg | null {
+    let first: Msg | null = null;
+    for (const m of this.msgs) if (m.state === M.Released && m.resend && (first === null || m.pubrecSeq < first.pubrecSeq)) first = m;
+    return first;
+  }
+
+  hasPubrelResend(): boolean {
+    return this.firstPubrelResend() !== null;
+  }
+
+  /** The message whose PUBLISH must come next: the oldest that needs one, if the window lets it go. */
+  nextPublish(ending: boolean): Msg | null {
+    for (const m of this.msgs) if (m.writing) return m; // a PUBLISH begun is finished, even after end()
+    if (ending) return null;
+    for (const m of this.msgs) {
+      if (m.state === M.Sent && m.resend) return m;
+      if (m.state !== M.Queued) continue;
+      if (m.qos > 0 && this.inflight() >= this.c.o.inflight) return null; // the window is full: nothing overtakes
+      return m;
+    }
+    return null;
+  }
+
+  /** QoS 1/2 messages sent (or being sent) and not finished: the in-flight window. */
+  private inflight(): number {
+    let n = 0;
+    for (const m of this.msgs) if (m.qos > 0 && (m.state !== M.Queued || m.writing)) n++;
+    return n;
+  }
+
+  wirePublish(p: Extract<ClientPacket, { type: "publish" }>, now: number, ending: boolean): void {
+    const m = this.nextPublish(ending);
+    if (m === null) return this.c.fail(`PUBLISH ${p.topic} id ${p.id} when none may go (window ${this.inflight()}/${this.c.o.inflight}, ending ${ending})`);
+    if (this.hasPubrelResend()) return this.c.fail("PUBLISH before the PUBRELs of the resumed session");
+    if (p.topic !== m.topic || p.payload !== m.payload || p.qos !== m.qos || p.retain !== m.retain) {
+      return this.c.fail(`PUBLISH ${p.topic} q${p.qos} ${p.payload} is not the next message (${m.topic} q${m.qos} ${m.payload}, accepted #${m.seq})`);
+    }
+    if (m.qos > 0 && p.id !== m.id) return this.c.fail(`PUBLISH with id ${p.id}, the message has ${m.id} [MQTT-4.4.0-1]`);
+    const dup = m.state === M.Sent && m.dup;
+    if (p.dup !== dup) return this.c.fail(`PUBLISH id ${m.id} with DUP ${p.dup ? 1 : 0}, expected ${dup ? 1 : 0} [MQTT-3.3.1-1]`);
+    m.writing = false;
+    if (m.qos === 0) {
+      this.msgs.splice(this.msgs.indexOf(m), 1);
+      this.c.stats.completed++;
+      return;
+    }
+    m.state = M.Sent;
+    m.resend = false;
+    m.dup = true;
+    m.waitSince = now;
+  }
+
+  /** A PUBREL written: a response queued (returns true: the caller pops it) or the resumed session's next. */
+  wirePubrel(id: number): boolean {
+    const writing = this.pubrelWriting;
+    this.pubrelWriting = 0;
+    const head = this.c.acks[0];
+    if (writing === -1) {
+      if (!head || head[0] !== 6 || head[1] !== id) this.c.fail(`PUBREL ${id} written, expected the ack ${head ? `type ${head[0]} id ${head[1]}` : "none"} [MQTT-4.6.0-2]`);
+      return true;
+    }
+    // A PUBREL of the resumed session: the one whose PUBREC came first [MQTT-4.6.0-4] (a PUBREC that came
+    // while it was being written has queued its own PUBREL too: the broker gets two, harmlessly).
+    if (writing !== id) {
+      this.c.fail(`PUBREL ${id} written, expected ${writing > 0 ? writing : "none"} [MQTT-4.6.0-4]`);
+      return false;
+    }
+    const m = this.msgs.find((x) => x.qos === 2 && x.id === id);
+    if (m) m.resend = false;
+    return false;
+  }
+
+  // ---- Acks from the broker --------------------------------------------------------------------------
+
+  /** Whether a PUBREC is for a message that may get one (then it needs room for its PUBREL). */
+  pubrecValid(id: number): boolean {
+    const m = this.msgs.find((x) => x.qos > 0 && x.id === id);
+    return m !== undefined && m.qos === 2 && !m.writing && m.state !== M.Queued;
+  }
+
+  /** PUBACK, PUBREC or PUBCOMP: false if it is a protocol error (an ack for nothing sent, or the wrong one). */
+  ack(f: { kind: "puback" | "pubrec" | "pubcomp"; id: number }, now: number): boolean {
+    const m = this.msgs.find((x) => x.qos > 0 && x.id === f.id);
+    const qos = f.kind === "puback" ? 1 : 2;
+    if (!m || m.qos !== qos || m.writing || m.state === M.Queued || (f.kind === "puback" && m.state !== M.Sent) || (f.kind === "pubcomp" && m.state !== M.Released)) return false;
+    if (f.kind === "pubrec") {
+      // [MQTT-4.3.3-1] PUBREL answers PUBREC (again, if PUBREC came again).
+      m.state = M.Released;
+      m.resend = false;
+      m.pubrecSeq = this.pubrecSeq++;
+      m.waitSince = now;
+      this.c.acks.push([6, m.id]);
+      return true;
+    }
+    this.msgs.splice(this.msgs.indexOf(m), 1);
+    this.c.stats.acked++;
+    this.c.stats.completed++;
+    this.c.events.push("acked " + m.id);
+    return true;
+  }
+
+  /** Whether an ack has been awaited for ackTimeout (from the PUBLISH written whole, or the PUBREC). */
+  ackOverdue(now: number): boolean {
+    if (this.c.o.ackTimeout === 0) return false;
+    for (const m of this.msgs) {
+      const waiting = (m.state === M.Sent && !m.resend && !m.writing) || (m.state === M.Released && !m.resend);
+      if (waiting && now >= m.waitSince + this.c.o.ackTimeout) return true;
+    }
+    return false;
+  }
+
+  // ---- Connections and sessions ----------------------------------------------------------------------
+
+  /** CONNACK with session present: a PUBREL that goes again waits for its PUBCOMP from now on. */
+  sessionResumed(now: number): void {
+    for (const m of this.msgs) if (m.state === M.Released) m.waitSince = now;
+  }
+
+  /** The broker has no session for us: what the old one held that it may have taken is unconfirmed. */
+  sessionLost(): void {
+    for (const m of this.msgs.slice()) {
+      if (m.state === M.Queued) continue;
+      if (m.state === M.Sent && this.c.o.resendOnNewSession) {
+        m.state = M.Queued;
+        m.resend = false;
+        m.dup = false;
+        continue;
+      }
+      this.msgs.splice(this.msgs.indexOf(m), 1);
+      this.c.stats.unconfirmed++;
+      this.c.events.push("unconfirmed " + m.id);
+    }
+  }
+
+  /** The connection is gone: a QoS 0 cut off is lost; what was in flight goes again. */
+  connectionLost(): void {
+    for (const m of this.msgs.slice()) {
+      if (m.writing) {
+        m.writing = false;
+        if (m.qos === 0) {
+          this.msgs.splice(this.msgs.indexOf(m), 1); // QoS 0 cut off mid-write: at most once, so lost
+          this.c.stats.dropped++;
+          continue;
+        }
+        m.state = M.Sent; // the broker may have it
+        m.dup = true;
+      }
+      if (m.state !== M.Queued) m.resend = true;
+    }
+    this.pubrelWriting = 0;
+  }
+
+  /** What a drained transport must have sent: every PUBREL of a resumed session and every PUBLISH that may go. */
+  quiescent(ending: boolean): void {
+    if (this.hasPubrelResend()) return this.c.fail("a PUBREL of the resumed session not sent [MQTT-4.4.0-1]");
+    const m = this.nextPublish(ending);
+    if (m) return this.c.fail(`message #${m.seq} (${m.topic} q${m.qos}) could go and was not sent`);
+  }
+}
+
+/** A message the broker sent reached the app: the event the client must report (`to`: a filter, or "app"). */
+export function messageEvent(f: Extract<BrokerFrame, { kind: "publish" }>, to: string): string {
+  return `message ${to} ${f.topic} ${f.payload} q${f.qos}${f.retain ? " retain" : ""}${f.dup ? " dup" : ""}`;
+}
+

@@ -1,0 +1,158 @@
+/**
+ * The reference model's vocabulary: the codes it predicts, the options it takes, the broker packets the
+ * harness makes, and the rules of topics and sizes written from the spec (§4.7, §2.2.3), apart from the
+ * client's codec. This module runs on XS: no Node APIs.
+ */
+
+export const ACK_QUEUE = 64;
+
+export const enum C {
+  QueueFull = -100,
+  MessageDropped = -101,
+  OldestDropped = -102,
+  InvalidTopic = -103,
+  InvalidQoS = -104,
+  PayloadTooLarge = -105,
+  NoPacketId = -106,
+  Ended = -107,
+  HandlerThrew = -108,
+  InvalidArgument = -109,
+  InvalidPayload = -110,
+  MessageTooLarge = -111,
+  SubscriptionTooLarge = -112,
+  SubscriptionsFull = -113,
+}
+
+export const enum R {
+  Normal = 0,
+  Malformed = 0x81,
+  ProtocolError = 0x82,
+  KeepAliveTimeout = 0x8d,
+  ConnectionLost = 0x100,
+  ConnectTimeout = 0x101,
+  AckTimeout = 0x102,
+}
+
+export interface ModelOptions {
+  clientId: string;
+  clean: boolean;
+  keepalive: number;
+  receiveBufferSize: number;
+  maxPacketSize: number;
+  transmitBufferSize: number;
+  controlBufferSize: number;
+  inflight: number;
+  queueSlots: number;
+  subscriptions: number;
+  queuePolicy: "reject" | "drop-oldest" | "drop-newest";
+  connectTimeout: number;
+  reconnectPeriod: number;
+  reconnectPeriodMax: number;
+  stableAfter: number;
+  pingTimeout: number;
+  ackTimeout: number;
+  resendOnNewSession: boolean;
+  /** SUBSCRIBE/UNSUBSCRIBE requests the client keeps outstanding at once (a documented limit). */
+  maxRequests: number;
+}
+
+/** A subscribe() request as the harness made it (its topic may be of any type: invalid input is tested). */
+export interface SubscribeCall {
+  topic: unknown;
+  qos?: unknown;
+  handler?: unknown;
+}
+
+export interface ModelStats {
+  published: number;
+  queued: number;
+  refused: number;
+  completed: number;
+  acked: number;
+  dropped: number;
+  unconfirmed: number;
+  received: number;
+  oversized: number;
+  connects: number;
+}
+
+/** A broker packet as the harness made it (the model reads these fields, not bytes). */
+export type BrokerFrame =
+  | { kind: "connack"; sessionPresent: boolean; returnCode: number }
+  | { kind: "publish"; topic: string; payload: string; qos: number; retain: boolean; dup: boolean; id: number; oversized: boolean }
+  | { kind: "puback" | "pubrec" | "pubrel" | "pubcomp" | "unsuback"; id: number }
+  | { kind: "suback"; id: number; codes: number[] }
+  | { kind: "pingresp" }
+  | { kind: "malformed"; reason: number };
+
+
+// ---- Topic rules, written from §4.7 (apart from firmware/mqtt/codec/topic.ts) ---------------------------
+
+export function validFilter(filter: string): boolean {
+  if (filter.length === 0 || filter.indexOf("\u0000") >= 0 || !wellFormed(filter)) return false;
+  const levels = filter.split("/");
+  for (let i = 0; i < levels.length; i++) {
+    const l = levels[i];
+    if (l.indexOf("#") >= 0 && (l !== "#" || i !== levels.length - 1)) return false; // [MQTT-4.7.1-2]
+    if (l.indexOf("+") >= 0 && l !== "+") return false; // [MQTT-4.7.1-3]
+  }
+  return utf8LengthOf(filter) <= 65535;
+}
+
+export function validName(name: string): boolean {
+  return name.length > 0 && name.indexOf("+") < 0 && name.indexOf("#") < 0 && name.indexOf("\u0000") < 0 && wellFormed(name) && utf8LengthOf(name) <= 65535;
+}
+
+/** No lone surrogate [MQTT-1.5.3-1]. */
+export function wellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00) {
+      const d = s.charCodeAt(i + 1);
+      if (!(d >= 0xdc00 && d < 0xe000)) return false;
+      i++;
+    } else if (c >= 0xdc00 && c < 0xe000) return false;
+  }
+  return true;
+}
+
+function utf8LengthOf(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** §4.7.1 matching; a filter starting with a wildcard does not match a `$` topic [MQTT-4.7.2-1]. */
+export function topicMatches(filter: string, topic: string): boolean {
+  if (topic.charAt(0) === "$" && (filter.charAt(0) === "+" || filter.charAt(0) === "#")) return false;
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length) return false;
+    if (f[i] !== "+" && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+export function publishSize(topic: string, payloadBytes: number, qos: number): number {
+  const remaining = 2 + utf8LengthOf(topic) + (qos > 0 ? 2 : 0) + payloadBytes;
+  return 1 + varintSize(remaining) + remaining;
+}
+
+export function subscribeSize(filter: string): number {
+  const remaining = 2 + 2 + utf8LengthOf(filter) + 1;
+  return 1 + varintSize(remaining) + remaining;
+}
+
+function varintSize(n: number): number {
+  return n < 128 ? 1 : n < 16384 ? 2 : n < 2097152 ? 3 : 4;
+}

@@ -1,0 +1,195 @@
+/**
+ * The model check's runs as data: the steps a run is made of, the topics, filters and payloads they use,
+ * the invalid calls they try, and the random generator of runs (options, then steps chosen with an eye on
+ * what can happen next: half the runs calm, half hostile). This module runs on XS.
+ */
+import type { ModelOptions } from "./model.js";
+import { Rng } from "./rng.js";
+import * as w from "./wire.js";
+
+export type Step =
+  | { k: "publish"; t: number; handle: boolean; p: number; q: number; r: boolean; bytes: boolean }
+  | { k: "bad-publish"; v: number }
+  | { k: "subscribe"; t: number[]; q: number; h: boolean }
+  | { k: "bad-subscribe"; v: number }
+  | { k: "unsubscribe"; t: number[] }
+  | { k: "end" }
+  | { k: "start" }
+  | { k: "take"; n: number }
+  | { k: "drain" }
+  | { k: "drop"; n: number }
+  | { k: "advance"; ms: number }
+  | { k: "connack"; sp: number; rc: number }
+  | { k: "ack"; i: number; bad: number }
+  | { k: "inbound"; t: number; q: number; r: boolean; n: number; dupOf: number }
+  | { k: "pubrel"; i: number; bad: boolean }
+  | { k: "suback"; i: number; codes: number; bad: number }
+  | { k: "pingresp" }
+  | { k: "garbage"; v: number }
+  | { k: "restart"; keep: boolean }
+  | { k: "refuse" }
+  | { k: "freeze"; n: number }
+  | { k: "burst"; n: number; q: number };
+
+export interface Run {
+  options: ModelOptions;
+  steps: Step[];
+  /** Seed of the client's random() (backoff jitter). */
+  randomSeed: number;
+}
+
+
+export const TOPICS = ["a", "a/b", "c/d/e", "$sys/x", "a/b/c/d/e/f/g/h/i/j/k/l/m/n", "é/ü"];
+export const FILTERS = ["a", "a/#", "+/b", "#", "c/+/e", "$sys/#", "a/b", "+"];
+export const PAYLOADS = ["", "x", "hello", "{\"t\":21.5}", "0123456789abcdef0123456789abcdef0123456789abcdef", "ünï"];
+
+/** Random client options, small enough to reach every limit in a short run. */
+export function randomOptions(rng: Rng): ModelOptions {
+  const receiveBufferSize = rng.pick([48, 64, 128, 256]);
+  const keepalive = rng.pick([0, 1, 2, 5, 60]);
+  const subscriptions = rng.pick([0, 1, 2, 4]);
+  return {
+    clientId: "m1",
+    clean: rng.chance(0.5),
+    keepalive,
+    receiveBufferSize,
+    maxPacketSize: rng.chance(0.3) ? rng.pick([20, 32, 40]) : receiveBufferSize,
+    transmitBufferSize: rng.pick([40, 64, 128, 256, 1024]),
+    controlBufferSize: rng.chance(0.5) ? 16 + 30 : 300,
+    inflight: rng.pick([1, 2, 3, 8]),
+    queueSlots: rng.pick([1, 2, 3, 4, 8]),
+    subscriptions,
+    queuePolicy: rng.pick(["reject", "drop-oldest", "drop-newest"] as const),
+    connectTimeout: rng.pick([500, 5000]),
+    reconnectPeriod: rng.chance(0.05) ? 0 : rng.pick([10, 100, 1000]),
+    reconnectPeriodMax: 4000,
+    stableAfter: rng.pick([0, 1000, 10_000]),
+    pingTimeout: rng.pick([200, 1000]),
+    ackTimeout: rng.pick([0, 800, 3000]),
+    resendOnNewSession: rng.chance(0.6),
+    maxRequests: 4,
+  };
+}
+
+export function utf8Bytes(text: string): Uint8Array {
+  const hexText = w.utf8Hex(text);
+  const out = new Uint8Array(hexText.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hexText.substr(2 * i, 2), 16);
+  return out;
+}
+
+
+const PAYLOAD = utf8Bytes("payload");
+
+/** publish() calls that must be refused (topic, payload, qos, retain, offset, length). */
+export const BAD_PUBLISH: [unknown, unknown, unknown, unknown, unknown, unknown][] = [
+  ["a", PAYLOAD, 0, false, NaN, undefined],
+  ["a", PAYLOAD, 1, false, 1.5, undefined],
+  ["a", PAYLOAD, 0, false, 0, NaN],
+  ["a", PAYLOAD, 2, false, 0, 2.5],
+  ["a", PAYLOAD, 0, false, -1, undefined],
+  ["a", PAYLOAD, 1, false, 3, 5],
+  ["a", PAYLOAD, 0, false, 8, undefined],
+  ["a", PAYLOAD, 3, false, undefined, undefined],
+  ["a", PAYLOAD, 1.5, false, undefined, undefined],
+  ["a", PAYLOAD, "1", false, undefined, undefined],
+  ["a", PAYLOAD, 0, "yes", undefined, undefined],
+  ["a/+", PAYLOAD, 0, false, undefined, undefined],
+  ["", PAYLOAD, 0, false, undefined, undefined],
+  [7, PAYLOAD, 0, false, undefined, undefined],
+  [null, PAYLOAD, 0, false, undefined, undefined],
+  ["a", 42, 0, false, undefined, undefined],
+  ["a", null, 0, false, undefined, undefined],
+  ["a", "\udc00", 0, false, undefined, undefined],
+  ["a", "text", 0, false, 1, undefined],
+  ["a", PAYLOAD, 1, false, 2, 3],
+  ["a", PAYLOAD, 2, true, 7, 0],
+  ["a", "x".repeat(2000), 1, false, undefined, undefined],
+];
+
+/** subscribe() calls that must be refused, each with its code (see the model). */
+export const BAD_SUBSCRIBE: unknown[] = [
+  [{ topic: 7 }],
+  [{ topic: null }],
+  [{ topic: {} }],
+  [],
+  "a",
+  [{ topic: "a/#/b" }],
+  [{ topic: "a+" }],
+  [{ topic: "a", qos: 3 }],
+  [{ topic: "a", qos: 1.5 }],
+  [{ topic: "f/" + "x".repeat(400) }],
+  [{ topic: "a", onMessage: 5 }],
+  [{ topic: "\ud800" }],
+];
+
+/** A random run: options, and steps chosen with an eye on what can happen next. */
+export function randomRun(seed: number, maxSteps: number, without: readonly string[] = []): Run {
+  const rng = new Rng(seed);
+  const options = randomOptions(rng);
+  const count = rng.range(1, maxSteps);
+  // Half the runs have a calm broker and link (rare faults): they reach long sessions and full windows.
+  const calm = rng.chance(0.5);
+  const steps: Step[] = [];
+  while (steps.length < count) {
+    const step = randomStep(rng, options, calm);
+    if (without.indexOf(step.k) < 0) steps.push(step);
+  }
+  return { options, steps, randomSeed: rng.int(0x7fffffff) };
+}
+
+/** Step kinds that end a connection or break a rule: rare in a calm run. */
+const FAULTS = ["bad-publish", "bad-subscribe", "end", "drop", "garbage", "restart", "refuse"];
+
+function randomStep(rng: Rng, o: ModelOptions, calm: boolean): Step {
+  const kinds = [
+    "publish", "bad-publish", "subscribe", "bad-subscribe", "unsubscribe", "end", "start", "take", "drain", "drop",
+    "advance", "connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "restart", "refuse", "freeze", "burst",
+  ] as const;
+  const weights = [22, 2, 3, 1, 2, 0.4, 1.5, 5, 18, 2, 8, 12, 12, 9, 4, 5, 3, 0.4, 0.8, 0.5, 1, 1.5];
+  const k = kinds[rng.weighted(calm ? weights.map((w, i) => (FAULTS.indexOf(kinds[i]) >= 0 ? w / 10 : w)) : weights)];
+  const bad = calm ? 0.003 : 0.03;
+  switch (k) {
+    case "publish":
+      return { k, t: rng.int(TOPICS.length), handle: rng.chance(0.5), p: rng.int(PAYLOADS.length), q: rng.int(3), r: rng.chance(0.1), bytes: rng.chance(0.5) };
+    case "bad-publish":
+      return { k, v: rng.int(22) };
+    case "subscribe":
+      return { k, t: [rng.int(FILTERS.length), ...(rng.chance(0.4) ? [rng.int(FILTERS.length)] : [])], q: rng.int(3), h: rng.chance(0.6) };
+    case "bad-subscribe":
+      return { k, v: rng.int(12) };
+    case "unsubscribe":
+      return { k, t: [rng.int(FILTERS.length)] };
+    case "end":
+    case "start":
+    case "drain":
+    case "pingresp":
+    case "refuse":
+      return { k } as Step;
+    case "take":
+      return { k, n: rng.range(1, 40) };
+    case "drop":
+      return { k, n: rng.chance(0.5) ? 0 : rng.range(1, 30) };
+    case "advance":
+      return { k, ms: rng.chance(0.7) ? rng.range(1, 600) : rng.chance(0.7) ? rng.range(600, 6000) : rng.range(6000, 120_000) };
+    case "connack":
+      return { k, sp: rng.chance(calm ? 0.004 : 0.04) ? 1 : 0, rc: rng.chance(calm ? 0.006 : 0.06) ? rng.range(1, 5) : 0 };
+    case "ack":
+      return { k, i: rng.int(1000), bad: rng.chance(bad) ? 1 : rng.chance(bad) ? 2 : 0 };
+    case "inbound":
+      return { k, t: rng.int(TOPICS.length), q: rng.int(3), r: rng.chance(0.1), n: rng.chance(0.1) ? rng.range(o.maxPacketSize, o.maxPacketSize + 300) : rng.range(0, 12), dupOf: rng.chance(0.2) ? 1 + rng.int(100) : 0 };
+    case "pubrel":
+      return { k, i: rng.int(1000), bad: rng.chance(0.1) };
+    case "suback":
+      return { k, i: rng.int(100), codes: rng.int(256), bad: rng.chance(bad) ? 1 : rng.chance(bad) ? 2 : 0 };
+    case "garbage":
+      return { k, v: rng.int(4) };
+    case "restart":
+      return { k, keep: rng.chance(0.6) };
+    case "freeze":
+      return { k, n: rng.range(5, 60) };
+    case "burst":
+      return { k, n: rng.range(2, 80), q: rng.chance(0.6) ? 2 : rng.int(2) };
+  }
+}
+
