@@ -6,41 +6,21 @@
  * (firmware/main.ts passes the device's modules) and in the simulator (host-sim passes Node's).
  */
 import { MqttClient, type TopicHandle } from "./mqtt/index.js";
-import type { MessageView } from "./mqtt/client/message.js";
-import type { ClientOptions } from "./mqtt/client/options.js";
-import { MqttConnection, type BrokerAddress, type ConnectionEvents } from "./net/connection.js";
+import type { DeviceConfig } from "./config.js";
+import type { MessageView } from "./mqtt/index.js";
+import { MqttConnection, type ConnectionEvents } from "./net/connection.js";
 import type { NetDevice } from "./net/device.js";
 import { runCommand, type CommandResult } from "./telemetry/commands.js";
 import { Discovery, discoveryMessages } from "./telemetry/discovery.js";
 import { Scheduler } from "./telemetry/scheduler.js";
-import { bytesOf, type SensorConfig } from "./telemetry/task.js";
+import { bytesOf } from "./telemetry/task.js";
 import { Telemetry, type TelemetryEvents } from "./telemetry/telemetry.js";
 
 export type { Sensor, SensorConfig } from "./telemetry/task.js";
+export type { DeviceConfig } from "./config.js";
 
 /** The firmware's version, in the discovery device block and the config report. */
 export const VERSION = "0.1.0";
-
-export interface DeviceConfig {
-  deviceId: string;
-  broker: BrokerAddress;
-  username?: string;
-  password?: string;
-  keepalive?: number;
-  /** Client sizes (from the board), and any other client option. */
-  client?: Partial<ClientOptions>;
-  sensors: SensorConfig[];
-  /** Wall-clock milliseconds (UTC) for "ts", or undefined while the clock is not set. */
-  clock?: () => number | undefined;
-  /** Home Assistant discovery: on by default; false turns it off. */
-  discovery?: boolean | { prefix?: string };
-  /** For discovery's device block and the config report. */
-  model?: string;
-  manufacturer?: string;
-  boardName?: string;
-  /** Bytes of the telemetry JSON buffer. Default 256. */
-  payloadSize?: number;
-}
 
 /** What a running device reports to its owner (the simulator's display, logs). */
 export interface DeviceEvents extends ConnectionEvents, TelemetryEvents {

@@ -26,7 +26,7 @@ interface DeviceSocket {
 }
 
 declare module "mc/config" {
-  /** The manifest's config (and mcconfig key=value overrides); firmware/telemetry/setup.ts's McConfig. */
+  /** The manifest's config (and mcconfig key=value overrides); firmware/config.ts's McConfig. */
   const config: Record<string, unknown>;
   export default config;
 }

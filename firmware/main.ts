@@ -20,7 +20,7 @@ import { errorMessage } from "./mqtt/index.js";
 import type { NetDevice, ResolverConstructor, SocketConstructor, TLSOptions } from "./net/device.js";
 import type { BoardSpec, SensorSpec } from "./telemetry/board.js";
 import { wallClock } from "./telemetry/clock.js";
-import { deviceConfigFrom, type McConfig } from "./telemetry/setup.js";
+import { deviceConfigFrom, type McConfig } from "./config.js";
 import type { Sensor } from "./telemetry/task.js";
 
 const log = (text: string): void => {

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { RetryingSensor, sensorConfigs, TASK_DEFAULTS, type BoardSpec } from "../../firmware/telemetry/board.js";
 import { SENSOR_KINDS } from "../../firmware/telemetry/kinds.js";
-import { deviceConfigFrom, flag, type McConfig } from "../../firmware/telemetry/setup.js";
+import { deviceConfigFrom, flag, type McConfig } from "../../firmware/config.js";
 import { FakeSensor, sht } from "./telemetry-fakes.js";
 
 const boards = readdirSync("boards").map((f) => JSON.parse(readFileSync("boards/" + f, "utf8")) as BoardSpec);

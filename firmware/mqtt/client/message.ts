@@ -52,18 +52,17 @@ export class MessageView {
 
   /** Copies the payload into `target` at `offset`; returns the bytes copied (at most what fits). */
   copyPayload(target: Uint8Array, offset = 0): number {
-    const length = Math.min(this.payloadLength, target.length - offset);
-    const buffer = this.buffer;
-    const from = this.payloadOffset;
-    for (let i = 0; i < length; i++) target[offset + i] = buffer[from + i];
-    return length;
+    return this.copy(this.payloadOffset, this.payloadLength, target, offset);
   }
 
   /** Copies the topic's bytes into `target` at `offset`; returns the bytes copied (at most what fits). */
   copyTopic(target: Uint8Array, offset = 0): number {
-    const length = Math.min(this.topicLength, target.length - offset);
+    return this.copy(this.topicOffset, this.topicLength, target, offset);
+  }
+
+  private copy(from: number, count: number, target: Uint8Array, offset: number): number {
+    const length = Math.min(count, target.length - offset);
     const buffer = this.buffer;
-    const from = this.topicOffset;
     for (let i = 0; i < length; i++) target[offset + i] = buffer[from + i];
     return length;
   }

@@ -167,21 +167,9 @@ export class Output {
     if (acks.length > 0) return this.stage(Source.Ack, acks.headType(), acks.headId(), NONE);
     if (mode === Mode.Ending) {
       this.mode = Mode.Closed; // DISCONNECT is the last packet
-      this.staging[0] = 0xe0;
-      this.staging[1] = 0;
-      this.stagedLength = 2;
-      this.stagedDone = 0;
-      this.source = Source.Disconnect;
-      return;
+      return this.stageEmpty(Source.Disconnect, 0xe0);
     }
-    if (this.keepalive.pingOwed) {
-      this.staging[0] = 0xc0;
-      this.staging[1] = 0;
-      this.stagedLength = 2;
-      this.stagedDone = 0;
-      this.source = Source.Ping;
-      return;
-    }
+    if (this.keepalive.pingOwed) return this.stageEmpty(Source.Ping, 0xc0);
     if (this.subscriptions.queueNext(this.control, this.nextId)) {
       this.source = Source.Control;
       return;
@@ -205,6 +193,15 @@ export class Output {
     this.recordDone = 0;
     this.runLast = last;
     this.source = Source.Run;
+  }
+
+  /** A packet that is its fixed header alone: PINGREQ, DISCONNECT. */
+  private stageEmpty(source: Source, first: number): void {
+    this.staging[0] = first;
+    this.staging[1] = 0;
+    this.stagedLength = 2;
+    this.stagedDone = 0;
+    this.source = source;
   }
 
   private stage(source: Source, type: PacketType, packetId: number, record: number): void {

@@ -1,9 +1,34 @@
 /**
- * The device's configuration as mcconfig gives it (`import config from "mc/config"`: the manifest's
- * config, each key overridable with `mcconfig ... key=value`, which passes strings) turned into the app's.
+ * The device's configuration: what the app takes (DeviceConfig), and how mcconfig's gives it (`import
+ * config from "mc/config"`: the manifest's config, each key overridable with `mcconfig ... key=value`,
+ * which passes strings).
  */
-import type { DeviceConfig } from "../app.js";
-import { sensorConfigs, type BoardSpec, type SensorFactory } from "./board.js";
+import type { ClientOptions } from "./mqtt/index.js";
+import type { BrokerAddress } from "./net/connection.js";
+import { sensorConfigs, type BoardSpec, type SensorFactory } from "./telemetry/board.js";
+import type { SensorConfig } from "./telemetry/task.js";
+
+export interface DeviceConfig {
+  deviceId: string;
+  broker: BrokerAddress;
+  username?: string;
+  password?: string;
+  keepalive?: number;
+  /** Client sizes (from the board), and any other client option. */
+  client?: Partial<ClientOptions>;
+  sensors: SensorConfig[];
+  /** Wall-clock milliseconds (UTC) for "ts", or undefined while the clock is not set. */
+  clock?: () => number | undefined;
+  /** Home Assistant discovery: on by default; false turns it off. */
+  discovery?: boolean | { prefix?: string };
+  /** For discovery's device block and the config report. */
+  model?: string;
+  manufacturer?: string;
+  boardName?: string;
+  /** Bytes of the telemetry JSON buffer. Default 256. */
+  payloadSize?: number;
+}
+
 
 /** The keys firmware/main.ts reads from mc/config; every manifest declares each of them. */
 export interface McConfig {
