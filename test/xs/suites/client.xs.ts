@@ -160,4 +160,44 @@ test("a disconnect-reconnect-resend cycle allocates nothing", () => {
   assertNoAllocation(m, "disconnect-reconnect-resend");
 });
 
+test("an oversized inbound PUBLISH, skipped across reads and acknowledged, allocates nothing", () => {
+  let skipped = 0;
+  const client = connected({ receiveBufferSize: 64, maxPacketSize: 64, onError: () => skipped++ });
+  // QoS 1, topic "t", a 200-byte payload: remaining length 205, fed 50 bytes at a time.
+  const packet = new Uint8Array(3 + 205);
+  packet[0] = 0x32;
+  packet[1] = 0xcd;
+  packet[2] = 0x01;
+  packet[4] = 1;
+  packet[5] = 0x74;
+  let id = 0;
+  let acks = 0;
+  const m = measure(() => {
+    id = id === 65535 ? 1 : id + 1;
+    packet[6] = id >> 8;
+    packet[7] = id & 0xff;
+    for (let at = 0; at < packet.length; at += 50) client.receive(packet, at, at + 50 <= packet.length ? 50 : packet.length - at, now);
+    acks += drain(client, now); // PUBACK
+  });
+  report("measure", m);
+  assertEqual(client.state, ClientState.Connected, "still connected");
+  assertEqual(acks, 4 * 10100, "PUBACK bytes");
+  assertEqual(skipped, 10100, "MessageTooLarge reports");
+  assertNoAllocation(m, "oversized PUBLISH skipped");
+});
+
+test("drop-oldest making room in a full outbox allocates nothing", () => {
+  const client = new MqttClient({ clientId: "xs-drop", queueSlots: 4, queuePolicy: "drop-oldest" });
+  const topic = new TopicHandle(topicName);
+  for (let i = 0; i < 4; i++) client.publish(topic, payload, 1);
+  let taken = 0;
+  const m = measure(() => {
+    if (client.publish(topic, payload, 1) > 0) taken++;
+  });
+  report("measure", m);
+  assertEqual(taken, 10100, "every publish taken, the oldest dropped");
+  assertEqual(client.queuedCount(), 4, "four queued");
+  assertNoAllocation(m, "drop-oldest");
+});
+
 await run();
