@@ -1,10 +1,11 @@
 /**
  * Checks on each leg of a publisher -> broker -> subscriber run, so that a duplicate at the subscriber is
  * traced to the leg that made it:
- * - the publisher's leg (our client, recorded by RecordingProxy): every message sent as new exactly once per
- *   session; sent again only with DUP and its packet id, into a session the broker kept (CONNACK session
- *   present 1) [MQTT-4.4.0-1] [MQTT-3.3.1-1]; a QoS 2 message the client has PUBRELed never sent again as
- *   a PUBLISH.
+ * - the publisher's leg (our client, recorded by RecordingProxy): every message sent as new at most once per
+ *   session (its first send can die with a dropped link before the proxy sees it: then the leg shows only
+ *   its resend); sent again only with DUP and its packet id, into a session the broker kept (CONNACK
+ *   session present 1) [MQTT-4.4.0-1] [MQTT-3.3.1-1]; a QoS 2 message the client has PUBRELed never sent
+ *   again as a PUBLISH.
  * - the subscriber's leg (MQTT.js, its packets recorded): how many times the broker began a new delivery
  *   (a PUBLISH with DUP 0) of a message the subscriber had already completed.
  */
@@ -13,7 +14,8 @@ import type { RecordedPacket } from "./recorder.js";
 export interface PublisherLeg {
   /** Rule breaks on our leg, at most 10 listed. */
   violations: string[];
-  /** Messages (payloads) sent as new, and resends (DUP). */
+  /** Messages (payloads) seen on the leg; of their PUBLISH, those sent as new (DUP 0) and again (DUP 1). */
+  messages: number;
   newSends: number;
   resends: number;
   /** Connections whose CONNACK said session present 0 after the first. */
@@ -33,6 +35,7 @@ export function checkPublisherLeg(packets: readonly RecordedPacket[], topic: str
   let connection = 0;
   let connections = 0;
   let sessionsLost = 0;
+  let messages = 0;
   let newSends = 0;
   let resends = 0;
   for (const p of packets) {
@@ -61,10 +64,14 @@ export function checkPublisherLeg(packets: readonly RecordedPacket[], topic: str
     const payload = p.payload!;
     const before = sent.get(payload);
     if (!before) {
-      if (p.dup) fail(`connection ${p.connection}: first PUBLISH of ${payload} has DUP 1`);
+      // Seen first with DUP 1: its first send died with a dropped link before the proxy got it, which is
+      // fine only for a resend into a kept session.
+      if (p.dup && !sessionKept) fail(`connection ${p.connection}: ${payload} first seen with DUP 1, before a CONNACK with session present`);
       sent.set(payload, { id: p.messageId ?? 0, pubrec: false });
       if (p.messageId) byId.set(p.messageId, payload);
-      newSends++;
+      messages++;
+      if (p.dup) resends++;
+      else newSends++;
       continue;
     }
     resends++;
@@ -73,7 +80,7 @@ export function checkPublisherLeg(packets: readonly RecordedPacket[], topic: str
     if (!sessionKept) fail(`connection ${p.connection}: ${payload} sent again before a CONNACK with session present`);
     if (before.pubrec) fail(`connection ${p.connection}: ${payload} sent again as PUBLISH after the client's PUBREL [MQTT-4.3.3-1]`);
   }
-  return { violations, newSends, resends, sessionsLost };
+  return { violations, messages, newSends, resends, sessionsLost };
 }
 
 /** One packet of the subscriber's leg (MQTT.js packetreceive / packetsend). */
