@@ -27,6 +27,8 @@ export class Outbound {
   private readonly policy: number;
   private readonly window: number;
   private pubrecCount = 0;
+  /** Some Released record may have its PUBREL to send again (set when a connection is lost). */
+  private pubrelsToResend = false;
 
   constructor(
     private readonly outbox: Outbox,
@@ -131,11 +133,13 @@ export class Outbound {
 
   /** The Released record whose PUBREL must go again first (PUBREC order [MQTT-4.6.0-4]), or NONE. */
   nextPubrel(): number {
+    if (!this.pubrelsToResend) return NONE; // only a lost connection makes some: no walk per message
     const outbox = this.outbox;
     let best = NONE;
     for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
       if (outbox.state[i] === RecordState.Released && outbox.resend[i] === 1 && (best === NONE || outbox.pubrecOrder[i] < outbox.pubrecOrder[best])) best = i;
     }
+    if (best === NONE) this.pubrelsToResend = false;
     return best;
   }
 
@@ -250,6 +254,7 @@ export class Outbound {
         outbox.setState(i, RecordState.Sent); // startNext() sets DUP when it goes again
       }
       if (outbox.state[i] === RecordState.Sent || outbox.state[i] === RecordState.Released) outbox.resend[i] = 1;
+      if (outbox.state[i] === RecordState.Released) this.pubrelsToResend = true;
       i = next;
     }
   }

@@ -56,6 +56,8 @@ export class Subscriptions {
   private readonly reqCount = new Int32Array(MAX_REQUESTS);
   private readonly reqSlot: Int32Array;
   private readonly reqTopic: string[];
+  /** Some entry may wait to go (ToSend, ToRemove): set by every change, cleared when none does. */
+  private changed = false;
   /** Scratch lists for encoding one request, allocated once. */
   private readonly scratchFilters: Uint8Array[];
   private readonly scratchQos: QoS[];
@@ -121,6 +123,7 @@ export class Subscriptions {
       this.handler[i] = r.onMessage ?? null;
       this.state[i] = Sub.ToSend;
     }
+    this.changed = true;
   }
 
   /**
@@ -137,6 +140,7 @@ export class Subscriptions {
       this.state[i] = brokerMayHold ? Sub.ToRemove : Sub.Free;
       if (!brokerMayHold) this.filter[i] = EMPTY;
     }
+    this.changed = true;
   }
 
   private find(topic: string): number {
@@ -155,7 +159,11 @@ export class Subscriptions {
    * control buffer, if a request slot is free; `nextId` gives its packet id. False if nothing went in.
    */
   queueNext(control: ByteRing, nextId: () => number): boolean {
-    return this.queue(control, nextId, Sub.ToSend) || this.queue(control, nextId, Sub.ToRemove);
+    if (!this.changed) return false; // nothing waits: no walk of the table per message
+    if (this.queue(control, nextId, Sub.ToSend) || this.queue(control, nextId, Sub.ToRemove)) return true;
+    for (let i = 0; i < this.capacity; i++) if (this.state[i] === Sub.ToSend || this.state[i] === Sub.ToRemove) return false; // waits for a request slot
+    this.changed = false;
+    return false;
   }
 
   private queue(control: ByteRing, nextId: () => number, from: Sub): boolean {
@@ -235,6 +243,7 @@ export class Subscriptions {
 
   /** The connection is gone: no ack comes for its requests; what they carried goes again. */
   connectionLost(): void {
+    this.changed = true;
     for (let k = 0; k < MAX_REQUESTS; k++) this.reqId[k] = 0;
     for (let i = 0; i < this.capacity; i++) {
       if (this.state[i] === Sub.Pending) this.state[i] = Sub.ToSend;
@@ -244,6 +253,7 @@ export class Subscriptions {
 
   /** The broker has no session: every subscription goes again; removals are done. */
   sessionLost(): void {
+    this.changed = true;
     for (let i = 0; i < this.capacity; i++) {
       const state = this.state[i];
       if (state === Sub.Pending || state === Sub.Active) this.state[i] = Sub.ToSend;
