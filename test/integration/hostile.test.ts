@@ -5,8 +5,8 @@
  * - the client disconnects with the precise reason (its onDisconnected/onError events);
  * - it reconnects with backoff, and the gaps (measured at the server, from one connection's close to the next
  *   accept) grow: reconnectPeriod 100 ms and random() = 0.5 give 75, 150, 300, 600 ms...;
- * - it holds no more than before (Node: its own tables: outbox records, rings, session tables; the XS
- *   allocation proofs cover real memory);
+ * - nothing is left behind in its tables once all is delivered (outbox, buffers, inbound ids, requests; the
+ *   XS allocation proofs cover real memory);
  * - every QoS 1/2 message queued before the fault is delivered, once the proxy phase is reached, to an
  *   MQTT.js subscriber on aedes, and acked;
  * - what it wrote to the hostile server always parses (mqtt-packet's parser), whatever it was sent.

@@ -494,7 +494,7 @@ export const enum Violation {
   InflightBound = 4,
   /** outbox.inflight differs from the QoS 1/2 records in Sending, Sent or Released. */
   InflightCount = 5,
-  /** The outbox records disagree with their ring (live, span, contiguity, bounds). */
+  /** The outbox records disagree with their bytes or counts (age list, live, bytes, order, bounds). */
   OutboxRecords = 6,
   /** queuedCount() differs from the records live, or from stats (queued - acked - dropped). */
   QueuedCount = 7,
