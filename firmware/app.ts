@@ -8,8 +8,7 @@
 import { MqttClient, type TopicHandle } from "./mqtt/index.js";
 import type { DeviceConfig } from "./config.js";
 import type { MessageView } from "./mqtt/index.js";
-import { MqttConnection, type ConnectionEvents } from "./net/connection.js";
-import type { NetDevice } from "./net/device.js";
+import { MqttConnection, type ConnectionEvents, type NetDevice } from "./net/index.js";
 import { runCommand, type CommandResult } from "./telemetry/commands.js";
 import { Discovery, discoveryMessages } from "./telemetry/discovery.js";
 import { Scheduler } from "./telemetry/scheduler.js";

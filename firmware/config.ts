@@ -4,7 +4,7 @@
  * which passes strings).
  */
 import type { ClientOptions } from "./mqtt/index.js";
-import type { BrokerAddress } from "./net/connection.js";
+import type { BrokerAddress } from "./net/index.js";
 import { sensorConfigs, type BoardSpec, type SensorFactory } from "./telemetry/board.js";
 import type { SensorConfig } from "./telemetry/task.js";
 
