@@ -73,6 +73,9 @@ class Broker {
   /** QoS 2 ids the broker sent and got PUBREC for (it owes PUBREL), and ids sent unanswered. */
   readonly pubrecd: number[] = [];
   readonly unanswered: number[] = [];
+  /** QoS 2 messages sent (by id: topic index, payload length) and, of them, those PUBRELed without a PUBCOMP back. */
+  readonly sent = new Map<number, number[]>();
+  readonly released = new Map<number, number[]>();
   nextId = 1;
   pings = 0;
   connectSeen = false;
@@ -153,6 +156,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
     } else if (p.type === "pubcomp") {
       const k = broker.pubrecd.indexOf(p.id);
       if (k >= 0) broker.pubrecd.splice(k, 1);
+      broker.released.delete(p.id);
     }
   };
 
@@ -268,7 +272,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
 
   /** Steps left in which the broker sends nothing (a frozen broker, or a link that only carries our bytes). */
   let frozen = 0;
-  const BROKER = ["connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "burst"];
+  const BROKER = ["connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "burst", "stale"];
   const apply = (s: Step): void => {
     if (frozen > 0) {
       frozen--;
@@ -361,7 +365,10 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
           } else {
             id = broker.nextId;
             broker.nextId = broker.nextId === 65535 ? 1 : broker.nextId + 1;
-            if (s.q === 2) broker.unanswered.push(id);
+            if (s.q === 2) {
+              broker.unanswered.push(id);
+              broker.sent.set(id, [s.t, s.n]);
+            }
           }
         }
         const bytes = w.publish(topic, s.q, s.r, dup, id, s.t, s.n);
@@ -375,8 +382,23 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
         if (!link || !model.connected) return;
         let id: number;
         if (s.bad || broker.pubrecd.length === 0) id = 1 + (s.i % 1000);
-        else id = broker.pubrecd[s.i % broker.pubrecd.length];
+        else {
+          id = broker.pubrecd[s.i % broker.pubrecd.length];
+          const m = broker.sent.get(id);
+          if (m) broker.released.set(id, m);
+        }
         return send(w.ack(w.PUBREL, id), { kind: "pubrel", id });
+      }
+      case "stale": {
+        // A broker that sends a QoS 2 PUBLISH again after its PUBREL, PUBCOMP not back yet: not allowed
+        // [MQTT-4.3.3-1], but mosquitto 2.0.11 does it after a failed PUBREL resend. Still the old message.
+        if (!link || !model.connected || broker.released.size === 0) return;
+        const ids = [...broker.released.keys()];
+        const id = ids[s.i % ids.length];
+        const [t, n] = broker.released.get(id)!;
+        const topic = TOPICS[t % TOPICS.length];
+        const bytes = w.publish(topic, 2, false, true, id, t, n);
+        return send(bytes, { kind: "publish", topic, payload: w.payloadText(t, n), qos: 2, retain: false, dup: true, id, oversized: bytes.length > o.maxPacketSize });
       }
       case "suback": {
         if (!link || !model.connected) return;

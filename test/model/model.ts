@@ -291,6 +291,8 @@ export class Model implements Context {
   private wireAck(type: number, id: number): void {
     const head = this.acks[0];
     if (!head || head[0] !== type || head[1] !== id) return this.fail(`ack type ${type} id ${id} written, expected ${head ? `type ${head[0]} id ${head[1]}` : "none"} [MQTT-4.6.0-2]`);
+    // Only once its PUBCOMP has gone is a PUBLISH with that id a new message [MQTT-4.3.3-2].
+    if (type === 7) this.inbound.delete(id);
     this.popAck();
   }
 
@@ -372,8 +374,7 @@ export class Model implements Context {
         if (!this.messages.ack({ kind: f.kind, id: f.id }, now)) this.protocolError(now, R.ProtocolError);
         return;
       case "pubrel":
-        this.inbound.delete(f.id);
-        this.acks.push([7, f.id]); // [MQTT-4.3.3-2] PUBCOMP, also for an id not held
+        this.acks.push([7, f.id]); // [MQTT-4.3.3-2] PUBCOMP, also for an id not held; the id goes with it
         return;
       case "suback":
       case "unsuback":
@@ -421,7 +422,7 @@ export class Model implements Context {
       return;
     }
     if (f.qos === 2) {
-      // [MQTT-4.3.3-2] delivered once per id until its PUBREL; PUBREC every time.
+      // [MQTT-4.3.3-2] delivered once per id until its PUBCOMP has gone; PUBREC every time.
       if (!this.inbound.has(f.id)) {
         this.inbound.add(f.id);
         this.deliver(f);

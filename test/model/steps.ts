@@ -29,7 +29,8 @@ export type Step =
   | { k: "restart"; keep: boolean }
   | { k: "refuse" }
   | { k: "freeze"; n: number }
-  | { k: "burst"; n: number; q: number };
+  | { k: "burst"; n: number; q: number }
+  | { k: "stale"; i: number };
 
 export interface Run {
   options: ModelOptions;
@@ -139,14 +140,14 @@ export function randomRun(seed: number, maxSteps: number, without: readonly stri
 }
 
 /** Step kinds that end a connection or break a rule: rare in a calm run. */
-const FAULTS = ["bad-publish", "bad-subscribe", "end", "drop", "garbage", "restart", "refuse"];
+const FAULTS = ["bad-publish", "bad-subscribe", "end", "drop", "garbage", "restart", "refuse", "stale"];
 
 function randomStep(rng: Rng, o: ModelOptions, calm: boolean): Step {
   const kinds = [
     "publish", "bad-publish", "subscribe", "bad-subscribe", "unsubscribe", "end", "start", "take", "drain", "drop",
-    "advance", "connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "restart", "refuse", "freeze", "burst",
+    "advance", "connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "restart", "refuse", "freeze", "burst", "stale",
   ] as const;
-  const weights = [22, 2, 3, 1, 2, 0.4, 1.5, 5, 18, 2, 8, 12, 12, 9, 4, 5, 3, 0.4, 0.8, 0.5, 1, 1.5];
+  const weights = [22, 2, 3, 1, 2, 0.4, 1.5, 5, 18, 2, 8, 12, 12, 9, 4, 5, 3, 0.4, 0.8, 0.5, 1, 1.5, 1];
   const k = kinds[rng.weighted(calm ? weights.map((w, i) => (FAULTS.indexOf(kinds[i]) >= 0 ? w / 10 : w)) : weights)];
   const bad = calm ? 0.003 : 0.03;
   switch (k) {
@@ -190,6 +191,8 @@ function randomStep(rng: Rng, o: ModelOptions, calm: boolean): Step {
       return { k, n: rng.range(5, 60) };
     case "burst":
       return { k, n: rng.range(2, 80), q: rng.chance(0.6) ? 2 : rng.int(2) };
+    case "stale":
+      return { k, i: rng.int(100) };
   }
 }
 

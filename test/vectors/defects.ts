@@ -239,6 +239,31 @@ export const defects: Conversation[] = [
     ],
   },
   {
+    name: "D8: a QoS 2 PUBLISH sent again after the broker's PUBREL, before our PUBCOMP went, is the old message: not delivered again",
+    options: { clean: false },
+    steps: [
+      ...connectedPersistent,
+      { receive: [0x34, 6, 0, 1, ...s("t"), 0, 1, ...s("a")] },
+      { events: ["message t a q2"] },
+      { send: ack(0x50, 1) },
+      { receive: ack(0x62, 1) }, // PUBREL: our PUBCOMP is queued, and the link drops before it goes
+      { drop: true },
+      { events: ["disconnected 0x100"] },
+      ...reconnectPersistent,
+      { receive: CONNACK_SESSION },
+      { events: ["connected 1"] },
+      // mosquitto 2.0.11 after a failed PUBREL resend: the PUBLISH again [not allowed, MQTT-4.3.3-1].
+      { receive: [0x3c, 6, 0, 1, ...s("t"), 0, 1, ...s("a")] },
+      { events: [] },
+      { send: ack(0x50, 1) },
+      { receive: ack(0x62, 1) },
+      { send: ack(0x70, 1) },
+      // Once PUBCOMP has gone, the id is free: a PUBLISH with it is a new message [MQTT-4.3.3-2].
+      { receive: [0x34, 6, 0, 1, ...s("t"), 0, 1, ...s("b")] },
+      { events: ["message t b q2"] },
+    ],
+  },
+  {
     name: "D9: after end(), what is owed goes, then DISCONNECT, and nothing else: no PINGREQ, no ack, nothing read",
     steps: [
       ...connected,

@@ -74,7 +74,8 @@ export class MqttClient {
     const ids = new PacketIds(this.outbox, this.subscriptions);
     this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.stats, o);
     this.inbound = new Inbound(acks, this.subscriptions, this.events, this.stats, new MessageView());
-    this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next());
+    const inbound = this.inbound;
+    this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (id) => inbound.released(id));
   }
 
   /** The connection's state (a ClientState). */

@@ -1,7 +1,7 @@
 /**
  * The receiver's side of QoS (§4.3): every QoS 0 and 1 PUBLISH is delivered (QoS 1 then PUBACKed,
- * [MQTT-4.3.2-2]); a QoS 2 one is delivered once per packet id until its PUBREL, and PUBRECed every time
- * [MQTT-4.3.3-2], whatever the number in flight (the ids are an IdSet, never full). A PUBLISH over
+ * [MQTT-4.3.2-2]); a QoS 2 one is delivered once per packet id until its PUBCOMP has gone, and PUBRECed
+ * every time [MQTT-4.3.3-2], whatever the number in flight (the ids are an IdSet, never full). A PUBLISH over
  * maxPacketSize was skipped by input.ts: it is acknowledged the same way and reported, and the
  * connection stays. Responses wait for room in the ack queue, in order; nothing is dropped.
  */
@@ -52,12 +52,21 @@ export class Inbound {
     return true;
   }
 
-  /** PUBREL: release the id and answer PUBCOMP, also for an id not held (our PUBCOMP was lost) [MQTT-4.3.3-2]. */
+  /** PUBREL: answer PUBCOMP, also for an id not held (our PUBCOMP was lost) [MQTT-4.3.3-2]. */
   pubrel(packetId: number): boolean {
     if (this.acks.full()) return false;
-    this.ids.delete(packetId);
     this.acks.push(PacketType.Pubcomp, packetId);
     return true;
+  }
+
+  /**
+   * Its PUBCOMP went whole: the id is free. Only after it has sent PUBCOMP is a PUBLISH with that id a new
+   * message [MQTT-4.3.3-2]; until then, over a lost link too, one is the old message sent again. (A broker
+   * that kept the session must send PUBREL again, not PUBLISH [MQTT-4.3.3-1]; mosquitto 2.0.11 sends the
+   * PUBLISH when its own PUBREL resend failed: README, "Brokers".)
+   */
+  released(packetId: number): void {
+    this.ids.delete(packetId);
   }
 
   /** The broker has no session for us: its QoS 2 flows are gone. */

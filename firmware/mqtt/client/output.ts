@@ -62,6 +62,8 @@ export class Output {
     private readonly outbound: Outbound,
     private readonly outbox: Outbox,
     private readonly nextId: () => number,
+    /** A PUBCOMP went whole: its inbound QoS 2 id is free. */
+    private readonly released: (packetId: number) => void,
   ) {
     this.control = new ByteRing(controlBufferSize);
   }
@@ -112,7 +114,9 @@ export class Output {
         const source = this.source;
         this.source = Source.None;
         if (source === Source.Ack) {
-          this.acks.shift();
+          const acks = this.acks;
+          if (acks.headType() === PacketType.Pubcomp) this.released(acks.headId());
+          acks.shift();
           return ACK_WRITTEN;
         }
         if (source === Source.Ping) this.keepalive.pingOwed = false;
