@@ -175,10 +175,13 @@ export class Model implements Context {
     if (this.state === St.Connected) {
       this.disconnectOwed = true;
       this.pingOwed = false;
+      this.endDeadline = now + this.o.pingTimeout; // a DISCONNECT that cannot go in time does not hold the end
       return;
     }
     this.lost(now, R.Normal);
   }
+
+  private endDeadline = 0;
 
   // ---- The transport ------------------------------------------------------------------------------
 
@@ -224,7 +227,10 @@ export class Model implements Context {
         if (now >= this.connectDeadline) this.lost(now, R.ConnectTimeout);
         return;
       case St.Connected: {
-        if (this.ending) return;
+        if (this.ending) {
+          if (now >= this.endDeadline) this.lost(now, R.Normal);
+          return;
+        }
         if (this.pingSentAt >= 0 && now >= this.pingSentAt + this.o.pingTimeout) return this.lost(now, R.KeepAliveTimeout);
         if (this.messages.ackOverdue(now)) return this.lost(now, R.AckTimeout);
         const ka = this.o.keepalive * 1000;
@@ -448,7 +454,7 @@ export class Model implements Context {
   private lost(now: number, reason: number): void {
     const wasConnected = this.state === St.Connected;
     const hadTransport = this.hasTransport;
-    this.wantsClose = hadTransport;
+    this.wantsClose = this.wantsClose || hadTransport;
     this.messages.connectionLost();
     this.subscriptions.connectionLost();
     this.acks = [];

@@ -21,7 +21,7 @@ export type Step =
   /** Time passes; poll() runs at the new time. */
   | { advance: number }
   /** The app does something; `log` records results for `events` to check. */
-  | { app: (client: MqttClient, log: (event: string) => void) => void }
+  | { app: (client: MqttClient, log: (event: string) => void, now: number) => void }
   /** The events since the last check, in order (see EVENT FORMS below). */
   | { events: string[] }
   /** The network drops the connection. */
@@ -117,7 +117,7 @@ export function runConversation(conversation: Conversation, make: (options: Clie
       now += step.advance;
       client.poll(now);
     } else if ("app" in step) {
-      step.app(client, log);
+      step.app(client, log, now);
     } else if ("events" in step) {
       const got = events.join(" | ");
       const expected = step.events.join(" | ");

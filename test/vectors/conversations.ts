@@ -536,6 +536,6 @@ export const conversations: Conversation[] = [
   },
   {
     name: "end(): DISCONNECT, then the transport closes and no reconnect follows",
-    steps: [...connected, { app: (c) => c.end(0) }, { send: [0xe0, 0] }, { events: ["disconnected 0x0"] }, { wantsClose: true }, { advance: 120_000 }, { noOpen: true }],
+    steps: [...connected, { app: (c, _log, now) => c.end(now) }, { send: [0xe0, 0] }, { events: ["disconnected 0x0"] }, { wantsClose: true }, { advance: 120_000 }, { noOpen: true }],
   },
 ];

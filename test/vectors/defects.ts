@@ -265,17 +265,34 @@ export const defects: Conversation[] = [
   },
   {
     name: "D9: after end(), what is owed goes, then DISCONNECT, and nothing else: no PINGREQ, no ack, nothing read",
+    options: { pingTimeout: 90_000 },
     steps: [
       ...connected,
       { receive: [0x32, 6, 0, 1, ...s("t"), 0, 9, ...s("m")] },
       { events: ["message t m q1"] },
-      { app: (c) => c.end(0) },
-      { advance: 120_000 }, // a keepalive is long overdue: no PINGREQ after end()
+      { app: (c, _log, now) => c.end(now) },
+      { advance: 61_000 }, // a keepalive is overdue: no PINGREQ after end()
       { receive: [0x32, 6, 0, 1, ...s("t"), 0, 10, ...s("n")] }, // not read: no delivery, no PUBACK
       { events: [] },
       { send: [...ack(0x40, 9), 0xe0, 0] },
       { events: ["disconnected 0x0"] },
       { wantsClose: true },
+    ],
+  },
+  {
+    name: "D9: end() with a transport that takes nothing: closed after pingTimeout all the same, nothing else queued",
+    options: { pingTimeout: 5000 },
+    steps: [
+      ...connected,
+      publish("t", "a", 1),
+      { events: ["publish 1"] },
+      { app: (c, _log, now) => c.end(now) }, // the PUBLISH was chosen for no write yet: it stays queued for the next session
+      { advance: 4999 },
+      { events: [] },
+      { advance: 1 },
+      { events: ["disconnected 0x0"] },
+      { wantsClose: true },
+      check("queuedCount", (c) => c.queuedCount(), 1),
     ],
   },
   {

@@ -115,8 +115,9 @@ export class MqttClient {
     if (life.state === ClientState.Stopped) return;
     life.ending = true;
     if (life.state === ClientState.Connected) {
-      this.output.mode = Mode.Ending;
+      this.output.seal();
       this.keepalive.pingOwed = false;
+      life.connectDeadline = now + this.options.pingTimeout; // DISCONNECT's: a socket that never drains does not hold the end
       return; // written() finishes the close once DISCONNECT is out
     }
     this.lost(now, DisconnectReason.Normal);
@@ -160,7 +161,11 @@ export class MqttClient {
         this.lost(now, DisconnectReason.ConnectTimeout);
         return this.nextDeadline();
       case ClientState.Connected: {
-        if (life.ending) return Infinity;
+        if (life.ending) {
+          if (now < life.connectDeadline) return life.connectDeadline;
+          this.lost(now, DisconnectReason.Normal); // DISCONNECT did not go in time: close all the same
+          return Infinity;
+        }
         const keepalive = this.keepalive;
         if (keepalive.expired(now)) {
           this.lost(now, DisconnectReason.KeepAliveTimeout);
@@ -287,7 +292,22 @@ export class MqttClient {
     return taken;
   }
 
+  /**
+   * Handles every whole packet received, in order. Not re-entered: an app callback that drives the
+   * transport (service(), a socket read) only adds bytes, which this loop then reaches.
+   */
   private process(now: number): void {
+    const input = this.input;
+    if (input.busy) return;
+    input.busy = true;
+    try {
+      this.processAll(now);
+    } finally {
+      input.busy = false;
+    }
+  }
+
+  private processAll(now: number): void {
     const input = this.input;
     while (this.life.reading()) {
       const r = input.next();
@@ -349,11 +369,8 @@ export class MqttClient {
   private connack(now: number): boolean {
     const p = this.input.packet;
     if (p.returnCode !== 0) {
-      const reason = refusalReason(p.returnCode);
-      this.events.error(reason);
-      this.lost(now, reason);
-      // Refused for who we are: retrying at once would be refused again. Wait the longest delay.
-      if (this.life.state === ClientState.Waiting && refusedForWhoWeAre(p.returnCode)) this.life.nextAttemptAt = now + this.options.reconnectPeriodMax;
+      // Refused for who we are: retrying at once would be refused again, so the next attempt waits the longest delay.
+      this.lost(now, refusalReason(p.returnCode), true, refusedForWhoWeAre(p.returnCode));
       return false;
     }
     // [MQTT-3.2.2-1] with Clean Session 1 the broker must report no session.
@@ -377,13 +394,16 @@ export class MqttClient {
 
   /** Closes the connection for a broker's fault; returns false so input handling stops. */
   private fail(now: number, reason: number): boolean {
-    this.events.error(reason);
-    this.lost(now, reason);
+    this.lost(now, reason, true);
     return false;
   }
 
-  /** The connection is gone: keep what the session needs, plan the next attempt, tell the app. */
-  private lost(now: number, reason: number): void {
+  /**
+   * The connection is gone: keep what the session needs, plan the next attempt, then tell the app (onError
+   * first when `report`), once all is consistent: a callback may call back into the client. `holdOff`:
+   * the next attempt waits reconnectPeriodMax.
+   */
+  private lost(now: number, reason: number, report = false, holdOff = false): void {
     const life = this.life;
     const wasConnected = life.state === ClientState.Connected;
     const hadTransport = life.hasTransport();
@@ -394,6 +414,8 @@ export class MqttClient {
     this.keepalive.pingresp();
     if (wasConnected && now - life.connectedAt >= this.options.stableAfter) this.backoff.reset();
     life.lost(now, reason, life.ending || this.options.reconnectPeriod === 0 ? -1 : this.backoff.next());
+    if (holdOff && life.state === ClientState.Waiting) life.nextAttemptAt = now + this.options.reconnectPeriodMax;
+    if (report) this.events.error(reason);
     if (hadTransport) this.events.disconnected(reason);
   }
 }

@@ -38,10 +38,13 @@ export class Input {
     this.frame = new FrameReader(maxPacketSize);
   }
 
-  /** Contiguous bytes free at rx.tail (the buffer is compacted first if that frees more). */
+  /** A packet is being handled: its bytes (and the message view on them) must not move. */
+  busy = false;
+
+  /** Contiguous bytes free at rx.tail (compacted first if that frees more, unless a packet is being handled). */
   space(): number {
     const rx = this.rx;
-    if (rx.tail === rx.capacity && rx.head > 0) rx.compact();
+    if (rx.tail === rx.capacity && rx.head > 0 && !this.busy) rx.compact();
     return rx.capacity - rx.tail;
   }
 

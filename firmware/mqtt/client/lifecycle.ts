@@ -24,6 +24,7 @@ export class Lifecycle {
   /** Why the last connection ended (a DisconnectReason). */
   lastReason = 0;
   nextAttemptAt = 0;
+  /** While connecting: when CONNACK is overdue; after end(): when DISCONNECT is. */
   connectDeadline = 0;
   connectedAt = 0;
 
@@ -61,7 +62,9 @@ export class Lifecycle {
    */
   lost(now: number, reason: number, delay: number): void {
     this.lastReason = reason;
-    this.wantsClose = this.hasTransport();
+    // Sticky until closed(): a second loss inside an app callback (end() from onError) has no transport
+    // of its own, and must not cancel the close the first asked for.
+    this.wantsClose = this.wantsClose || this.hasTransport();
     if (this.ending || delay < 0) this.state = ClientState.Stopped;
     else {
       this.state = ClientState.Waiting;

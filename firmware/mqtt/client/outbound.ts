@@ -22,6 +22,8 @@ const POLICY_DROP_NEWEST = 1;
 const POLICY_DROP_OLDEST = 2;
 /** resend[] value of a Sent record whose PUBLISH is being written again now. */
 const RESENDING = 2;
+/** resend[] value of a record a lost session gave up, about to be reported. */
+const UNCONFIRMED = 3;
 
 export class Outbound {
   private readonly policy: number;
@@ -29,6 +31,8 @@ export class Outbound {
   private pubrecCount = 0;
   /** Some Released record may have its PUBREL to send again (set when a connection is lost). */
   private pubrelsToResend = false;
+  /** The oldest wait for an ack (ackDeadline() - ackTimeout), NaN when a change may have moved it. */
+  private ackSince = NaN;
 
   constructor(
     private readonly outbox: Outbox,
@@ -82,6 +86,8 @@ export class Outbound {
     this.stats.published++;
     const room = this.makeRoom(size);
     if (room < 0) return room;
+    // room: how many were dropped to make it, reported once this call has done its work (a callback that
+    // calls back into the client finds it consistent).
     const packetId = qos > 0 ? this.ids.next() : 0;
     if (qos > 0 && packetId === 0) {
       this.stats.refused++;
@@ -103,12 +109,14 @@ export class Outbound {
     }
     outbox.add(size, packetId, qos);
     this.stats.queued++;
+    for (let k = 0; k < room; k++) this.events.error(ClientError.OldestDropped);
     return packetId;
   }
 
   /**
-   * Makes room for `size` bytes by the queue policy; 0, or the ClientError for the caller. drop-oldest
-   * drops the oldest messages not yet sent, only as many as needed, and only if that is enough.
+   * Makes room for `size` bytes by the queue policy: the number of messages dropped for it (0 or more), or
+   * the ClientError for the caller. drop-oldest drops the oldest messages not yet sent, only as many as
+   * needed, and only if that is enough. No callback runs here.
    */
   private makeRoom(size: number): number {
     const outbox = this.outbox;
@@ -118,12 +126,13 @@ export class Outbound {
       return ClientError.MessageDropped;
     }
     if (this.policy === POLICY_DROP_OLDEST && outbox.live - outbox.queued < outbox.slots && outbox.liveBytes - outbox.queuedBytes + size <= outbox.capacity) {
+      let dropped = 0;
       while (!outbox.fits(size)) {
-        outbox.remove(outbox.oldestQueued());
-        this.stats.dropped++;
-        this.events.error(ClientError.OldestDropped);
+        outbox.remove(outbox.oldestQueued()); // one is there: the check above counted them
+        dropped++;
       }
-      return 0;
+      this.stats.dropped += dropped;
+      return dropped;
     }
     this.stats.refused++;
     return ClientError.QueueFull;
@@ -147,6 +156,7 @@ export class Outbound {
   pubrelResent(i: number): void {
     this.outbox.resend[i] = 0;
     this.stats.resent++;
+    this.ackSince = NaN;
   }
 
   /**
@@ -200,6 +210,7 @@ export class Outbound {
     }
     outbox.setState(i, RecordState.Sent);
     outbox.waitSince[i] = now;
+    this.ackSince = NaN;
   }
 
   // ---- Acks from the broker --------------------------------------------------------------------------
@@ -211,6 +222,7 @@ export class Outbound {
     const expected = type === PacketType.Puback ? RecordState.Sent : RecordState.Released;
     if (i === NONE || outbox.qos[i] !== (type === PacketType.Puback ? 1 : 2) || outbox.state[i] !== expected) return DisconnectReason.ProtocolError;
     outbox.remove(i);
+    this.ackSince = NaN;
     this.stats.acked++;
     this.stats.completed++;
     this.events.acked(packetId);
@@ -228,6 +240,7 @@ export class Outbound {
     outbox.resend[i] = 0;
     outbox.pubrecOrder[i] = this.pubrecCount++;
     outbox.waitSince[i] = now;
+    this.ackSince = NaN;
     this.acks.push(PacketType.Pubrel, packetId);
     return 0;
   }
@@ -241,6 +254,7 @@ export class Outbound {
    */
   connectionLost(): void {
     const outbox = this.outbox;
+    this.ackSince = NaN;
     for (let i = outbox.first; i !== NONE; ) {
       const next = outbox.next[i];
       const state = outbox.state[i];
@@ -262,6 +276,7 @@ export class Outbound {
   /** CONNACK with session present: a PUBREL that goes again waits for its PUBCOMP from now on. */
   sessionResumed(now: number): void {
     const outbox = this.outbox;
+    this.ackSince = NaN;
     for (let i = outbox.first; i !== NONE; i = outbox.next[i]) if (outbox.state[i] === RecordState.Released) outbox.waitSince[i] = now;
   }
 
@@ -273,32 +288,45 @@ export class Outbound {
    */
   sessionLost(): void {
     const outbox = this.outbox;
-    for (let i = outbox.first; i !== NONE; ) {
-      const next = outbox.next[i];
+    this.ackSince = NaN;
+    // First every record's fate, with no callback; then the reports, one record at a time, each after it
+    // is gone (a callback that calls back into the client finds the outbox consistent).
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
       const state = outbox.state[i];
       if (state === RecordState.Sent && this.options.resendOnNewSession) {
         outbox.bytes[outbox.offset[i]] &= ~0x08; // a new message in the new session: no DUP
         outbox.resend[i] = 0;
         outbox.setState(i, RecordState.Queued);
-      } else if (state === RecordState.Sent || state === RecordState.Released) {
-        const packetId = outbox.packetId[i];
-        outbox.remove(i);
-        this.stats.unconfirmed++;
-        this.events.unconfirmed(packetId);
-      }
-      i = next;
+      } else if (state === RecordState.Sent || state === RecordState.Released) outbox.resend[i] = UNCONFIRMED;
+    }
+    this.pubrelsToResend = false;
+    for (;;) {
+      let i = outbox.first;
+      while (i !== NONE && outbox.resend[i] !== UNCONFIRMED) i = outbox.next[i];
+      if (i === NONE) return;
+      const packetId = outbox.packetId[i];
+      outbox.remove(i);
+      this.stats.unconfirmed++;
+      this.events.unconfirmed(packetId);
     }
   }
 
-  /** When the oldest ack awaited is overdue (ackTimeout), or Infinity. */
+  /**
+   * When the oldest ack awaited is overdue (ackTimeout), or Infinity. The walk runs only after a change
+   * that can move it (a PUBLISH or PUBREL written, an ack, a link or session change), not per service.
+   */
   ackDeadline(): number {
     const timeout = this.options.ackTimeout;
     if (timeout === 0) return Infinity;
-    const outbox = this.outbox;
-    let since = Infinity;
-    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
-      const state = outbox.state[i];
-      if ((state === RecordState.Sent || state === RecordState.Released) && outbox.resend[i] === 0 && outbox.waitSince[i] < since) since = outbox.waitSince[i];
+    let since = this.ackSince;
+    if (since !== since) {
+      const outbox = this.outbox;
+      since = Infinity;
+      for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
+        const state = outbox.state[i];
+        if ((state === RecordState.Sent || state === RecordState.Released) && outbox.resend[i] === 0 && outbox.waitSince[i] < since) since = outbox.waitSince[i];
+      }
+      this.ackSince = since;
     }
     return since + timeout;
   }

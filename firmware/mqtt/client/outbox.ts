@@ -129,7 +129,7 @@ export class Outbox {
 
   /** Ends a record: its slot and bytes are free again. */
   remove(i: number): void {
-    if (this.state[i] === RecordState.Free) return;
+    if (i < 0 || this.state[i] === RecordState.Free) return;
     this.count(i, -1);
     this.state[i] = RecordState.Free;
     this.live--;

@@ -49,6 +49,8 @@ export class Output {
   private stagedLength = 0;
   private stagedDone = 0;
   private stagedRecord = NONE;
+  /** Some bytes of what the control buffer holds now went out (what is there is begun). */
+  private controlBegun = false;
   /** The run: its current record, bytes of it written, its last record. */
   private record = NONE;
   private recordDone = 0;
@@ -103,7 +105,11 @@ export class Output {
         return 0;
       case Source.Control:
         this.control.consume(count);
-        if (this.control.readable() === 0) this.source = Source.None;
+        this.controlBegun = true;
+        if (this.control.readable() === 0) {
+          this.source = Source.None;
+          this.controlBegun = false;
+        }
         return 0;
       case Source.Run:
         this.writtenRun(count, now);
@@ -151,7 +157,7 @@ export class Output {
     }
     // The run stops at the record cut off: the ones after it go back (a publish or an ack may change
     // what comes next before the transport takes more).
-    for (let i = this.outbox.next[this.record], stop = this.outbox.next[this.runLast]; i !== stop && i !== NONE; i = this.outbox.next[i]) this.outbound.unsend(i);
+    this.unsendRun(this.outbox.next[this.record]);
     this.runLast = this.record;
     if (this.recordDone === 0) {
       this.outbound.unsend(this.record);
@@ -216,15 +222,42 @@ export class Output {
     this.source = source;
   }
 
-  /** The connection is gone: nothing owed is sent any more; a run's records not begun are not started. */
-  reset(): void {
-    if (this.source === Source.Run) {
-      const outbox = this.outbox;
-      for (let i = this.recordDone > 0 ? outbox.next[this.record] : this.record, stop = outbox.next[this.runLast]; i !== stop && i !== NONE; i = outbox.next[i]) {
-        this.outbound.unsend(i);
-      }
+  /**
+   * end(): only what is owed (the responses) and what is begun (a packet part-written) goes before
+   * DISCONNECT. A run, a staged PINGREQ or PUBREL, or a SUBSCRIBE/UNSUBSCRIBE chosen and not begun is let go
+   * (its records are not started: they stay queued for the next session).
+   */
+  seal(): void {
+    this.mode = Mode.Ending;
+    switch (this.source) {
+      case Source.Run:
+        if (this.recordDone > 0) return;
+        this.unsendRun(this.record);
+        break;
+      case Source.Control:
+        if (this.controlBegun) return;
+        this.control.clear();
+        break;
+      case Source.Ping:
+      case Source.Pubrel:
+        if (this.stagedDone > 0) return;
+        break;
+      default:
+        return;
     }
     this.source = Source.None;
+  }
+
+  private unsendRun(from: number): void {
+    const outbox = this.outbox;
+    for (let i = from, stop = outbox.next[this.runLast]; i !== stop && i !== NONE; i = outbox.next[i]) this.outbound.unsend(i);
+  }
+
+  /** The connection is gone: nothing owed is sent any more; a run's records not begun are not started. */
+  reset(): void {
+    if (this.source === Source.Run) this.unsendRun(this.recordDone > 0 ? this.outbox.next[this.record] : this.record);
+    this.source = Source.None;
+    this.controlBegun = false;
     this.control.clear();
     this.acks.clear();
     this.mode = Mode.Closed;

@@ -211,7 +211,7 @@ export class Subscriptions {
     if (k === MAX_REQUESTS) return DisconnectReason.ProtocolError; // [MQTT-3.9.2-1] [MQTT-3.11.2-1] not our request
     const count = this.reqCount[k];
     if (subscribing && p.returnCodesCount !== count) return DisconnectReason.ProtocolError; // [MQTT-3.9.3-1] a code per filter
-    this.reqId[k] = 0;
+    // The request's slot is freed after the loop: a callback that subscribes cannot take it meanwhile.
     for (let j = 0; j < count; j++) {
       const i = this.reqSlot[k * this.capacity + j];
       const topic = this.reqTopic[k * this.capacity + j];
@@ -226,6 +226,7 @@ export class Subscriptions {
         this.filter[i] = EMPTY;
       }
     }
+    this.reqId[k] = 0;
     return 0;
   }
 
