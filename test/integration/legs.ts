@@ -6,8 +6,12 @@
  *   its resend); sent again only with DUP and its packet id, into a session the broker kept (CONNACK
  *   session present 1) [MQTT-4.4.0-1] [MQTT-3.3.1-1]; a QoS 2 message the client has PUBRELed never sent
  *   again as a PUBLISH.
- * - the subscriber's leg (MQTT.js, its packets recorded): how many times the broker began a new delivery
- *   (a PUBLISH with DUP 0) of a message the subscriber had already completed.
+ * - a subscriber's leg (MQTT.js's packets, or our client's through the proxy): how many times the broker began
+ *   a new delivery (a PUBLISH with DUP 0) of a message the subscriber had already completed, and which
+ *   messages the broker sent again as a PUBLISH after it had sent their PUBREL, which a QoS 2 sender must
+ *   not do [MQTT-4.3.3-1]. A subscriber that has sent its PUBCOMP must take such a PUBLISH as a new
+ *   publication [MQTT-4.3.3-2]: a duplicate it delivers is then the broker's, and only such a duplicate is.
+ *   (mosquitto 2.0.11 does it after a failed PUBREL resend: see the README's "Brokers".)
  */
 import type { RecordedPacket } from "./recorder.js";
 
@@ -97,12 +101,18 @@ export interface SubscriberLeg {
   brokerRedeliveries: number;
   /** Resends (DUP 1) of a message already completed. */
   brokerResends: number;
+  /** Per message (payload): how many times the broker sent its PUBLISH again after its PUBREL. */
+  resentAfterPubrel: Map<string, number>;
 }
 
 /** What the broker sent the subscriber: deliveries of messages the subscriber had already completed. */
 export function checkSubscriberLeg(packets: readonly SubscriberPacket[], qos: number): SubscriberLeg {
   const completed = new Set<string>();
   const inFlight = new Map<number, string>();
+  /** The message each packet id last carried, and the messages whose PUBREL the broker has sent. */
+  const carried = new Map<number, string>();
+  const released = new Set<string>();
+  const resentAfterPubrel = new Map<string, number>();
   let brokerRedeliveries = 0;
   let brokerResends = 0;
   for (const p of packets) {
@@ -111,13 +121,30 @@ export function checkSubscriberLeg(packets: readonly SubscriberPacket[], qos: nu
         if (p.dup) brokerResends++;
         else brokerRedeliveries++;
       }
+      if (released.has(p.payload)) resentAfterPubrel.set(p.payload, (resentAfterPubrel.get(p.payload) ?? 0) + 1);
+      if (p.messageId !== undefined) carried.set(p.messageId, p.payload);
       if (qos === 2 && p.messageId !== undefined) inFlight.set(p.messageId, p.payload);
       else completed.add(p.payload);
+    } else if (p.direction === "in" && p.cmd === "pubrel" && p.messageId !== undefined) {
+      const payload = carried.get(p.messageId);
+      if (payload !== undefined) released.add(payload);
     } else if (p.direction === "out" && p.cmd === "pubcomp" && p.messageId !== undefined) {
       const payload = inFlight.get(p.messageId);
       if (payload !== undefined) completed.add(payload);
       inFlight.delete(p.messageId);
     }
   }
-  return { brokerRedeliveries, brokerResends };
+  return { brokerRedeliveries, brokerResends, resentAfterPubrel };
+}
+
+/**
+ * The duplicates in `counts` (deliveries per message) that the broker's leg does not explain: a message
+ * delivered more times than 1 + the times the broker sent it again after its PUBREL.
+ */
+export function unexplainedDuplicates(counts: ReadonlyMap<string, number>, leg: SubscriberLeg): string[] {
+  const unexplained: string[] = [];
+  for (const [payload, count] of counts) {
+    if (count > 1 + (leg.resentAfterPubrel.get(payload) ?? 0)) unexplained.push(`${payload} x${count}`);
+  }
+  return unexplained;
 }
