@@ -30,6 +30,26 @@ const check = (what: string, f: (c: MqttClient) => unknown, expected: unknown) =
 
 const KA2 = [0x10, 14, 0, 4, ...s("MQTT"), 4, 0x02, 0, 2, 0, 2, ...s("c1")];
 
+/**
+ * D8: the broker has 40 QoS 2 messages in flight to us at once (mosquitto resends all it holds after a
+ * reconnect): each is delivered in the broker's order and PUBRECed at once, then completed.
+ */
+function inboundQoS2Burst(n: number): Step[] {
+  const payload = (k: number) => String(k).padStart(2, "0");
+  const publishes: number[] = [];
+  const pubrecs: number[] = [];
+  const pubrels: number[] = [];
+  const pubcomps: number[] = [];
+  for (let k = 1; k <= n; k++) {
+    publishes.push(0x34, 7, 0, 1, ...s("t"), k >> 8, k & 0xff, ...s(payload(k)));
+    pubrecs.push(...ack(0x50, k));
+    pubrels.push(...ack(0x62, k));
+    pubcomps.push(...ack(0x70, k));
+  }
+  const delivered = Array.from({ length: n }, (_, i) => `message t ${payload(i + 1)} q2`);
+  return [...connectedPersistent, { receive: publishes }, { events: delivered }, { send: pubrecs }, { receive: pubrels }, { send: pubcomps }];
+}
+
 /** D7: QoS 0 every 300 ms into a broker that went silent, keepalive 2 s. */
 function frozenBroker(): Step[] {
   const steps: Step[] = [{ open: true }, { send: KA2 }, { receive: CONNACK }, { events: ["connected 0"] }];
@@ -237,6 +257,11 @@ export const defects: Conversation[] = [
       { events: ["connected 1"] },
       { send: pub(1, 1, "a", true) },
     ],
+  },
+  {
+    name: "D8: 40 QoS 2 messages in flight to us at once are each delivered in the broker's order and PUBRECed at once [MQTT-4.3.3-2]",
+    options: { clean: false },
+    steps: inboundQoS2Burst(40),
   },
   {
     name: "D8: a QoS 2 PUBLISH sent again after the broker's PUBREL, before our PUBCOMP went, is the old message: not delivered again",
