@@ -30,21 +30,30 @@ const USAGE = `Usage: npm start -- [options]
   --quiet             only the summaries
 `;
 
-const { values } = parseArgs({
-  options: {
-    broker: { type: "string" },
-    username: { type: "string" },
-    password: { type: "string" },
-    ca: { type: "string" },
-    board: { type: "string", default: "esp32_devkit" },
-    devices: { type: "string", default: "1" },
-    interval: { type: "string", default: "2000" },
-    faults: { type: "boolean", default: false },
-    duration: { type: "string" },
-    quiet: { type: "boolean", default: false },
-    help: { type: "boolean", default: false },
-  },
-});
+const OPTIONS = {
+  broker: { type: "string" },
+  username: { type: "string" },
+  password: { type: "string" },
+  ca: { type: "string" },
+  board: { type: "string", default: "esp32_devkit" },
+  devices: { type: "string", default: "1" },
+  interval: { type: "string", default: "2000" },
+  faults: { type: "boolean", default: false },
+  duration: { type: "string" },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} as const;
+
+/** The command line, or the reason it is not one, with the usage (exit 2): never a stack trace. */
+function commandLine() {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (error) {
+    process.stderr.write(`mqtt-xs simulator: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const { values } = commandLine();
 if (values.help) {
   process.stdout.write(USAGE);
   process.exit(0);
