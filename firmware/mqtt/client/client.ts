@@ -15,20 +15,18 @@
  * This class wires the parts, each the one owner of its state (lifecycle, keepalive, backoff, input,
  * output, outbound, inbound, subscriptions), and routes packets between them. All memory is allocated in
  * the constructor from the options; after that, publishing, receiving, acking, keeping alive and
- * reconnecting allocate nothing on XS (test/xs/suites/client.xs.ts proves it). It is the one file of the
- * client over 300 lines: a third of it is the public API's documentation, and the routing is what meets
- * every part; moved out, it would need every part handed to it.
+ * reconnecting allocate nothing on XS (test/xs/suites/client.xs.ts proves it). The packets received go to
+ * their parts through router.ts; this class owns the calls, the timers and the loss of a connection.
  */
-import { PacketType, ProtocolVersion, type QoS } from "../codec/packet.js";
+import { ProtocolVersion, type QoS } from "../codec/packet.js";
 import { connectSize, encodeConnect, validateConnect, type ConnectFields } from "../codec/packets/connect.js";
-import { reasonCodeOf } from "../codec/status.js";
 import { AckQueue } from "./acks.js";
 import { Backoff } from "./backoff.js";
 import { ClientError, DisconnectReason } from "./errors.js";
 import { AppEvents } from "./events.js";
-import { connectFields, refusalReason, refusedForWhoWeAre } from "./handshake.js";
+import { connectFields } from "./handshake.js";
 import { Inbound } from "./inbound.js";
-import { Input, NOTHING, SKIPPED } from "./input.js";
+import { Input } from "./input.js";
 import { Keepalive } from "./keepalive.js";
 import { ClientState, Lifecycle } from "./lifecycle.js";
 import { MessageView } from "./message.js";
@@ -36,6 +34,7 @@ import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./opti
 import { Outbound } from "./outbound.js";
 import { Outbox } from "./outbox.js";
 import { ACK_WRITTEN, DISCONNECT_WRITTEN, Mode, Output } from "./output.js";
+import { Router } from "./router.js";
 import { PacketIds } from "./session.js";
 import { ClientStats } from "./stats.js";
 import { Subscriptions, type SubscribeRequest } from "./subscriptions.js";
@@ -59,6 +58,7 @@ export class MqttClient {
   private readonly outbound: Outbound;
   private readonly inbound: Inbound;
   private readonly subscriptions: Subscriptions;
+  private readonly router: Router;
 
   constructor(options: ClientOptions) {
     this.#connect = connectFields(options);
@@ -78,6 +78,8 @@ export class MqttClient {
     this.inbound = new Inbound(acks, this.subscriptions, this.events, this.stats, new MessageView());
     const inbound = this.inbound;
     this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (id) => inbound.released(id));
+    const lose = (now: number, reason: number, report: boolean, holdOff: boolean) => this.lost(now, reason, report, holdOff);
+    this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.stats, o.clean, lose);
   }
 
   /** The connection's state (a ClientState). */
@@ -250,7 +252,7 @@ export class MqttClient {
       return;
     }
     // A response left: packets that waited for room for theirs can go on now.
-    if ((done & ACK_WRITTEN) !== 0 && this.input.waiting()) this.process(now);
+    if ((done & ACK_WRITTEN) !== 0 && this.input.waiting()) this.router.process(now);
   }
 
   // ---- Input -----------------------------------------------------------------------------------------
@@ -274,7 +276,7 @@ export class MqttClient {
     if (!(count > 0) || (count | 0) !== count || !this.life.reading()) return;
     this.input.rx.commit(count);
     this.keepalive.lastReceived = now;
-    this.process(now);
+    this.router.process(now);
   }
 
   /** Copies received bytes in and handles them; returns how many were taken (fewer when the buffer is full). */
@@ -294,111 +296,7 @@ export class MqttClient {
     return taken;
   }
 
-  /**
-   * Handles every whole packet received, in order. Not re-entered: an app callback that drives the
-   * transport (service(), a socket read) only adds bytes, which this loop then reaches.
-   */
-  private process(now: number): void {
-    const input = this.input;
-    if (input.busy) return;
-    input.busy = true;
-    try {
-      this.processAll(now);
-    } finally {
-      input.busy = false;
-    }
-  }
-
-  private processAll(now: number): void {
-    const input = this.input;
-    while (this.life.reading()) {
-      const r = input.next();
-      if (r === NOTHING) return;
-      if (r === SKIPPED) {
-        if (this.life.state === ClientState.Connecting) {
-          this.fail(now, DisconnectReason.ProtocolError); // [MQTT-3.2.0-1]
-          return;
-        }
-        if (!this.inbound.oversized(input.skippedQos, input.skippedId)) return; // waits for room for its ack
-        input.skipDone();
-        continue;
-      }
-      if (r < 0) {
-        this.fail(now, reasonCodeOf(r));
-        return;
-      }
-      if (!this.handle(now)) return; // waits in the buffer for room for its answer
-      if (!this.life.reading()) return;
-      input.done();
-    }
-  }
-
-  /** Routes the decoded packet to its part; false if it must wait (for room for a response) or the connection ended. */
-  private handle(now: number): boolean {
-    const p = this.input.packet;
-    if (this.life.state === ClientState.Connecting) {
-      if (p.type !== PacketType.Connack) return this.fail(now, DisconnectReason.ProtocolError); // [MQTT-3.2.0-1]
-      return this.connack(now);
-    }
-    switch (p.type) {
-      case PacketType.Publish:
-        return this.inbound.publish(p);
-      case PacketType.Puback:
-      case PacketType.Pubcomp:
-        return this.check(now, this.outbound.complete(p.type, p.packetId));
-      case PacketType.Pubrec: {
-        const r = this.outbound.pubrec(p.packetId, now);
-        return r < 0 ? false : this.check(now, r);
-      }
-      case PacketType.Pubrel:
-        return this.inbound.pubrel(p.packetId);
-      case PacketType.Suback:
-      case PacketType.Unsuback:
-        return this.check(now, this.subscriptions.ack(p));
-      case PacketType.Pingresp:
-        this.keepalive.pingresp();
-        return true;
-      default:
-        // A second CONNACK [MQTT-3.2.0-1 allows one], or anything else a client does not expect.
-        return this.fail(now, DisconnectReason.ProtocolError);
-    }
-  }
-
-  private check(now: number, reason: number): boolean {
-    return reason === 0 ? true : this.fail(now, reason);
-  }
-
-  private connack(now: number): boolean {
-    const p = this.input.packet;
-    if (p.returnCode !== 0) {
-      // Refused for who we are: retrying at once would be refused again, so the next attempt waits the longest delay.
-      this.lost(now, refusalReason(p.returnCode), true, refusedForWhoWeAre(p.returnCode));
-      return false;
-    }
-    // [MQTT-3.2.2-1] with Clean Session 1 the broker must report no session.
-    if (p.sessionPresent && this.options.clean) return this.fail(now, DisconnectReason.ProtocolError);
-    const life = this.life;
-    life.state = ClientState.Connected;
-    life.connectedAt = now;
-    this.output.mode = Mode.Connected;
-    this.stats.connects++;
-    if (p.sessionPresent) this.outbound.sessionResumed(now);
-    else {
-      this.inbound.sessionLost();
-      this.subscriptions.sessionLost();
-      this.outbound.sessionLost();
-    }
-    this.events.connected(p.sessionPresent);
-    return true;
-  }
-
   // ---- Connection loss and reconnect ------------------------------------------------------------------
-
-  /** Closes the connection for a broker's fault; returns false so input handling stops. */
-  private fail(now: number, reason: number): boolean {
-    this.lost(now, reason, true);
-    return false;
-  }
 
   /**
    * The connection is gone: keep what the session needs, plan the next attempt, then tell the app (onError

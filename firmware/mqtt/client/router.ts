@@ -1,0 +1,143 @@
+/**
+ * The packets from the broker, in order, each to the part that owns its state (as rumqtt's
+ * MqttState::handle_incoming_packet): PUBLISH and PUBREL to inbound, PUBACK/PUBREC/PUBCOMP to outbound,
+ * SUBACK/UNSUBACK to subscriptions, PINGRESP to keepalive, CONNACK here (the handshake's verdict). A
+ * packet whose answer finds no room waits in the receive buffer; a broker's fault ends the connection
+ * through `lose`, which the facade gives (it owns the loss: every part is told, then the app).
+ */
+import { PacketType } from "../codec/packet.js";
+import { reasonCodeOf } from "../codec/status.js";
+import { DisconnectReason } from "./errors.js";
+import type { AppEvents } from "./events.js";
+import { refusalReason, refusedForWhoWeAre } from "./handshake.js";
+import type { Inbound } from "./inbound.js";
+import { NOTHING, SKIPPED, type Input } from "./input.js";
+import type { Keepalive } from "./keepalive.js";
+import { ClientState, type Lifecycle } from "./lifecycle.js";
+import type { Outbound } from "./outbound.js";
+import { Mode, type Output } from "./output.js";
+import type { ClientStats } from "./stats.js";
+import type { Subscriptions } from "./subscriptions.js";
+
+/** Ends the connection: `report` tells onError too; `holdOff` makes the next attempt wait the longest delay. */
+export type Lose = (now: number, reason: number, report: boolean, holdOff: boolean) => void;
+
+export class Router {
+  constructor(
+    private readonly life: Lifecycle,
+    private readonly input: Input,
+    private readonly output: Output,
+    private readonly keepalive: Keepalive,
+    private readonly inbound: Inbound,
+    private readonly outbound: Outbound,
+    private readonly subscriptions: Subscriptions,
+    private readonly events: AppEvents,
+    private readonly stats: ClientStats,
+    private readonly clean: boolean,
+    private readonly lose: Lose,
+  ) {}
+
+  /**
+   * Handles every whole packet received, in order. Not re-entered: an app callback that drives the
+   * transport (service(), a socket read) only adds bytes, which this loop then reaches.
+   */
+  process(now: number): void {
+    const input = this.input;
+    if (input.busy) return;
+    input.busy = true;
+    try {
+      this.processAll(now);
+    } finally {
+      input.busy = false;
+    }
+  }
+
+  private processAll(now: number): void {
+    const input = this.input;
+    while (this.life.reading()) {
+      const r = input.next();
+      if (r === NOTHING) return;
+      if (r === SKIPPED) {
+        if (this.life.state === ClientState.Connecting) {
+          this.fail(now, DisconnectReason.ProtocolError); // [MQTT-3.2.0-1]
+          return;
+        }
+        if (!this.inbound.oversized(input.skippedQos, input.skippedId)) return; // waits for room for its ack
+        input.skipDone();
+        continue;
+      }
+      if (r < 0) {
+        this.fail(now, reasonCodeOf(r));
+        return;
+      }
+      if (!this.handle(now)) return; // waits in the buffer for room for its answer
+      if (!this.life.reading()) return;
+      input.done();
+    }
+  }
+
+  /** Routes the decoded packet to its part; false if it must wait (for room for a response) or the connection ended. */
+  private handle(now: number): boolean {
+    const p = this.input.packet;
+    if (this.life.state === ClientState.Connecting) {
+      if (p.type !== PacketType.Connack) return this.fail(now, DisconnectReason.ProtocolError); // [MQTT-3.2.0-1]
+      return this.connack(now);
+    }
+    switch (p.type) {
+      case PacketType.Publish:
+        return this.inbound.publish(p);
+      case PacketType.Puback:
+      case PacketType.Pubcomp:
+        return this.check(now, this.outbound.complete(p.type, p.packetId));
+      case PacketType.Pubrec: {
+        const r = this.outbound.pubrec(p.packetId, now);
+        return r < 0 ? false : this.check(now, r);
+      }
+      case PacketType.Pubrel:
+        return this.inbound.pubrel(p.packetId);
+      case PacketType.Suback:
+      case PacketType.Unsuback:
+        return this.check(now, this.subscriptions.ack(p));
+      case PacketType.Pingresp:
+        this.keepalive.pingresp();
+        return true;
+      default:
+        // A second CONNACK [MQTT-3.2.0-1 allows one], or anything else a client does not expect.
+        return this.fail(now, DisconnectReason.ProtocolError);
+    }
+  }
+
+  private check(now: number, reason: number): boolean {
+    return reason === 0 ? true : this.fail(now, reason);
+  }
+
+  private connack(now: number): boolean {
+    const p = this.input.packet;
+    if (p.returnCode !== 0) {
+      // Refused for who we are: retrying at once would be refused again, so the next attempt waits the longest delay.
+      this.lose(now, refusalReason(p.returnCode), true, refusedForWhoWeAre(p.returnCode));
+      return false;
+    }
+    // [MQTT-3.2.2-1] with Clean Session 1 the broker must report no session.
+    if (p.sessionPresent && this.clean) return this.fail(now, DisconnectReason.ProtocolError);
+    const life = this.life;
+    life.state = ClientState.Connected;
+    life.connectedAt = now;
+    this.output.mode = Mode.Connected;
+    this.stats.connects++;
+    if (p.sessionPresent) this.outbound.sessionResumed(now);
+    else {
+      this.inbound.sessionLost();
+      this.subscriptions.sessionLost();
+      this.outbound.sessionLost();
+    }
+    this.events.connected(p.sessionPresent);
+    return true;
+  }
+
+  /** Closes the connection for a broker's fault; returns false so input handling stops. */
+  private fail(now: number, reason: number): boolean {
+    this.lose(now, reason, true, false);
+    return false;
+  }
+}
