@@ -4,7 +4,12 @@
  * client's codec. This module runs on XS: no Node APIs.
  */
 
+import type { ResolvedOptions } from "../../firmware/mqtt/index.js";
+
 export const ACK_QUEUE = 64;
+
+// The codes are written out here, not imported: they are the documented contract (README, errors.ts), and
+// a renumbering in the client is a change the model must see.
 
 export const enum C {
   QueueFull = -100,
@@ -33,28 +38,12 @@ export const enum R {
   AckTimeout = 0x102,
 }
 
-export interface ModelOptions {
+/** The client's options with every default filled in, the client id, and the model's one documented limit. */
+export type ModelOptions = ResolvedOptions & {
   clientId: string;
-  clean: boolean;
-  keepalive: number;
-  receiveBufferSize: number;
-  maxPacketSize: number;
-  transmitBufferSize: number;
-  controlBufferSize: number;
-  inflight: number;
-  queueSlots: number;
-  subscriptions: number;
-  queuePolicy: "reject" | "drop-oldest" | "drop-newest";
-  connectTimeout: number;
-  reconnectPeriod: number;
-  reconnectPeriodMax: number;
-  stableAfter: number;
-  pingTimeout: number;
-  ackTimeout: number;
-  resendOnNewSession: boolean;
   /** SUBSCRIBE/UNSUBSCRIBE requests the client keeps outstanding at once (a documented limit). */
   maxRequests: number;
-}
+};
 
 /** A subscribe() request as the harness made it (its topic may be of any type: invalid input is tested). */
 export interface SubscribeCall {
