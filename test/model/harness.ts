@@ -9,6 +9,7 @@
  * This module runs on XS: no Node APIs.
  */
 import { C, Model, validName, wellFormed, type BrokerFrame, type ModelOptions, type SubscribeCall } from "./model.js";
+import { THROWING_PAYLOAD } from "./rules.js";
 import { Rng } from "./rng.js";
 import { BAD_PUBLISH, BAD_SUBSCRIBE, FILTERS, PAYLOADS, TOPICS, utf8Bytes, type Run, type Step } from "./steps.js";
 import * as w from "./wire.js";
@@ -120,7 +121,13 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
   const handlers = new Map<string, (m: MessageLike) => void>();
   const handlerFor = (filter: string) => {
     let h = handlers.get(filter);
-    if (!h) handlers.set(filter, (h = (m: MessageLike) => got.push(`message h:${filter} ${text(m)}`)));
+    if (!h) {
+      h = (m: MessageLike) => {
+        got.push(`message h:${filter} ${text(m)}`);
+        if (m.payloadString().length === THROWING_PAYLOAD) throw new Error("a handler that throws"); // HandlerThrew
+      };
+      handlers.set(filter, h);
+    }
     return h;
   };
 
@@ -309,6 +316,11 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
         model.start(now);
         return;
       case "take":
+        if (s.n === 0) {
+          // A transport with no room: it asks what there is to send and takes nothing.
+          if (link) client.outputLength();
+          return;
+        }
         take(s.n);
         return;
       case "drain":
@@ -420,12 +432,15 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
         return send(w.pingresp(), { kind: "pingresp" });
       case "garbage": {
         if (!link || !(model.connected || model.connecting)) return;
-        // Packets no broker may send: reserved type, bad flags, a CONNACK when connected, QoS 3.
+        // Packets no broker may send: reserved type, bad flags, QoS 3, a CONNECT, a second CONNACK, and a
+        // SUBACK over maxPacketSize (refused from its fixed header alone).
         const forms: [number[], number][] = [
           [[0xf0, 0], 0x81],
           [[0x41, 2, 0, 1], 0x81],
           [[0x36, 4, 0, 1, 0x61, 0], 0x81],
           [[0x10, 0], 0x82],
+          [model.connected ? w.connack(false, 0) : [0x10, 0], 0x82],
+          [w.header(0x90, o.maxPacketSize + 1), 0x95],
         ];
         const [bytes, reason] = forms[s.v % forms.length];
         return send(bytes, { kind: "malformed", reason });

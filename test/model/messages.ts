@@ -133,15 +133,19 @@ export class Messages {
 
   // ---- What the client writes ------------------------------------------------------------------------
 
-  /** A PUBLISH (3) or PUBREL (6) began to go out: which message it is. */
-  begins(type: number): void {
+  /**
+   * A PUBLISH (3) or PUBREL (6) began to go out: which message it is. After end() only a PUBREL owed as a
+   * response may begin, and no PUBLISH (one begun before it finishes).
+   */
+  begins(type: number, ending: boolean): void {
     if (type === 3) {
-      const m = this.nextPublish(false);
+      const m = this.nextPublish(ending);
       if (m) m.writing = true;
     } else if (type === 6) {
       // Responses go before the outbox: a PUBREL begun is the one queued, else the resumed session's first.
       const head = this.c.acks[0];
       if (head && head[0] === 6) this.pubrelWriting = -1;
+      else if (ending) this.pubrelWriting = 0;
       else {
         const m = this.firstPubrelResend();
         this.pubrelWriting = m ? m.id : 0;

@@ -42,7 +42,7 @@
  * owed, receiving, and what the harness asks). This module runs on XS: no Node APIs.
  */
 import { Messages, messageEvent, type Context } from "./messages.js";
-import { ACK_QUEUE, C, R, type BrokerFrame, type ModelOptions, type ModelStats } from "./rules.js";
+import { ACK_QUEUE, C, R, THROWING_PAYLOAD, type BrokerFrame, type ModelOptions, type ModelStats } from "./rules.js";
 import { Subscriptions, type Request } from "./subscriptions.js";
 import type { ClientPacket } from "./wire.js";
 
@@ -85,6 +85,8 @@ export class Model implements Context {
   private pingSentAt = -1;
   /** PINGREQ due and not yet written whole. */
   private pingOwed = false;
+  /** A PINGREQ began to go out (it finishes even after end()). */
+  private pingWriting = false;
   private disconnectOwed = false;
   private connectOwed = false;
   /** DISCONNECT was written on this connection: nothing may follow it. */
@@ -202,6 +204,7 @@ export class Model implements Context {
     this.lastReceived = now;
     this.pingSentAt = -1;
     this.pingOwed = false;
+    this.pingWriting = false;
     this.disconnectOwed = false;
     this.afterDisconnect = false;
     this.acks = [];
@@ -250,8 +253,13 @@ export class Model implements Context {
 
   /** The first byte of a packet went out (the harness saw it): which PUBLISH, PUBREL or request it is. */
   begins(type: number): void {
-    if (type === 3 || type === 6) this.messages.begins(type);
+    if (type === 3 || type === 6) this.messages.begins(type, this.ending);
     else if (type === 8 || type === 10) this.subscriptions.begins();
+    else if (type === 12) {
+      // A PINGREQ only when one is due [MQTT-3.1.2-23], and none begun after end() (a begun one finishes).
+      if (!this.pingOwed || this.ending) this.fail(`PINGREQ begun when none is due${this.ending ? " (after end())" : ""}`);
+      this.pingWriting = true;
+    }
   }
 
   /** A whole packet the client wrote, checked against what it may send now. */
@@ -281,6 +289,8 @@ export class Model implements Context {
       case "unsubscribe":
         return this.subscriptions.wire(p.type === "subscribe", p.id, p.topics, p.type === "subscribe" ? p.qos : [], this.ending, this.idsInUse());
       case "pingreq":
+        if (!this.pingWriting) return this.fail("PINGREQ when none is due");
+        this.pingWriting = false;
         this.pingOwed = false;
         return;
       case "disconnect":
@@ -442,7 +452,9 @@ export class Model implements Context {
 
   private deliver(f: Extract<BrokerFrame, { kind: "publish" }>): void {
     this.stats.received++;
-    this.events.push(messageEvent(f, this.subscriptions.dispatch(f.topic)));
+    const to = this.subscriptions.dispatch(f.topic);
+    this.events.push(messageEvent(f, to));
+    if (to !== "app" && f.payload.length === THROWING_PAYLOAD) this.events.push("error " + C.HandlerThrew); // reported; the client carries on
   }
 
   private protocolError(now: number, reason: number): void {
@@ -461,6 +473,7 @@ export class Model implements Context {
     this.waiting = [];
     this.pingSentAt = -1;
     this.pingOwed = false;
+    this.pingWriting = false;
     this.disconnectOwed = false;
     this.connectOwed = false;
     if (wasConnected && now - this.connectedAt >= this.o.stableAfter) this.attempts = 0;

@@ -8,6 +8,9 @@ import type { ResolvedOptions } from "../../firmware/mqtt/index.js";
 
 export const ACK_QUEUE = 64;
 
+/** A subscription handler throws on a message whose payload is this many characters: onError(HandlerThrew) follows, and the client carries on. */
+export const THROWING_PAYLOAD = 7;
+
 // The codes are written out here, not imported: they are the documented contract (README, errors.ts), and
 // a renumbering in the client is a change the model must see.
 

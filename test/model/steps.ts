@@ -168,7 +168,7 @@ function randomStep(rng: Rng, o: ModelOptions, calm: boolean): Step {
     case "refuse":
       return { k } as Step;
     case "take":
-      return { k, n: rng.range(1, 40) };
+      return { k, n: rng.chance(0.3) ? 0 : rng.range(1, 40) }; // 0: a transport with no room asks and takes nothing
     case "drop":
       return { k, n: rng.chance(0.5) ? 0 : rng.range(1, 30) };
     case "advance":
@@ -184,7 +184,7 @@ function randomStep(rng: Rng, o: ModelOptions, calm: boolean): Step {
     case "suback":
       return { k, i: rng.int(100), codes: rng.int(256), bad: rng.chance(bad) ? 1 : rng.chance(bad) ? 2 : 0 };
     case "garbage":
-      return { k, v: rng.int(4) };
+      return { k, v: rng.int(6) };
     case "restart":
       return { k, keep: rng.chance(0.6) };
     case "freeze":

@@ -244,6 +244,19 @@ export const PUBCOMP = 0x70;
 export const UNSUBACK = 0xb0;
 export const pingresp = () => [0xd0, 0];
 
+/** The fixed header of a packet of `first` byte whose Remaining Length is `remaining` (no body). */
+export function header(first: number, remaining: number): number[] {
+  const out = [first];
+  let n = remaining;
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 128;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+
 export function suback(id: number, codes: number[]): number[] {
   return frame(0x90, [id >> 8, id & 255, ...codes]);
 }

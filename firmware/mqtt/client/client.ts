@@ -204,6 +204,7 @@ export class MqttClient {
    */
   publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS = 0, retain = false, offset = 0, length = -1): number {
     if (this.life.ending) return ClientError.Ended; // before start() is fine: the message waits in the outbox
+    this.output.unpick(); // a run the transport was shown and did not begin holds no message back
     return this.outbound.publish(topic, payload, qos, retain, offset, length);
   }
 
@@ -219,11 +220,13 @@ export class MqttClient {
    * nothing: subscribing is set-up, not a hot path.
    */
   subscribe(requests: readonly SubscribeRequest[]): void {
+    this.output.unpick();
     this.subscriptions.subscribe(requests);
   }
 
   /** Unsubscribes from topic filters given exactly as they were subscribed (sent now if connected). */
   unsubscribe(topics: readonly string[]): void {
+    this.output.unpick();
     this.subscriptions.unsubscribe(topics, this.life.state === ClientState.Connected || !this.options.clean);
   }
 
@@ -276,6 +279,7 @@ export class MqttClient {
     if (!(count > 0) || (count | 0) !== count || !this.life.reading()) return;
     this.input.rx.commit(count);
     this.keepalive.lastReceived = now;
+    this.output.unpick(); // an ack may be for a message the transport was shown and did not begin again
     this.router.process(now);
   }
 

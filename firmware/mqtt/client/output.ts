@@ -51,6 +51,8 @@ export class Output {
   private stagedRecord = NONE;
   /** Some bytes of what the control buffer holds now went out (what is there is begun). */
   private controlBegun = false;
+  /** The control buffer holds a SUBSCRIBE/UNSUBSCRIBE that subscriptions queued (not a CONNECT). */
+  private controlRequest = false;
   /** The run: its current record, bytes of it written, its last record. */
   private record = NONE;
   private recordDone = 0;
@@ -109,6 +111,7 @@ export class Output {
         if (this.control.readable() === 0) {
           this.source = Source.None;
           this.controlBegun = false;
+          this.controlRequest = false;
         }
         return 0;
       case Source.Run:
@@ -182,6 +185,7 @@ export class Output {
     if (this.keepalive.pingOwed) return this.stageEmpty(Source.Ping, 0xc0);
     if (this.subscriptions.queueNext(this.control, this.nextId)) {
       this.source = Source.Control;
+      this.controlRequest = true;
       return;
     }
     const outbound = this.outbound;
@@ -224,19 +228,30 @@ export class Output {
 
   /**
    * end(): only what is owed (the responses) and what is begun (a packet part-written) goes before
-   * DISCONNECT. A run, a staged PINGREQ or PUBREL, or a SUBSCRIBE/UNSUBSCRIBE chosen and not begun is let go
-   * (its records are not started: they stay queued for the next session).
+   * DISCONNECT: what unpick() lets go does not go.
    */
   seal(): void {
     this.mode = Mode.Ending;
+    this.unpick();
+  }
+
+  /**
+   * What length() chose and the transport has not begun (it asked and took nothing) is let go, so that a
+   * call or a packet in between finds no message held: a run's records are queued again (drop-oldest may
+   * take them, an ack may come for them), a staged PINGREQ or resent PUBREL is chosen again if still due,
+   * a SUBSCRIBE/UNSUBSCRIBE is undone (its filters wait again, as a call may have changed them).
+   */
+  unpick(): void {
     switch (this.source) {
+      case Source.Control:
+        if (!this.controlRequest || this.controlBegun) return;
+        this.control.clear();
+        this.controlRequest = false;
+        this.subscriptions.unqueue();
+        break;
       case Source.Run:
         if (this.recordDone > 0) return;
         this.unsendRun(this.record);
-        break;
-      case Source.Control:
-        if (this.controlBegun) return;
-        this.control.clear();
         break;
       case Source.Ping:
       case Source.Pubrel:
@@ -258,6 +273,7 @@ export class Output {
     if (this.source === Source.Run) this.unsendRun(this.recordDone > 0 ? this.outbox.next[this.record] : this.record);
     this.source = Source.None;
     this.controlBegun = false;
+    this.controlRequest = false;
     this.control.clear();
     this.acks.clear();
     this.mode = Mode.Closed;

@@ -54,6 +54,8 @@ export class Subscriptions {
   private readonly reqId = new Uint16Array(MAX_REQUESTS);
   private readonly reqSubscribe = new Uint8Array(MAX_REQUESTS);
   private readonly reqCount = new Int32Array(MAX_REQUESTS);
+  /** The request slot queueNext() filled last. */
+  private lastQueued = 0;
   private readonly reqSlot: Int32Array;
   private readonly reqTopic: string[];
   /** Some entry may wait to go (ToSend, ToRemove): set by every change, cleared when none does. */
@@ -191,6 +193,7 @@ export class Subscriptions {
       : encodeUnsubscribe(control.buffer, at, id, this.scratchFilters, count);
     control.commit(end - at);
     this.reqId[k] = id;
+    this.lastQueued = k;
     this.reqSubscribe[k] = subscribing ? 1 : 0;
     this.reqCount[k] = count;
     for (let j = 0; j < count; j++) {
@@ -201,6 +204,24 @@ export class Subscriptions {
       this.reqTopic[k * this.capacity + j] = this.topic[i];
     }
     return true;
+  }
+
+  /**
+   * The request queueNext() last encoded was not sent after all (the transport took none of it): its
+   * entries wait again, except those a call changed meanwhile, and its packet id is free.
+   */
+  unqueue(): void {
+    const k = this.lastQueued;
+    const id = this.reqId[k];
+    if (id === 0) return;
+    for (let j = 0; j < this.reqCount[k]; j++) {
+      const i = this.reqSlot[k * this.capacity + j];
+      if (this.req[i] !== id) continue;
+      if (this.state[i] === Sub.Pending) this.state[i] = Sub.ToSend;
+      else if (this.state[i] === Sub.Removing) this.state[i] = Sub.ToRemove;
+    }
+    this.reqId[k] = 0;
+    this.changed = true;
   }
 
   /** A SUBACK or UNSUBACK: 0, or the reason to close the connection for. */
