@@ -213,8 +213,8 @@ export class Model implements Context {
 
   /** The transport closed (or failed to open). */
   closed(now: number): void {
-    this.wantsClose = false;
     if (this.hasTransport) this.lost(now, R.ConnectionLost);
+    this.wantsClose = false; // the transport is gone: nothing left to close
   }
 
   /** `count` bytes of output went (written(count, now)). */

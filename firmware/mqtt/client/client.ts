@@ -149,8 +149,8 @@ export class MqttClient {
 
   /** The transport closed or failed to open. */
   closed(now: number, reason: number = DisconnectReason.ConnectionLost): void {
-    this.life.wantsClose = false;
     if (this.life.hasTransport()) this.lost(now, reason);
+    this.life.wantsClose = false; // the transport is gone: nothing left to close
   }
 
   /** Runs the timers; returns the time poll() should next be called at (Infinity: only on I/O). */
