@@ -210,7 +210,7 @@ export class Outbound {
     }
     outbox.setState(i, RecordState.Sent);
     outbox.waitSince[i] = now;
-    this.ackSince = NaN;
+    if (this.ackSince === Infinity) this.ackSince = now; // else the oldest wait stays the oldest (or unknown)
   }
 
   // ---- Acks from the broker --------------------------------------------------------------------------
@@ -221,8 +221,8 @@ export class Outbound {
     const i = outbox.find(packetId);
     const expected = type === PacketType.Puback ? RecordState.Sent : RecordState.Released;
     if (i === NONE || outbox.qos[i] !== (type === PacketType.Puback ? 1 : 2) || outbox.state[i] !== expected) return DisconnectReason.ProtocolError;
+    if (outbox.waitSince[i] === this.ackSince) this.ackSince = NaN; // it may have been the oldest wait
     outbox.remove(i);
-    this.ackSince = NaN;
     this.stats.acked++;
     this.stats.completed++;
     this.events.acked(packetId);
@@ -239,8 +239,9 @@ export class Outbound {
     outbox.setState(i, RecordState.Released);
     outbox.resend[i] = 0;
     outbox.pubrecOrder[i] = this.pubrecCount++;
+    if (outbox.waitSince[i] === this.ackSince) this.ackSince = NaN; // it may have been the oldest wait
+    else if (this.ackSince === Infinity) this.ackSince = now;
     outbox.waitSince[i] = now;
-    this.ackSince = NaN;
     this.acks.push(PacketType.Pubrel, packetId);
     return 0;
   }
@@ -313,7 +314,7 @@ export class Outbound {
 
   /**
    * When the oldest ack awaited is overdue (ackTimeout), or Infinity. The walk runs only after a change
-   * that can move it (a PUBLISH or PUBREL written, an ack, a link or session change), not per service.
+   * that can move it (the oldest wait acknowledged, a link or session change), not per message.
    */
   ackDeadline(): number {
     const timeout = this.options.ackTimeout;

@@ -7,6 +7,8 @@
  */
 import { PacketType, ProtocolVersion } from "../codec/packet.js";
 import { encodeAck } from "../codec/packets/acks.js";
+import { encodeDisconnect } from "../codec/packets/disconnect.js";
+import { encodePingreq } from "../codec/packets/ping.js";
 import { ByteRing } from "../codec/ring.js";
 import type { AckQueue } from "./acks.js";
 import type { Keepalive } from "./keepalive.js";
@@ -180,9 +182,9 @@ export class Output {
     if (acks.length > 0) return this.stage(Source.Ack, acks.headType(), acks.headId(), NONE);
     if (mode === Mode.Ending) {
       this.mode = Mode.Closed; // DISCONNECT is the last packet
-      return this.stageEmpty(Source.Disconnect, 0xe0);
+      return this.staged(Source.Disconnect, encodeDisconnect(this.staging, 0), NONE);
     }
-    if (this.keepalive.pingOwed) return this.stageEmpty(Source.Ping, 0xc0);
+    if (this.keepalive.pingOwed) return this.staged(Source.Ping, encodePingreq(this.staging, 0), NONE);
     if (this.subscriptions.queueNext(this.control, this.nextId)) {
       this.source = Source.Control;
       this.controlRequest = true;
@@ -209,18 +211,13 @@ export class Output {
     this.source = Source.Run;
   }
 
-  /** A packet that is its fixed header alone: PINGREQ, DISCONNECT. */
-  private stageEmpty(source: Source, first: number): void {
-    this.staging[0] = first;
-    this.staging[1] = 0;
-    this.stagedLength = 2;
-    this.stagedDone = 0;
-    this.source = source;
+  private stage(source: Source, type: PacketType, packetId: number, record: number): void {
+    this.staged(source, encodeAck(this.staging, 0, type, packetId, V4), record);
   }
 
-  private stage(source: Source, type: PacketType, packetId: number, record: number): void {
-    encodeAck(this.staging, 0, type, packetId, V4);
-    this.stagedLength = 4;
+  /** `length` bytes encoded at the start of staging (an ack, PINGREQ or DISCONNECT) go next. */
+  private staged(source: Source, length: number, record: number): void {
+    this.stagedLength = length;
     this.stagedDone = 0;
     this.stagedRecord = record;
     this.source = source;
