@@ -317,8 +317,12 @@ export class MqttClient {
     this.subscriptions.connectionLost();
     this.keepalive.pingresp();
     if (wasConnected && now - life.connectedAt >= this.options.stableAfter) this.backoff.reset();
-    life.lost(now, reason, life.ending || this.options.reconnectPeriod === 0 ? -1 : this.backoff.next());
-    if (holdOff && life.state === ClientState.Waiting) life.nextAttemptAt = now + this.options.reconnectPeriodMax;
+    let delay = -1; // no next attempt
+    if (!life.ending && this.options.reconnectPeriod !== 0) {
+      delay = this.backoff.next(); // a refusal counts as an attempt too: the delays after it keep growing
+      if (holdOff) delay = this.options.reconnectPeriodMax; // refused for who we are: the longest wait
+    }
+    life.lost(now, reason, delay);
     if (report) this.events.error(reason);
     if (hadTransport) this.events.disconnected(reason);
   }

@@ -91,6 +91,7 @@ export class Outbound {
     const packetId = qos > 0 ? this.ids.next() : 0;
     if (qos > 0 && packetId === 0) {
       this.stats.refused++;
+      this.reportDropped(room); // what made room for it is gone all the same
       return ClientError.NoPacketId;
     }
     const at = outbox.reserve(size);
@@ -109,8 +110,12 @@ export class Outbound {
     }
     outbox.add(size, packetId, qos);
     this.stats.queued++;
-    for (let k = 0; k < room; k++) this.events.error(ClientError.OldestDropped);
+    this.reportDropped(room);
     return packetId;
+  }
+
+  private reportDropped(count: number): void {
+    for (let k = 0; k < count; k++) this.events.error(ClientError.OldestDropped);
   }
 
   /**
