@@ -8,7 +8,7 @@
  * state, step by step.
  * This module runs on XS: no Node APIs.
  */
-import { C, Model, validName, wellFormed, type BrokerFrame, type ModelOptions, type SubscribeCall } from "./model.js";
+import { Model, validName, wellFormed, type BrokerFrame, type ModelOptions, type SubscribeCall } from "./model.js";
 import { THROWING_PAYLOAD } from "./rules.js";
 import { Rng } from "./rng.js";
 import { BAD_PUBLISH, BAD_SUBSCRIBE, FILTERS, PAYLOADS, TOPICS, utf8Bytes, type Run, type Step } from "./steps.js";
@@ -554,5 +554,4 @@ function safeText(value: unknown): string {
   }
 }
 
-export { C };
 export { randomRun, type Run, type Step } from "./steps.js";

@@ -306,9 +306,9 @@ export class Messages {
   }
 
   /** What a drained transport must have sent: every PUBREL of a resumed session and every PUBLISH that may go. */
-  quiescent(ending: boolean): void {
+  quiescent(): void {
     if (this.hasPubrelResend()) return this.c.fail("a PUBREL of the resumed session not sent [MQTT-4.4.0-1]");
-    const m = this.nextPublish(ending);
+    const m = this.nextPublish(false);
     if (m) return this.c.fail(`message #${m.seq} (${m.topic} q${m.qos}) could go and was not sent`);
   }
 }

@@ -46,7 +46,7 @@ import { ACK_QUEUE, C, R, THROWING_PAYLOAD, type BrokerFrame, type ModelOptions,
 import { Subscriptions, type Request } from "./subscriptions.js";
 import type { ClientPacket } from "./wire.js";
 
-export { ACK_QUEUE, C, R, topicMatches, validFilter, validName, wellFormed } from "./rules.js";
+export { C, validName, wellFormed } from "./rules.js";
 export type { BrokerFrame, ModelOptions, ModelStats, SubscribeCall } from "./rules.js";
 
 const enum St {
@@ -330,7 +330,7 @@ export class Model implements Context {
     if (this.disconnectOwed) return this.fail("DISCONNECT owed and not sent");
     if (this.ending) return;
     if (this.pingOwed) return this.fail("PINGREQ due and not sent [MQTT-3.1.2-23]");
-    this.messages.quiescent(this.ending);
+    this.messages.quiescent();
     this.subscriptions.quiescent();
   }
 

@@ -529,6 +529,8 @@ export const conversations: Conversation[] = [
           m.copyTopic(t);
           if (!m.topicIs("a/b") || m.topicIs("a/bc") || m.topicIs("a/") || !m.topicEquals(Uint8Array.of(0x61, 0x2f, 0x62))) throw new Error("topic compare");
           if (!m.matches(Uint8Array.of(0x2b, 0x2f, 0x62)) || m.payloadByte(1) !== 0x79 || n !== 2 || copy[2] !== 0x79 || t[2] !== 0x62) throw new Error("view helpers");
+          // An offset that is not a whole number within the target: InvalidArgument (-109), nothing copied.
+          if (m.copyPayload(copy, 9) !== -109 || m.copyPayload(copy, -1) !== -109 || m.copyPayload(copy, 1.5) !== -109 || m.copyTopic(null as never) !== -109 || m.copyPayload(copy, 8) !== 0) throw new Error("copy arguments");
         },
       },
     ],

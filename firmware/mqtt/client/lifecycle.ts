@@ -39,12 +39,11 @@ export class Lifecycle {
     return (this.state === ClientState.Connecting || this.state === ClientState.Connected) && !this.ending;
   }
 
-  start(now: number): boolean {
-    if (this.state !== ClientState.Stopped) return false;
+  start(now: number): void {
+    if (this.state !== ClientState.Stopped) return;
     this.ending = false;
     this.state = ClientState.Waiting;
     this.nextAttemptAt = now;
-    return true;
   }
 
   /** True once per attempt when a connection should be opened now. */

@@ -5,6 +5,7 @@
  */
 import type { QoS } from "../codec/packet.js";
 import { topicMatches } from "../codec/topic.js";
+import { ClientError } from "./errors.js";
 
 const fromCharCode = String.fromCharCode;
 const charCodeAt = String.prototype.charCodeAt;
@@ -50,17 +51,22 @@ export class MessageView {
     return this.buffer[this.payloadOffset + index];
   }
 
-  /** Copies the payload into `target` at `offset`; returns the bytes copied (at most what fits). */
+  /**
+   * Copies the payload into `target` at `offset`; returns the bytes copied (at most what fits), or
+   * InvalidArgument (negative) for a target that is not a Uint8Array or an offset that is not a whole
+   * number from 0 to target.length.
+   */
   copyPayload(target: Uint8Array, offset = 0): number {
     return this.copy(this.payloadOffset, this.payloadLength, target, offset);
   }
 
-  /** Copies the topic's bytes into `target` at `offset`; returns the bytes copied (at most what fits). */
+  /** Copies the topic's bytes into `target` at `offset`, as copyPayload() does. */
   copyTopic(target: Uint8Array, offset = 0): number {
     return this.copy(this.topicOffset, this.topicLength, target, offset);
   }
 
   private copy(from: number, count: number, target: Uint8Array, offset: number): number {
+    if (!(target instanceof Uint8Array) || !(offset >= 0 && offset <= target.length) || Math.floor(offset) !== offset) return ClientError.InvalidArgument;
     const length = Math.min(count, target.length - offset);
     const buffer = this.buffer;
     for (let i = 0; i < length; i++) target[offset + i] = buffer[from + i];

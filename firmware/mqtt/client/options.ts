@@ -32,7 +32,7 @@ export interface ClientOptions {
   maxPacketSize?: number;
   /** Bytes for PUBLISH packets waiting to be sent or acknowledged: the offline queue and the in-flight window. Default 4096. */
   transmitBufferSize?: number;
-  /** Bytes for control packets (CONNECT, SUBSCRIBE, acks, PINGREQ). Default: the CONNECT's size + 256. */
+  /** Bytes for CONNECT and for one SUBSCRIBE/UNSUBSCRIBE at a time (acks, PINGREQ and DISCONNECT take none of it). Default: the CONNECT's size + 256. */
   controlBufferSize?: number;
   /** QoS 1/2 PUBLISH sent and not yet acknowledged, at most. Default 8. */
   inflight?: number;

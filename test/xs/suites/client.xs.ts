@@ -20,8 +20,16 @@ let now = 1_000_000;
 let messages = 0;
 let acked = 0;
 let connects = 0;
+// The view's helpers that promise no allocation are used on every message, so the inbound proofs cover them.
+const COMMAND_TOPIC = "devices/esp32-a1b2c3/cmd/sample";
+const commandTopicBytes = Uint8Array.of(...Array.from(COMMAND_TOPIC, (c) => c.charCodeAt(0)));
+const commandFilter = Uint8Array.of(...Array.from("devices/+/cmd/#", (c) => c.charCodeAt(0)));
+const payloadCopy = new Uint8Array(16);
+const topicCopy = new Uint8Array(64);
+let viewChecks = 0;
 const onMessage = (m: MessageView) => {
   messages += m.payloadLength;
+  if (m.topicIs(COMMAND_TOPIC) && m.topicEquals(commandTopicBytes) && m.matches(commandFilter) && m.copyPayload(payloadCopy, 1) === m.payloadLength && m.copyTopic(topicCopy) === m.topicLength) viewChecks++;
 };
 const onAcked = (id: number) => {
   acked += id > 0 ? 1 : 0;
@@ -98,6 +106,7 @@ function inboundTest(qos: 0 | 1 | 2): void {
     const idAt = 4 + topic.length;
     let id = 0;
     const before = messages;
+    const viewBefore = viewChecks;
     const m = measure(() => {
       id = id === 65535 ? 1 : id + 1;
       packet[idAt] = id >> 8;
@@ -112,6 +121,7 @@ function inboundTest(qos: 0 | 1 | 2): void {
     report("measure", m);
     assertEqual(client.state, ClientState.Connected, "still connected");
     assertEqual(messages - before, 10100 * 3, "payload bytes delivered");
+    assertEqual(viewChecks - viewBefore, 10100, "the view's compare and copy helpers held on every message");
     assertNoAllocation(m, "inbound QoS " + qos);
   });
 }
