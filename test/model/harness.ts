@@ -60,6 +60,15 @@ export type ClientFactory = (options: ModelOptions, callbacks: Callbacks, random
 /** Reads the client's stats as the model names them (null: do not compare stats). */
 export type StatsReader = (client: ClientUnderTest) => Record<string, number> | null;
 
+/** The client's stats the model predicts, read from its `stats` object by name. */
+export const readStats: StatsReader = (client) => {
+  const s = (client as unknown as { stats: Record<string, number> }).stats;
+  const out: Record<string, number> = {};
+  for (const key of STAT_NAMES) out[key] = s[key];
+  return out;
+};
+const STAT_NAMES = ["published", "queued", "refused", "completed", "acked", "dropped", "unconfirmed", "sent", "resent", "received", "oversized", "connects"];
+
 export interface RunResult {
   /** The first violation, or null when every step held. */
   violation: string | null;

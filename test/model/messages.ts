@@ -194,6 +194,8 @@ export class Messages {
     const dup = m.state === M.Sent && m.dup;
     if (p.dup !== dup) return this.c.fail(`PUBLISH id ${m.id} with DUP ${p.dup ? 1 : 0}, expected ${dup ? 1 : 0} [MQTT-3.3.1-1]`);
     m.writing = false;
+    if (dup) this.c.stats.resent++;
+    else this.c.stats.sent++;
     if (m.qos === 0) {
       this.msgs.splice(this.msgs.indexOf(m), 1);
       this.c.stats.completed++;
@@ -222,6 +224,7 @@ export class Messages {
     }
     const m = this.msgs.find((x) => x.qos === 2 && x.id === id);
     if (m) m.resend = false;
+    this.c.stats.resent++;
     return false;
   }
 

@@ -4,14 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { MqttClient } from "../../firmware/mqtt/index.js";
 import { checkRuns, shrink } from "./check.js";
-import { runSteps, type ClientFactory, type StatsReader } from "./harness.js";
+import { readStats as stats, runSteps, type ClientFactory } from "./harness.js";
 import { regressions } from "./regressions.js";
 
 export const factory: ClientFactory = (o, cb, random) => new MqttClient({ ...o, random, ...cb } as never) as never;
-export const stats: StatsReader = (c) => {
-  const s = (c as unknown as MqttClient).stats;
-  return { published: s.published, queued: s.queued, refused: s.refused, completed: s.completed, acked: s.acked, dropped: s.dropped, unconfirmed: s.unconfirmed, received: s.received, oversized: s.oversized, connects: s.connects };
-};
 
 const SEED = Number(process.env.MODEL_SEED ?? 20261201);
 const RUNS = Number(process.env.MODEL_RUNS ?? 10_000);

@@ -61,7 +61,7 @@ export class Model implements Context {
   readonly o: ModelOptions;
   /** Events the client must have reported, in order (the harness compares and empties it). */
   readonly events: string[] = [];
-  readonly stats: ModelStats = { published: 0, queued: 0, refused: 0, completed: 0, acked: 0, dropped: 0, unconfirmed: 0, received: 0, oversized: 0, connects: 0 };
+  readonly stats: ModelStats = { published: 0, queued: 0, refused: 0, completed: 0, acked: 0, dropped: 0, unconfirmed: 0, sent: 0, resent: 0, received: 0, oversized: 0, connects: 0 };
   /** Values the client drew from random(), in order, for its backoff. */
   readonly randoms: number[] = [];
   /** The first violation found, or null. */

@@ -63,6 +63,9 @@ export interface ModelStats {
   acked: number;
   dropped: number;
   unconfirmed: number;
+  /** PUBLISH written whole as a first send (DUP 0); PUBLISH (DUP 1) and PUBREL written again on a resumed session. */
+  sent: number;
+  resent: number;
   received: number;
   oversized: number;
   connects: number;

@@ -2,15 +2,11 @@
 // printed) of the real client against the reference model, as on Node (test/model/model.test.ts).
 import { MqttClient } from "../../../firmware/mqtt/index.js";
 import { checkRuns } from "../../model/check.js";
-import { runSteps, type ClientFactory, type StatsReader } from "../../model/harness.js";
+import { readStats as stats, runSteps, type ClientFactory } from "../../model/harness.js";
 import { regressions } from "../../model/regressions.js";
 import { assertEqual, report, run, test } from "./harness.js";
 
 const factory: ClientFactory = (o, cb, random) => new MqttClient({ ...o, random, ...cb } as never) as never;
-const stats: StatsReader = (c) => {
-  const s = (c as unknown as MqttClient).stats;
-  return { published: s.published, queued: s.queued, refused: s.refused, completed: s.completed, acked: s.acked, dropped: s.dropped, unconfirmed: s.unconfirmed, received: s.received, oversized: s.oversized, connects: s.connects };
-};
 
 /** Not Node's seed: XS covers other runs (replay one on Node with MODEL_SEED=<seed> MODEL_RUNS=1). */
 export const XS_SEED = 31_000_000;
