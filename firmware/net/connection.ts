@@ -116,8 +116,7 @@ export class MqttConnection {
       let now = this.now();
       if (client.wantsClose) this.lose(now);
       if (client.shouldOpen(now)) this.open();
-      if (this.readable > 0 && this.socket !== null) this.read(this.readable);
-      this.flush();
+      this.exchange();
       const deadline = client.poll(now); // may queue PINGREQ, or give up on a silent connection
       this.flush();
       if (client.wantsClose) this.lose(now);
@@ -224,6 +223,19 @@ export class MqttConnection {
   private onReadable(count: number): void {
     this.read(count);
     this.service();
+  }
+
+  /**
+   * Reads what the socket holds and writes what the client has, until neither moves: a flush that sends
+   * acks lets the client take packets that waited for room for theirs, which frees its receive buffer for
+   * bytes the socket still holds, and no socket event may come to say so (the broker has sent them all).
+   */
+  private exchange(): void {
+    for (;;) {
+      if (this.readable > 0 && this.socket !== null) this.read(this.readable);
+      this.flush();
+      if (!(this.readable > 0 && this.socket !== null && this.client.inputSpace() > 0)) return;
+    }
   }
 
   /** Reads up to `count` bytes straight into the client's receive buffer. */

@@ -123,6 +123,24 @@ describe("MqttConnection over the device modules", () => {
     expect(socket.incoming).toEqual([]);
   });
 
+  it("a burst larger than the receive buffer whose acks fill the ack queue is read to the end, with no new socket event", () => {
+    // 200 QoS 1 PUBLISH in one onReadable (1,800 bytes, 1,024 B receive buffer): processing waits for the
+    // 64 PUBACKs to go, the flush frees the buffer, and what the socket still holds must be read then.
+    const fake = fakeDevice();
+    let got = 0;
+    const client = new MqttClient({ clientId: "c1", onMessage: () => got++ });
+    const connection = new MqttConnection(client, { host: "127.0.0.1", port: 1883 }, fake.device);
+    connection.start();
+    const socket = FakeSocket.last!;
+    socket.drain(100_000);
+    const burst: number[] = [...CONNACK];
+    for (let id = 1; id <= 200; id++) burst.push(0x32, 7, 0, 1, 0x74, id >> 8, id & 0xff, 0x78, 0x79);
+    socket.deliver(burst);
+    expect(got).toBe(200);
+    expect(socket.incoming).toEqual([]);
+    expect(socket.written.length).toBe(16 + 200 * 4); // CONNECT, then a PUBACK each
+  });
+
   it("keeps one timer, rescheduled, and keeps time across the 32-bit tick wrap", () => {
     const fake = fakeDevice();
     fake.setTicks(2 ** 31 - 30_000); // 30 s before Time.ticks wraps negative
