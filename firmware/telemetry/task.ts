@@ -4,7 +4,7 @@
  * writing its JSON allocate nothing on XS (the sensor driver's own sample() may: see README).
  */
 import type { QoS } from "../mqtt/codec/packet.js";
-import { utf8Length, writeUtf8 } from "../mqtt/codec/wire.js";
+import { utf8Bytes } from "../mqtt/codec/wire.js";
 import type { JsonWriter } from "./json.js";
 import { sensorKind, type Reading, type SensorDriver } from "./kinds.js";
 
@@ -32,9 +32,7 @@ export interface SensorConfig {
 }
 
 export function bytesOf(text: string): Uint8Array {
-  const bytes = new Uint8Array(utf8Length(text));
-  writeUtf8(bytes, 0, text);
-  return bytes;
+  return utf8Bytes(text) ?? new Uint8Array(0); // the app's own constant keys: never a lone surrogate
 }
 
 export class TelemetryTask {

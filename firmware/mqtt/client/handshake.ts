@@ -4,7 +4,7 @@
  */
 import type { ConnectFields } from "../codec/packets/connect.js";
 import { validateTopicName } from "../codec/topic.js";
-import { utf8Length, writeUtf8 } from "../codec/wire.js";
+import { utf8Bytes } from "../codec/wire.js";
 import { DisconnectReason } from "./errors.js";
 import type { ClientOptions } from "./options.js";
 
@@ -13,10 +13,8 @@ export function connectFields(options: ClientOptions): ConnectFields {
   const bytes = (text: string | Uint8Array, what: string): Uint8Array => {
     if (text instanceof Uint8Array) return text;
     if (typeof text !== "string") throw new TypeError(`${what} must be a string or a Uint8Array`);
-    const length = utf8Length(text);
-    if (length < 0) throw new TypeError(`${what} is not valid UTF-8 (a lone surrogate) [MQTT-1.5.3-1]`);
-    const out = new Uint8Array(length);
-    writeUtf8(out, 0, text);
+    const out = utf8Bytes(text);
+    if (out === null) throw new TypeError(`${what} is not valid UTF-8 (a lone surrogate) [MQTT-1.5.3-1]`);
     return out;
   };
   const will = options.will;

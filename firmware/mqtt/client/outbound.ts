@@ -4,7 +4,7 @@
  * messages in flight, and how long an ack may keep them waiting.
  */
 import { PacketType, ProtocolVersion, type QoS } from "../codec/packet.js";
-import { encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
+import { clearDuplicate, encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
 import { validateTopicName } from "../codec/topic.js";
 import { copyBytes, MAX_STRING_LENGTH, utf8Length, writeU16, writeUtf8 } from "../codec/wire.js";
 import type { AckQueue } from "./acks.js";
@@ -300,7 +300,7 @@ export class Outbound {
     for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
       const state = outbox.state[i];
       if (state === RecordState.Sent && this.options.resendOnNewSession) {
-        outbox.bytes[outbox.offset[i]] &= ~0x08; // a new message in the new session: no DUP
+        clearDuplicate(outbox.bytes, outbox.offset[i]); // a new message in the new session: no DUP
         outbox.resend[i] = 0;
         outbox.setState(i, RecordState.Queued);
       } else if (state === RecordState.Sent || state === RecordState.Released) outbox.resend[i] = UNCONFIRMED;

@@ -9,7 +9,7 @@ import { encodeSubscribe, subscribeSize } from "../codec/packets/subscribe.js";
 import { encodeUnsubscribe, unsubscribeSize } from "../codec/packets/unsubscribe.js";
 import type { ByteRing } from "../codec/ring.js";
 import { validateTopicFilter } from "../codec/topic.js";
-import { utf8Length, writeUtf8 } from "../codec/wire.js";
+import { utf8Bytes } from "../codec/wire.js";
 import { ClientArgumentError, ClientError, DisconnectReason } from "./errors.js";
 import type { AppEvents } from "./events.js";
 import type { MessageView } from "./message.js";
@@ -97,10 +97,9 @@ export class Subscriptions {
       const qos = r.qos ?? 0;
       if (!(qos === 0 || qos === 1 || qos === 2)) throw new ClientArgumentError(ClientError.InvalidQoS, `subscribe ${r.topic}: qos must be 0, 1 or 2`);
       if (r.onMessage !== undefined && typeof r.onMessage !== "function") throw new ClientArgumentError(ClientError.InvalidArgument, `subscribe ${r.topic}: onMessage must be a function`);
-      const length = utf8Length(r.topic);
-      if (length < 0) throw new ClientArgumentError(ClientError.InvalidTopic, `topic filter ${JSON.stringify(r.topic)} is not valid UTF-8 [MQTT-1.5.3-1]`);
-      const bytes = new Uint8Array(length);
-      writeUtf8(bytes, 0, r.topic);
+      const bytes = utf8Bytes(r.topic);
+      if (bytes === null) throw new ClientArgumentError(ClientError.InvalidTopic, `topic filter ${JSON.stringify(r.topic)} is not valid UTF-8 [MQTT-1.5.3-1]`);
+      const length = bytes.length;
       const invalid = validateTopicFilter(bytes, 0, length);
       if (invalid !== 0) throw new ClientArgumentError(ClientError.InvalidTopic, `topic filter ${JSON.stringify(r.topic)} is not valid (${invalid}) [§4.7.1]`);
       // A filter that does not fit one SUBSCRIBE in the control buffer could never be sent.

@@ -84,6 +84,15 @@ export function utf8Length(text: string): number {
   }
 }
 
+/** A string's UTF-8 bytes in a new array, or null if it has a lone surrogate [MQTT-1.5.3-1]. Allocates: for set-up. */
+export function utf8Bytes(text: string): Uint8Array | null {
+  const length = utf8Length(text);
+  if (length < 0) return null;
+  const bytes = new Uint8Array(length);
+  writeUtf8(bytes, 0, text);
+  return bytes;
+}
+
 /** Writes `text` as UTF-8 without a length prefix; the caller checked it with utf8Length. */
 export function writeUtf8(buf: Uint8Array, off: number, text: string): number {
   for (let i = 0; ; i++) {

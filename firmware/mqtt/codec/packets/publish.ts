@@ -83,6 +83,11 @@ export function markDuplicate(buf: Uint8Array, off: number): void {
   buf[off] |= 0x08;
 }
 
+/** Clears the DUP flag of the PUBLISH encoded at `off`: it goes as a new message (a new session). */
+export function clearDuplicate(buf: Uint8Array, off: number): void {
+  buf[off] &= ~0x08;
+}
+
 /**
  * Decodes a PUBLISH body at `off` into `out` (the fixed header's flags are already in `out.flags`);
  * returns 0 or a DecodeError. The topic and payload stay in `buf`: `out` gets their offsets.
