@@ -23,7 +23,11 @@ export class MessageView {
   /** 0 for QoS 0. */
   packetId = 0;
 
-  /** Whether the topic is exactly these UTF-8 bytes (a topic handle's bytes). */
+  /**
+   * Whether the topic is exactly these bytes.
+   * @param bytes - UTF-8 bytes (a TopicHandle's `bytes`)
+   * @returns true when equal
+   */
   topicEquals(bytes: Uint8Array): boolean {
     const length = bytes.length;
     if (length !== this.topicLength) return false;
@@ -33,7 +37,11 @@ export class MessageView {
     return true;
   }
 
-  /** Whether the topic is exactly this ASCII string; walks it without allocating. */
+  /**
+   * Whether the topic is exactly this ASCII string; walks it without allocating.
+   * @param text - an ASCII topic name
+   * @returns true when equal
+   */
   topicIs(text: string): boolean {
     const buffer = this.buffer;
     const at = this.topicOffset;
@@ -41,12 +49,20 @@ export class MessageView {
     return charCodeAt.call(text, this.topicLength) !== charCodeAt.call(text, this.topicLength); // NaN: the string ended too
   }
 
-  /** Whether the topic matches a topic filter given as UTF-8 bytes (§4.7). */
+  /**
+   * Whether the topic matches a topic filter (§4.7: `+` one level, `#` the rest).
+   * @param filter - the filter as UTF-8 bytes
+   * @returns true when it matches
+   */
   matches(filter: Uint8Array): boolean {
     return topicMatches(filter, 0, filter.length, this.buffer, this.topicOffset, this.topicLength);
   }
 
-  /** The payload byte at `index`. */
+  /**
+   * One payload byte.
+   * @param index - 0 to payloadLength - 1
+   * @returns the byte (undefined outside the payload's range is the caller's error)
+   */
   payloadByte(index: number): number {
     return this.buffer[this.payloadOffset + index];
   }
@@ -55,12 +71,20 @@ export class MessageView {
    * Copies the payload into `target` at `offset`; returns the bytes copied (at most what fits), or
    * InvalidArgument (negative) for a target that is not a Uint8Array or an offset that is not a whole
    * number from 0 to target.length.
+   * @param target - where to copy
+   * @param offset - where in target (default 0)
+   * @returns bytes copied, or ClientError.InvalidArgument
    */
   copyPayload(target: Uint8Array, offset = 0): number {
     return this.copy(this.payloadOffset, this.payloadLength, target, offset);
   }
 
-  /** Copies the topic's bytes into `target` at `offset`, as copyPayload() does. */
+  /**
+   * Copies the topic's bytes into `target` at `offset`, as copyPayload() does.
+   * @param target - where to copy
+   * @param offset - where in target (default 0)
+   * @returns bytes copied, or ClientError.InvalidArgument
+   */
   copyTopic(target: Uint8Array, offset = 0): number {
     return this.copy(this.topicOffset, this.topicLength, target, offset);
   }
@@ -73,12 +97,18 @@ export class MessageView {
     return length;
   }
 
-  /** The topic as a string. Allocates: for logs and set-up, not for a hot path. */
+  /**
+   * The topic as a string. Allocates: for logs and set-up, not for a hot path.
+   * @returns the topic name
+   */
   topicString(): string {
     return decodeUtf8(this.buffer, this.topicOffset, this.topicLength);
   }
 
-  /** The payload as a string, decoded as UTF-8. Allocates: for logs and set-up, not for a hot path. */
+  /**
+   * The payload as a string, decoded as UTF-8. Allocates: for logs and set-up, not for a hot path.
+   * @returns the text (malformed bytes become U+FFFD)
+   */
   payloadString(): string {
     return decodeUtf8(this.buffer, this.payloadOffset, this.payloadLength);
   }

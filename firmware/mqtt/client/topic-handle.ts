@@ -7,7 +7,11 @@ export class TopicHandle {
   readonly bytes: Uint8Array;
   readonly name: string;
 
-  /** Throws a ClientArgumentError (InvalidTopic) for a name that is not a valid topic name (§4.7). */
+  /**
+   * Encodes and checks a topic name.
+   * @param name - the topic name
+   * @throws ClientArgumentError (InvalidTopic) for a name that is not a valid topic name (§4.7)
+   */
   constructor(name: string) {
     if (typeof name !== "string") throw new ClientArgumentError(ClientError.InvalidTopic, "a topic name must be a string");
     const bytes = utf8Bytes(name);

@@ -1,0 +1,201 @@
+/**
+ * The composed client: one object that owns an MqttClient and the MqttConnection that drives it over the
+ * device's sockets, for the common case in a few lines:
+ *
+ *   const mqtt = connect("mqtt://broker.local", { device, onConnected() { this.publish("hello", "world", 1); } });
+ *
+ * One convention, the core's: options with callbacks (Moddable's style), MQTT.js's option names, and the
+ * callbacks' names of MqttClient (onConnected, onMessage, onDisconnected, onError, ...), here called with
+ * `this` bound to the composed client. Every call services the connection, so what it queues goes out at
+ * once. Those who drive the client themselves use MqttClient (sans-IO) and MqttConnection directly.
+ *
+ * Allocation: what MqttClient and MqttConnection allocate, and nothing more per call: publish() passes
+ * its arguments through (a TopicHandle from topic() keeps it allocation-free); set-up calls (the
+ * constructor, subscribe, unsubscribe) allocate.
+ */
+import { MqttClient, type ClientOptions, type MessageView, type QoS, type TopicHandle } from "../mqtt/index.js";
+import { ClientState } from "../mqtt/index.js";
+import { MqttConnection, type BrokerAddress, type ConnectionEvents } from "./connection.js";
+import type { NetDevice } from "./device.js";
+
+/** The client's callbacks, with `this` bound to the composed client. */
+export interface MqttCallbacks {
+  /** The broker accepted the connection (CONNACK 0); sessionPresent says whether it kept our session. */
+  onConnected?: (this: Mqtt, sessionPresent: boolean) => void;
+  /** A message that matched no subscription with its own handler. The view is valid during the call only. */
+  onMessage?: (this: Mqtt, message: MessageView) => void;
+  /** A QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publish completed. */
+  onAcked?: (this: Mqtt, packetId: number) => void;
+  /** A QoS 1/2 publish given up when the broker lost the session (see ClientOptions.onUnconfirmed). */
+  onUnconfirmed?: (this: Mqtt, packetId: number) => void;
+  /** The broker answered a SUBSCRIBE for `topic`: 0, 1, 2 (granted QoS) or 0x80 (refused). */
+  onSubscribed?: (this: Mqtt, topic: string, returnCode: number) => void;
+  /** The connection ended; `reason` is a DisconnectReason (errorMessage(reason) has its words). The client reconnects unless ended. */
+  onDisconnected?: (this: Mqtt, reason: number) => void;
+  /** Something went wrong that the app may want to know: a ClientError code (errorMessage(code) has its words). */
+  onError?: (this: Mqtt, code: number) => void;
+  /** A connection attempt starts: resolving `host` (address null), or connecting to `address`. */
+  onAttempt?: (this: Mqtt, host: string, address: string | null) => void;
+}
+
+type CoreCallbacks = "onConnected" | "onMessage" | "onAcked" | "onUnconfirmed" | "onSubscribed" | "onDisconnected" | "onError";
+
+/** The composed client's options: MqttClient's (clientId optional here), the broker, the device, the callbacks. */
+export interface MqttOptions extends Omit<ClientOptions, CoreCallbacks | "clientId">, MqttCallbacks {
+  /** The device's modules (firmware/net/device.ts): on a board, its sockets, resolver and timer; on Node, mqtt-xs/sim's. */
+  device: NetDevice;
+  /** [MQTT-3.1.3-3] Default: "mqttxs" and 8 random hex digits (clean sessions only make sense with it). */
+  clientId?: string;
+  /** The broker, when no URL is given: a host name or IPv4 address. */
+  host?: string;
+  /** Default 1883, or 8883 with tls. */
+  port?: number;
+  /** mqtts: TLS with the certificate checked against `ca` (DER) and `serverName` (default host). */
+  tls?: boolean;
+  ca?: ArrayBuffer | Uint8Array;
+  serverName?: string;
+}
+
+const URL_FORM = /^(mqtts?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?\/?$/;
+
+/**
+ * The broker of an `mqtt://host[:port]` or `mqtts://host[:port]` URL (default ports 1883 and 8883).
+ * @param url - the broker's URL; credentials go in the options (username, password), not in the URL
+ * @returns the host, port and whether TLS is used
+ * @throws TypeError naming what is wrong: another scheme, a path, credentials in the URL, a port out of range
+ */
+export function parseBrokerUrl(url: string): BrokerAddress {
+  if (typeof url !== "string") throw new TypeError("broker URL: a string such as mqtt://host:1883");
+  const match = URL_FORM.exec(url);
+  if (match === null) throw new TypeError(`broker URL ${JSON.stringify(url)}: expected mqtt://host[:port] or mqtts://host[:port] (no path, no credentials: use username and password)`);
+  const tls = match[1] === "mqtts";
+  const port = match[3] === undefined ? (tls ? 8883 : 1883) : Number(match[3]);
+  if (port < 1 || port > 65535) throw new TypeError(`broker URL ${JSON.stringify(url)}: port ${port} is not 1-65535`);
+  return { host: match[2], port, tls };
+}
+
+function randomClientId(random: () => number): string {
+  let id = "mqttxs";
+  for (let i = 0; i < 8; i++) id += ((random() * 16) | 0).toString(16);
+  return id;
+}
+
+export class Mqtt {
+  /** The sans-IO client this drives (its stats, options and queue). */
+  readonly client: MqttClient;
+  /** The adapter between the client and the device's sockets. */
+  readonly connection: MqttConnection;
+
+  /**
+   * Makes the client and its connection; start() connects. connect() does both.
+   * @param options - the broker (host/port/tls), the device, the client's options and callbacks
+   * @throws TypeError for a bad option (ClientArgumentError with a ClientError code for the client's own)
+   */
+  constructor(options: MqttOptions) {
+    if (options === null || typeof options !== "object") throw new TypeError("options: an object with at least device and host (or use connect(url, options))");
+    const device = options.device;
+    if (device === null || typeof device !== "object" || typeof device.TCP !== "function") throw new TypeError("options.device: the device's modules (NetDevice), e.g. mqtt-xs/sim's hostDevice() on Node");
+    const host = options.host;
+    if (typeof host !== "string" || host.length === 0) throw new TypeError("options.host: the broker's host name or IPv4 address");
+    const tls = options.tls === true;
+    const port = options.port ?? (tls ? 8883 : 1883);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`options.port: an integer 1-65535, not ${String(port)}`);
+    const self = this;
+    const o = options;
+    this.client = new MqttClient({
+      ...options,
+      clientId: options.clientId ?? randomClientId(options.random ?? Math.random),
+      onConnected: o.onConnected && ((present) => o.onConnected!.call(self, present)),
+      onMessage: o.onMessage && ((message) => o.onMessage!.call(self, message)),
+      onAcked: o.onAcked && ((id) => o.onAcked!.call(self, id)),
+      onUnconfirmed: o.onUnconfirmed && ((id) => o.onUnconfirmed!.call(self, id)),
+      onSubscribed: o.onSubscribed && ((topic, code) => o.onSubscribed!.call(self, topic, code)),
+      onDisconnected: o.onDisconnected && ((reason) => o.onDisconnected!.call(self, reason)),
+      onError: o.onError && ((code) => o.onError!.call(self, code)),
+    });
+    const events: ConnectionEvents = {};
+    if (o.onAttempt) events.onAttempt = (h, address) => o.onAttempt!.call(self, h, address);
+    this.connection = new MqttConnection(this.client, { host, port, tls, ca: options.ca, serverName: options.serverName }, device, events);
+  }
+
+  /** The connection's state (a ClientState). */
+  get state(): ClientState {
+    return this.client.state;
+  }
+
+  /** True while connected (CONNACK accepted, not yet lost). */
+  get connected(): boolean {
+    return this.client.state === ClientState.Connected;
+  }
+
+  /** Starts connecting (and reconnecting, with backoff, until end()). */
+  start(): this {
+    this.connection.start();
+    return this;
+  }
+
+  /**
+   * Encodes a topic name once, for an allocation-free publish() on a hot path.
+   * @param name - a topic name (no wildcards)
+   * @returns a handle to pass to publish()
+   * @throws ClientArgumentError (InvalidTopic) for an invalid name
+   */
+  topic(name: string): TopicHandle {
+    return this.client.topic(name);
+  }
+
+  /**
+   * Publishes a message: queued, and sent at once when connected (else on connect, by the queue policy).
+   * @param topic - a topic name, or a handle from topic()
+   * @param payload - bytes, or a string sent as UTF-8
+   * @param qos - 0, 1 or 2 (default 0)
+   * @param retain - the broker keeps it for later subscribers (default false)
+   * @returns the packet id (QoS 1/2; onAcked reports it), 0 (QoS 0), or a negative ClientError code (errorMessage has its words): nothing is thrown
+   */
+  publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS = 0, retain = false): number {
+    const result = this.client.publish(topic, payload, qos, retain);
+    this.connection.service();
+    return result;
+  }
+
+  /**
+   * Subscribes to a topic filter, now if connected, else on connect (and again after a connect that lost the session).
+   * @param filter - a topic filter (`+` and `#` allowed)
+   * @param qos - the maximum QoS to receive (default 0)
+   * @param onMessage - called for messages matching this filter (`this` is the composed client); default: options.onMessage
+   * @throws ClientArgumentError with a ClientError code for a bad filter or QoS, or when the subscription table is full
+   */
+  subscribe(filter: string, qos: QoS = 0, onMessage?: (this: Mqtt, message: MessageView) => void): this {
+    const self = this;
+    this.client.subscribe([{ topic: filter, qos, onMessage: onMessage && ((message) => onMessage.call(self, message)) }]);
+    this.connection.service();
+    return this;
+  }
+
+  /**
+   * Unsubscribes from a filter given exactly as it was subscribed.
+   * @param filter - the filter
+   */
+  unsubscribe(filter: string): this {
+    this.client.unsubscribe([filter]);
+    this.connection.service();
+    return this;
+  }
+
+  /** Ends the session: what is owed goes, then DISCONNECT (the will is not sent), then the socket closes; no reconnect. start() connects again. */
+  end(): void {
+    this.connection.stop();
+  }
+}
+
+/**
+ * Connects to a broker: makes the composed client and starts it.
+ * @param url - `mqtt://host[:port]` or `mqtts://host[:port]`
+ * @param options - the device and the client's options and callbacks (host, port and tls come from the URL)
+ * @returns the client, already connecting
+ * @throws TypeError for a bad URL or option
+ */
+export function connect(url: string, options: Omit<MqttOptions, "host" | "port" | "tls">): Mqtt {
+  const broker = parseBrokerUrl(url);
+  return new Mqtt({ ...options, host: broker.host, port: broker.port, tls: broker.tls }).start();
+}
