@@ -1,0 +1,68 @@
+// A scripted device for the network adapter's tests, on XS and on Node: sockets whose peer the test plays
+// (deliver() is onReadable, drain() is onWritable), a timer that fires only when the test says, and a
+// clock the test moves. No Node APIs: the XS suites import it.
+import type { NetDevice, Socket, SocketOptions, TimerModule } from "../../../firmware/net/device.js";
+
+export class FakeSocket implements Socket {
+  static last: FakeSocket | null = null;
+  written: number[] = [];
+  incoming: number[] = [];
+  writable = 0;
+  closed = false;
+  constructor(readonly options: SocketOptions) {
+    FakeSocket.last = this;
+  }
+  read(buffer?: ArrayBuffer | ArrayBufferView | number): ArrayBuffer | number | undefined {
+    const view = buffer as Uint8Array;
+    if (view.length > this.incoming.length) throw new Error("invalid: more than readable");
+    for (let i = 0; i < view.length; i++) view[i] = this.incoming.shift()!;
+    return view.length;
+  }
+  write(data: ArrayBuffer | ArrayBufferView): number {
+    const bytes = data as Uint8Array;
+    if (bytes.length > this.writable) throw new Error("would block");
+    for (let i = 0; i < bytes.length; i++) this.written.push(bytes[i]);
+    this.writable -= bytes.length;
+    return this.writable;
+  }
+  close(): void {
+    this.closed = true;
+  }
+  /** The peer sends bytes: onReadable. */
+  deliver(bytes: ArrayLike<number>): void {
+    for (let i = 0; i < bytes.length; i++) this.incoming.push(bytes[i]);
+    this.options.onReadable!.call(this, this.incoming.length);
+  }
+  /** The socket can take `count` more bytes: onWritable. */
+  drain(count: number): void {
+    this.writable = count;
+    this.options.onWritable!.call(this, count);
+  }
+  /** What was written since the last take(), and forgets it. */
+  take(): number[] {
+    const bytes = this.written;
+    this.written = [];
+    return bytes;
+  }
+}
+
+/** A device whose clock is `clock.now` and whose timer only records what it was asked. */
+export function fakeDevice(clock: { now: number }): NetDevice {
+  const timer: TimerModule = {
+    set: () => ({}),
+    schedule: () => undefined,
+    clear: () => undefined,
+  };
+  return {
+    TCP: FakeSocket,
+    Resolver: class {
+      resolve(): void {
+        throw new Error("no DNS here: give an IPv4 address");
+      }
+    },
+    UDP: {},
+    dnsServers: [],
+    Timer: timer,
+    ticks: () => clock.now,
+  };
+}

@@ -1,0 +1,85 @@
+// The composed client (firmware/net/mqtt.ts) on the XS engine, over a scripted device: connect() from a
+// URL, callbacks called with `this` bound to it, what it writes for publish, subscribe and end, and the
+// words of its refusals. Run by test/xs/net.test.ts.
+import { ClientError, type ClientArgumentError } from "../../../firmware/mqtt/index.js";
+import { connect, Mqtt, parseBrokerUrl } from "../../../firmware/net/mqtt.js";
+import { FakeSocket, fakeDevice } from "./fake-device.js";
+import { assertEqual, assertTrue, run, test } from "./harness.js";
+
+const CONNACK = [0x20, 2, 0, 0];
+
+/** The message of what fn throws, or "" when it does not throw. */
+function thrown(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return (error as Error).name + ": " + (error as Error).message;
+  }
+  return "";
+}
+
+test("connect() opens the URL's address, and CONNECT, PUBLISH, SUBSCRIBE and DISCONNECT go out from calls with this bound", () => {
+  const clock = { now: 1000 };
+  const seen: string[] = [];
+  const mqtt = connect("mqtt://10.0.0.1:1884", {
+    device: fakeDevice(clock),
+    clientId: "xs",
+    keepalive: 0,
+    onConnected(present) {
+      seen.push("connected " + present + " " + (this === mqtt));
+      this.publish("t", "hi", 1);
+    },
+    onAcked(id) {
+      seen.push("acked " + id + " " + (this === mqtt));
+    },
+  });
+  const socket = FakeSocket.last!;
+  assertEqual(socket.options.address, "10.0.0.1", "address");
+  assertEqual(socket.options.port, 1884, "port");
+  socket.drain(1024);
+  assertEqual(socket.take().join(), [0x10, 14, 0, 4, 77, 81, 84, 84, 4, 2, 0, 0, 0, 2, 120, 115].join(), "CONNECT");
+  socket.deliver(CONNACK);
+  assertEqual(mqtt.connected, true, "connected");
+  assertEqual(socket.take().join(), [0x32, 7, 0, 1, 116, 0, 1, 104, 105].join(), "PUBLISH from onConnected, written at once");
+  socket.deliver([0x40, 2, 0, 1]);
+  let handled = "";
+  mqtt.subscribe("a/+", 1, function (message) {
+    handled = message.topicString() + " " + message.payloadString() + " " + (this === mqtt);
+  });
+  assertEqual(socket.take().join(), [0x82, 8, 0, 2, 0, 3, 97, 47, 43, 1].join(), "SUBSCRIBE written by the call");
+  socket.deliver([0x90, 3, 0, 2, 1, 0x30, 6, 0, 3, 97, 47, 98, 120]);
+  assertEqual(handled, "a/b x true", "the subscription's handler");
+  mqtt.end();
+  assertEqual(socket.take().join(), [0xe0, 0].join(), "DISCONNECT");
+  assertEqual(socket.closed, true, "socket closed");
+  assertEqual(seen.join("; "), "connected false true; acked 1 true", "callbacks");
+});
+
+test("publish() returns the client's codes and throws nothing; a bad filter throws a ClientArgumentError", () => {
+  const mqtt = new Mqtt({ device: fakeDevice({ now: 0 }), host: "10.0.0.2", clientId: "codes" });
+  assertEqual(mqtt.publish("a/#", "x", 0), ClientError.InvalidTopic, "a wildcard in a topic name: InvalidTopic");
+  assertEqual(mqtt.publish("a", "x", 3 as 0), ClientError.InvalidQoS, "QoS 3: InvalidQoS");
+  assertEqual(mqtt.publish("a", "x", 1), 1, "queued before start(): its packet id");
+  let code = 0;
+  try {
+    mqtt.subscribe("a/#/b");
+  } catch (error) {
+    code = (error as ClientArgumentError).code;
+  }
+  assertEqual(code, ClientError.InvalidTopic, "a bad filter throws a ClientArgumentError with its code");
+});
+
+test("a bad URL or option is refused with words that name it", () => {
+  const device = fakeDevice({ now: 0 });
+  assertEqual(JSON.stringify(parseBrokerUrl("mqtts://broker.example")), '{"host":"broker.example","port":8883,"tls":true}', "mqtts default port");
+  assertEqual(JSON.stringify(parseBrokerUrl("mqtt://10.1.2.3:1999/")), '{"host":"10.1.2.3","port":1999,"tls":false}', "a port and a slash");
+  assertEqual(thrown(() => parseBrokerUrl("http://h")), 'TypeError: broker URL "http://h": expected mqtt://host[:port] or mqtts://host[:port] (no path, no credentials: use username and password)', "another scheme");
+  assertTrue(thrown(() => parseBrokerUrl("mqtt://user:pw@h")).startsWith("TypeError: broker URL"), "credentials in the URL");
+  assertEqual(thrown(() => parseBrokerUrl("mqtt://h:70000")), 'TypeError: broker URL "mqtt://h:70000": port 70000 is not 1-65535', "a port out of range");
+  assertEqual(thrown(() => new Mqtt({ host: "h" } as never)), "TypeError: options.device: the device's modules (NetDevice), e.g. mqtt-xs/sim's hostDevice() on Node", "no device");
+  assertEqual(thrown(() => new Mqtt({ device, host: "" })), "TypeError: options.host: the broker's host name or IPv4 address", "no host");
+  assertEqual(thrown(() => new Mqtt({ device, host: "h", port: 1.5 })), "TypeError: options.port: an integer 1-65535, not 1.5", "a fractional port");
+  assertEqual(thrown(() => new Mqtt({ device, host: "h", keepalive: -1 })), "TypeError: keepalive is a whole number of seconds from 0 to 65535 [§3.1.2.10]", "a client option");
+});
+
+await run();
