@@ -17,6 +17,7 @@ import Time from "time";
 import Timer from "timer";
 import { Device, type DeviceEvents } from "./app.js";
 import { errorMessage } from "./mqtt/index.js";
+import { describeCause } from "./net/causes.js";
 import type { NetDevice, ResolverConstructor, SocketConstructor, TLSOptions } from "./net/device.js";
 import type { BoardSpec, SensorSpec } from "./telemetry/board.js";
 import { wallClock } from "./telemetry/clock.js";
@@ -27,11 +28,18 @@ const log = (text: string): void => {
   if (typeof trace === "function") trace(text + "\n");
 };
 
+/** The running app, for the words of a disconnect's cause (its address and port). */
+let running: Device | null = null;
+
 /** Logs what the device does, to xsbug or the serial output. */
 const logEvents: DeviceEvents = {
   onAttempt: (host, address) => log(address ? `mqtt: connecting to ${address}` : `mqtt: resolving ${host}`),
   onConnected: () => log("mqtt: connected"),
-  onDisconnected: (reason) => log(`mqtt: disconnected, ${errorMessage(reason)}`),
+  onDisconnected: (reason, cause, retryIn) =>
+    log(
+      `mqtt: disconnected, ${cause !== 0 && running !== null ? describeCause(cause, running.connection) : errorMessage(reason)}; ` +
+        (retryIn < 0 ? "no reconnect" : `next attempt in ${(retryIn / 1000).toFixed(1)} s`),
+    ),
   onSensorError: (sensor, message) => log(`sensor ${sensor}: ${message}`),
   onCommand: (result) => log(`command ${result.cmd}: ${result.ok ? "ok" : result.error}`),
 };
@@ -69,6 +77,7 @@ export default function main(events: DeviceEvents = logEvents): Device {
     ticks: () => Time.ticks, // 32-bit, wrapping: the connection unwraps it
   };
   const app = new Device(deviceConfigFrom(settings, makeSensor, wallClock), device, events);
+  running = app;
   log(`mqtt-xs ${settings.deviceId} on ${settings.board.name}: broker ${settings.broker}`);
   app.start();
   return app;

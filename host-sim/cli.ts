@@ -5,16 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Device, type SensorConfig } from "../firmware/app.js";
-import { sensorConfigs, type BoardSpec } from "../firmware/telemetry/board.js";
+import type { Device } from "../firmware/app.js";
 import { MqttClient } from "../firmware/mqtt/index.js";
 import { errorMessage } from "../firmware/mqtt/index.js";
 import { MqttConnection, type BrokerAddress } from "../firmware/net/connection.js";
-import { loadBoard, type Board } from "./boards.js";
+import { describeCause } from "../firmware/net/causes.js";
+import { loadBoard } from "./boards.js";
+import { bootBoard } from "./boot.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./broker.js";
 import { SimNetwork } from "./network.js";
 import { simulatedDevice } from "./simulated-device.js";
-import { SimBMP280, SimSHT3x } from "./sensors.js";
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -65,6 +65,15 @@ const say = (who: string, text: string) => {
   if (!values.quiet) process.stdout.write(`${stamp()} ${who.padEnd(22)} ${text}\n`);
 };
 
+/**
+ * A disconnect or failed attempt in words: the transport's cause with its address (else the client's
+ * reason), the code, and when the next attempt is.
+ */
+function disconnected(reason: number, cause: number, retryIn: number, connection: MqttConnection): string {
+  const why = cause !== 0 ? `${describeCause(cause, connection)} (0x${cause.toString(16)})` : `${errorMessage(reason)} (0x${reason.toString(16)})`;
+  return `disconnected: ${why}; ${retryIn < 0 ? "no reconnect" : `next attempt in ${(retryIn / 1000).toFixed(1)} s`}`;
+}
+
 /** The first certificate of a PEM file as DER, the form the device's TLS socket takes. */
 function pemToDer(pem: string): Uint8Array {
   const match = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
@@ -82,15 +91,6 @@ function brokerAddress(url: string): BrokerAddress {
     tls,
     ca: values.ca ? pemToDer(readFileSync(values.ca, "utf8")) : undefined,
   };
-}
-
-/** The board's sensor tasks (boards/*.json), each with a simulated driver; --interval overrides their intervals. */
-function sensorsOf(board: Board, seed: number, interval: number): SensorConfig[] {
-  const spec = board as unknown as BoardSpec; // boards/*.json carry the task fields BoardSpec names
-  return sensorConfigs(spec, (s) => {
-    const i = spec.sensors.indexOf(s);
-    return s.driver === "SHT3x" ? new SimSHT3x({ seed: seed * 31 + i }) : new SimBMP280({ seed: seed * 31 + i });
-  }, interval / 1000);
 }
 
 async function main(): Promise<void> {
@@ -119,6 +119,10 @@ async function main(): Promise<void> {
     username: values.username,
     password: values.password,
     onConnected: () => say("subscriber", "connected; subscribed to devices/+/telemetry/# and devices/+/status"),
+    onDisconnected: (reason) => {
+      const next = subscriberClient.nextAttemptAt;
+      say("subscriber", disconnected(reason, subscriber.cause, next < 0 ? -1 : next - subscriber.now(), subscriber));
+    },
     onMessage: (m) => {
       const topic = m.topicString();
       if (topic.includes("/telemetry/")) arrived++;
@@ -132,34 +136,26 @@ async function main(): Promise<void> {
   const devices: { device: Device; network: SimNetwork; id: string }[] = [];
   for (let n = 0; n < count; n++) {
     const id = `${board.name.replace(/_/g, "-")}-${(0xa1b2c3 + n).toString(16)}`;
-    const network = new SimNetwork({ name: id });
-    const device = new Device(
-      {
-        deviceId: id,
-        broker,
-        username: values.username,
-        password: values.password,
-        client: board.client,
-        sensors: sensorsOf(board, n + 1, interval),
-        clock: () => Date.now(),
-        model: (board as unknown as BoardSpec).model,
-        manufacturer: (board as unknown as BoardSpec).manufacturer,
-        boardName: board.name,
-        payloadSize: (board as unknown as BoardSpec).payloadSize,
-      },
-      simulatedDevice(network),
-      {
+    const connection = (): MqttConnection => device.connection;
+    const { device, network } = bootBoard({
+      board,
+      broker,
+      deviceId: id,
+      username: values.username,
+      password: values.password,
+      interval,
+      seed: n + 1,
+      events: {
         onAttempt: (host, address) => say(id, address ? `connecting to ${address}:${broker.port}${broker.tls ? " (TLS)" : ""}` : `resolving ${host}`),
         onConnected: (present) => say(id, `connected (session present: ${present ? "yes" : "no"})`),
-        onDisconnected: (reason) => say(id, `disconnected: ${errorMessage(reason)} (0x${reason.toString(16)})`),
+        onDisconnected: (reason, cause, retryIn) => say(id, disconnected(reason, cause, retryIn, connection())),
         onPublished: (sensor, packetId) => {
           if (packetId < 0) say(id, `publish ${sensor} refused: ${errorMessage(packetId)}`);
         },
         onSensorError: (sensor) => say(id, `sensor ${sensor} failed to read`),
       },
-    );
+    });
     devices.push({ device, network, id });
-    device.start();
   }
 
   const summary = () => {

@@ -36,6 +36,12 @@ export interface NetworkOptions {
    */
   dnsRetryMs?: number;
   /**
+   * Whether sockets and DNS pass the cause of a failure (a TransportCause) to onError, as a socket that
+   * knows why would (default true); false: they pass nothing, as the Moddable SDK's do (the adapter then
+   * infers what it can: firmware/net/causes.ts).
+   */
+  causes?: boolean;
+  /**
    * Called with an exception thrown by a device callback (onReadable, onWritable, onError, onResolved...).
    * On a device that is an unhandled exception: XS aborts. Default: rethrown from the Node callback,
    * so it reaches process 'uncaughtException' (vitest reports it).
@@ -65,6 +71,7 @@ export class SimNetwork {
   readonly socketBuffer: number;
   readonly connectWhileDown: "throw" | "onError";
   readonly dnsRetryMs: number;
+  readonly causes: boolean;
   onException: ((error: unknown) => void) | undefined;
   readonly stats: NetworkStats = {
     bytesIn: 0,
@@ -89,6 +96,7 @@ export class SimNetwork {
     this.socketBuffer = options.socketBuffer ?? 1536;
     this.connectWhileDown = options.connectWhileDown ?? "throw";
     this.dnsRetryMs = options.dnsRetryMs ?? 1000;
+    this.causes = options.causes ?? true;
     this.onException = options.onException;
     if (!(this.socketBuffer >= 1)) throw new RangeError("socketBuffer must be at least 1");
   }

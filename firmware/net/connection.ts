@@ -10,11 +10,15 @@
  *   bytes at hand. Reads take everything readable at once, and writes send a whole span at once, so
  *   there is one view per burst, not per byte. The GC takes them back.
  * - over TLS, the SDK's socket copies every record (and has no read(buffer): read(n) returns a new
- *   ArrayBuffer), so TLS allocates per record whatever we do.
+ *   ArrayBuffer), so TLS allocates per record whatever we do; and per connection, the watched TCP class
+ *   it runs over (causes.ts).
+ * A cause (why a connection failed or ended) is a number; its words (describeCause) are made only for logs.
  * The timer is one Timer, rescheduled (not re-created) for every deadline.
  */
 import { ClientState, type MqttClient } from "../mqtt/index.js";
 import { DisconnectReason } from "../mqtt/index.js";
+import { TransportCause } from "../mqtt/client/errors.js";
+import { socketCause, thrownCause, watchedTCP, type CauseContext } from "./causes.js";
 import type { NetDevice, Resolver, Socket, TLSOptions } from "./device.js";
 
 export interface BrokerAddress {
@@ -41,7 +45,12 @@ export interface ConnectionEvents {
 const IDLE = 3_600_000;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
-export class MqttConnection {
+/**
+ * Why an attempt failed or a connection ended reaches the app as a TransportCause (causes.ts): read
+ * `cause` in the client's onDisconnected (describeCause(cause, connection) has the words). The client's
+ * own reason stays what it knows: ConnectionLost, or ConnectTimeout.
+ */
+export class MqttConnection implements CauseContext {
   readonly client: MqttClient;
   readonly broker: BrokerAddress;
   private readonly device: NetDevice;
@@ -62,6 +71,12 @@ export class MqttConnection {
   /** The last raw tick value, and the milliseconds added for the wraps seen so far. */
   private lastTicks = 0;
   private epoch = 0;
+  private lastCause: number = TransportCause.None;
+  private resolved: string | null = null;
+  /** When the attempt in progress must have opened (connectTimeout after shouldOpen). */
+  private openDeadline = 0;
+  /** TLS: TCP is up (the TLS socket is handshaking); from the watched TCP class. */
+  private tcpUp = false;
 
   constructor(client: MqttClient, broker: BrokerAddress, device: NetDevice, events: ConnectionEvents = {}) {
     if (broker.tls && !device.TLS) throw new TypeError("mqtts needs the device's TLS socket module");
@@ -70,6 +85,24 @@ export class MqttConnection {
     this.device = device;
     this.events = events;
     this.tick = () => this.service();
+  }
+
+  /**
+   * Why the last connection failed or ended, as the transport knows it (a TransportCause); None when the
+   * client ended it for its own reason (see the reason onDisconnected gives). Valid from onDisconnected on.
+   */
+  get cause(): number {
+    return this.lastCause;
+  }
+
+  /** The IPv4 address of the last attempt (resolved from the host), or null while resolving. */
+  get address(): string | null {
+    return this.resolved;
+  }
+
+  /** How long an attempt has to open the transport (DNS, TCP, TLS handshake): the client's connectTimeout. */
+  get connectTimeout(): number {
+    return this.client.options.connectTimeout;
   }
 
   /**
@@ -104,6 +137,7 @@ export class MqttConnection {
     this.scheduledFor = -1;
     this.closeSocket();
     // DISCONNECT could not go (the socket was full): the transport is closed all the same.
+    this.lastCause = TransportCause.None;
     if (client.state !== ClientState.Stopped) client.closed(this.now(), DisconnectReason.Normal);
   }
 
@@ -115,8 +149,14 @@ export class MqttConnection {
       const client = this.client;
       let now = this.now();
       if (client.wantsClose) this.lose(now);
-      if (client.shouldOpen(now)) this.open();
+      if (client.shouldOpen(now)) {
+        // The same deadline as the client's connectTimeout, checked first so that the cause is known.
+        this.openDeadline = now + client.options.connectTimeout;
+        this.open();
+      }
       this.exchange();
+      // Nothing reports a connect that never completes (a SYN or a ClientHello unanswered): this does.
+      if (client.state === ClientState.Opening && now >= this.openDeadline) this.fail(TransportCause.ConnectTimeout, DisconnectReason.ConnectTimeout);
       const deadline = client.poll(now); // may queue PINGREQ, or give up on a silent connection
       this.flush();
       if (client.wantsClose) this.lose(now);
@@ -147,6 +187,8 @@ export class MqttConnection {
   private open(): void {
     const attempt = ++this.attempt;
     const host = this.broker.host;
+    this.lastCause = TransportCause.None;
+    this.resolved = null;
     if (IPV4.test(host)) {
       this.connect(host, attempt);
       return;
@@ -157,7 +199,7 @@ export class MqttConnection {
       this.resolve(host, attempt);
     } catch {
       this.events.onResolveFailed?.(host);
-      this.client.closed(this.now(), DisconnectReason.ConnectionLost);
+      this.fail(TransportCause.HostNotFound);
     }
   }
 
@@ -167,16 +209,19 @@ export class MqttConnection {
       onResolved: (_host, address) => {
         if (attempt === this.attempt) this.connect(address, attempt);
       },
-      onError: () => {
+      // The SDK's resolver passes the host only; a resolver that knows more passes a TransportCause after it.
+      onError: (_host: string, cause?: number) => {
         if (attempt !== this.attempt) return;
         this.events.onResolveFailed?.(host);
-        this.client.closed(this.now(), DisconnectReason.ConnectionLost);
+        this.fail(cause === TransportCause.NetworkDown ? cause : TransportCause.HostNotFound);
         this.service();
       },
     });
   }
 
   private connect(address: string, attempt: number): void {
+    this.resolved = address;
+    this.tcpUp = false;
     this.events.onAttempt?.(this.broker.host, address);
     const self = this;
     const options: TLSOptions = {
@@ -190,10 +235,10 @@ export class MqttConnection {
       onWritable(count: number) {
         if (attempt === self.attempt) self.onWritable(count);
       },
-      onError() {
+      onError(given?: number) {
         if (attempt !== self.attempt) return;
-        self.closeSocket();
-        self.client.closed(self.now(), DisconnectReason.ConnectionLost);
+        const opened = self.client.state !== ClientState.Opening; // the first onWritable came
+        self.fail(socketCause(given, opened, self.broker.tls === true && self.tcpUp));
         self.service();
       },
     };
@@ -204,19 +249,31 @@ export class MqttConnection {
         options.host = this.broker.serverName ?? this.broker.host;
         options.secure = { serverName: this.broker.serverName ?? this.broker.host };
         if (this.broker.ca !== undefined) options.secure.certificate = this.broker.ca;
-        options.TCP = { io: this.device.TCP }; // the SDK's TLS socket runs over this TCP class
+        // The SDK's TLS socket runs over this TCP class, watched (causes.ts): TCP up, and a TLSError caught.
+        const up = (): void => {
+          if (attempt === self.attempt) self.tcpUp = true;
+        };
+        const threw = (): void => {
+          if (attempt !== self.attempt) return;
+          self.fail(TransportCause.TLSFailed);
+          self.service();
+        };
+        options.TCP = { io: watchedTCP(this.device.TCP, { up, threw }) };
         this.socket = new this.device.TLS!(options);
       } else this.socket = new this.device.TCP(options);
-    } catch {
+    } catch (error) {
       this.socket = null;
-      this.client.closed(this.now(), DisconnectReason.ConnectionLost);
+      this.fail(thrownCause(error));
     }
   }
 
   private onWritable(count: number): void {
     this.writable = count;
     const client = this.client;
-    if (client.state === ClientState.Opening) client.opened(this.now()); // the first onWritable: connected
+    if (client.state === ClientState.Opening) {
+      this.lastCause = TransportCause.None;
+      client.opened(this.now()); // the first onWritable: connected
+    }
     this.service();
   }
 
@@ -279,6 +336,13 @@ export class MqttConnection {
       this.writable = typeof left === "number" ? left : this.writable - n;
       client.written(n, this.now());
     }
+  }
+
+  /** The transport failed or ended for `cause`: close it, and tell the client (whose onDisconnected may read `cause`). */
+  private fail(cause: number, reason: number = DisconnectReason.ConnectionLost): void {
+    this.lastCause = cause;
+    this.closeSocket();
+    this.client.closed(this.now(), reason);
   }
 
   /** The client gave up on the connection (protocol error, timeout, end): close it. */

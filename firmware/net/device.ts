@@ -27,7 +27,11 @@ export interface SocketOptions {
   format?: "buffer" | "number";
   onReadable?: (this: Socket, count: number) => void;
   onWritable?: (this: Socket, count: number) => void;
-  onError?: (this: Socket) => void;
+  /**
+   * The connection failed or ended. Moddable's sockets pass nothing; a socket that knows why may pass a
+   * TransportCause code (firmware/net/causes.ts), as host-sim's do.
+   */
+  onError?: (this: Socket, cause?: number) => void;
 }
 
 export interface TLSOptions extends SocketOptions {
@@ -48,7 +52,8 @@ export type SocketConstructor<O extends SocketOptions = SocketOptions> = new (op
 export interface ResolveRequest {
   host: string;
   onResolved: (host: string, address: string) => void;
-  onError: (host: string) => void;
+  /** The SDK's resolver passes the host only; one that knows why may pass a TransportCause after it (NetworkDown). */
+  onError: (host: string, cause?: number) => void;
 }
 
 export interface Resolver {

@@ -2,6 +2,10 @@
  * mqtt-xs's network adapter: the public entry for driving an MqttClient over a device's ECMA-419 sockets,
  * DNS resolver and timer (firmware/net/connection.ts), and the shapes of those device modules.
  */
+export { Mqtt, connect, parseBrokerUrl } from "./mqtt.js";
+export type { MqttCallbacks, MqttOptions } from "./mqtt.js";
 export { MqttConnection } from "./connection.js";
 export type { BrokerAddress, ConnectionEvents } from "./connection.js";
+export { describeCause } from "./causes.js";
+export { TransportCause } from "../mqtt/client/errors.js";
 export type { NetDevice, Resolver, Socket, SocketOptions, TLSOptions, TimerModule } from "./device.js";

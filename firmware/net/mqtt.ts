@@ -30,8 +30,12 @@ export interface MqttCallbacks {
   onUnconfirmed?: (this: Mqtt, packetId: number) => void;
   /** The broker answered a SUBSCRIBE for `topic`: 0, 1, 2 (granted QoS) or 0x80 (refused). */
   onSubscribed?: (this: Mqtt, topic: string, returnCode: number) => void;
-  /** The connection ended; `reason` is a DisconnectReason (errorMessage(reason) has its words). The client reconnects unless ended. */
-  onDisconnected?: (this: Mqtt, reason: number) => void;
+  /**
+   * A connection ended or an attempt failed; the client reconnects unless ended. `reason` is the client's
+   * DisconnectReason, `cause` the transport's TransportCause (0: none): errorMessage(code) has the words
+   * of either, describeCause(cause, this.connection) the words with the address.
+   */
+  onDisconnected?: (this: Mqtt, reason: number, cause: number) => void;
   /** Something went wrong that the app may want to know: a ClientError code (errorMessage(code) has its words). */
   onError?: (this: Mqtt, code: number) => void;
   /** A connection attempt starts: resolving `host` (address null), or connecting to `address`. */
@@ -110,7 +114,7 @@ export class Mqtt {
       onAcked: o.onAcked && ((id) => o.onAcked!.call(self, id)),
       onUnconfirmed: o.onUnconfirmed && ((id) => o.onUnconfirmed!.call(self, id)),
       onSubscribed: o.onSubscribed && ((topic, code) => o.onSubscribed!.call(self, topic, code)),
-      onDisconnected: o.onDisconnected && ((reason) => o.onDisconnected!.call(self, reason)),
+      onDisconnected: o.onDisconnected && ((reason) => o.onDisconnected!.call(self, reason, self.connection.cause)),
       onError: o.onError && ((code) => o.onError!.call(self, code)),
     });
     const events: ConnectionEvents = {};

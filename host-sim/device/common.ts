@@ -1,5 +1,7 @@
 // Conversions the device modules share, each matching what the Moddable SDK's native code does with a
-// JavaScript value (xsmcToInteger, xsmcGetBufferReadable/Writable, builtinInitializeFormat, inet_aton).
+// JavaScript value (xsmcToInteger, xsmcGetBufferReadable/Writable, builtinInitializeFormat, inet_aton),
+// and the cause a socket reports with onError (causeOf).
+import { TransportCause } from "../../firmware/mqtt/client/errors.js";
 
 /** XS's xsmcToInteger: ToNumber, then to a 32-bit integer (NaN gives 0). */
 export function toInteger(value: unknown): number {
@@ -62,4 +64,37 @@ export function closedError(what: string): SyntaxError {
 export function callbackOf(options: object, name: string): ((...args: never[]) => unknown) | undefined {
   const value = (options as Record<string, unknown>)[name];
   return typeof value === "function" ? (value as (...args: never[]) => unknown) : undefined;
+}
+
+/** Node's certificate errors that mean the chain does not lead to a trusted CA. */
+const UNKNOWN_CA = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_UNTRUSTED",
+]);
+
+/**
+ * The TransportCause (firmware/mqtt/client/errors.ts) a socket that knows why would pass to onError, for
+ * the Node error that ended the connection (undefined: the peer closed it, end of stream).
+ * @param connected - the device had been told the socket is up (its first onWritable)
+ * @param tls - a TLS socket; tcpUp: its TCP had connected (the handshake was under way)
+ */
+export function causeOf(error: Error | undefined, connected: boolean, tls: boolean, tcpUp: boolean): number {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? "";
+  if (connected) {
+    if (error === undefined) return TransportCause.ClosedByBroker;
+    return code === "ECONNRESET" || code === "EPIPE" ? TransportCause.ConnectionReset : TransportCause.ConnectionClosed;
+  }
+  if (code === "ECONNREFUSED") return TransportCause.ConnectionRefused;
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return TransportCause.HostUnreachable;
+  if (code === "ENETDOWN") return TransportCause.NetworkDown;
+  if (code === "ETIMEDOUT") return TransportCause.ConnectTimeout;
+  if (UNKNOWN_CA.has(code)) return TransportCause.TLSUnknownCA;
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") return TransportCause.TLSCertificateExpired;
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return TransportCause.TLSNameMismatch;
+  return tls && tcpUp ? TransportCause.TLSFailed : TransportCause.ConnectFailed; // e.g. closed during the handshake
 }

@@ -16,6 +16,7 @@
 //   servers.length * 5 tries, so onError comes (servers.length * 5 - 1) s later (the network's dnsRetryMs
 //   scales the second).
 import { lookup } from "node:dns";
+import { TransportCause } from "../../firmware/mqtt/client/errors.js";
 import { currentNetwork } from "../network.js";
 import type { SimNetwork } from "../network.js";
 import { isIPv4 } from "./common.js";
@@ -30,7 +31,8 @@ export interface ResolverOptions {
 export interface ResolveOptions {
   host: string;
   onResolved?: (this: Resolver, host: string, address: string) => void;
-  onError?: (this: Resolver, host: string) => void;
+  /** cause: a TransportCause (HostNotFound, or NetworkDown while Wi-Fi is down); absent with `causes: false`, as the SDK's. */
+  onError?: (this: Resolver, host: string, cause?: number) => void;
 }
 
 interface Request {
@@ -95,8 +97,10 @@ export default class Resolver {
     try {
       if (address) request.onResolved?.call(this, request.host, address);
       else {
-        this.#network.stats.dnsFailures++;
-        request.onError?.call(this, request.host);
+        const network = this.#network;
+        network.stats.dnsFailures++;
+        if (!network.causes) request.onError?.call(this, request.host);
+        else request.onError?.call(this, request.host, network.wifi ? TransportCause.HostNotFound : TransportCause.NetworkDown);
       }
     } catch (error) {
       this.#network.reportException(error);

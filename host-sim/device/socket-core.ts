@@ -5,7 +5,9 @@
 // in modules/io/socket/lin/tcp.c). Every callback runs from a fresh Node turn (setImmediate), never from
 // inside read() or write(), as a device runs them from its message queue.
 import type { Socket } from "node:net";
+import { TransportCause } from "../../firmware/mqtt/client/errors.js";
 import type { NetworkMember, SimNetwork } from "../network.js";
+import { causeOf } from "./common.js";
 
 /** What the owning socket class (TCP or TLS) implements. */
 export interface CoreOwner {
@@ -15,7 +17,8 @@ export interface CoreOwner {
   readable(): number;
   callReadable(count: number): void;
   callWritable(count: number): void;
-  callError(): void;
+  /** cause: a TransportCause, or undefined when the network gives none (SimNetwork's `causes: false`, as a device). */
+  callError(cause: number | undefined): void;
 }
 
 const READABLE = 1;
@@ -42,6 +45,8 @@ export class SocketCore implements NetworkMember {
   }
   /** Received bytes not yet taken by the owner. */
   wireBytes = 0;
+  /** Why the connection failed or ended (a TransportCause), once it has: what onError passes. */
+  cause = 0;
   /** The Node socket (for remoteAddress, the TLS cipher). */
   get socket(): Socket | null {
     return this.#socket;
@@ -53,6 +58,9 @@ export class SocketCore implements NetworkMember {
   #wireOffset = 0;
   #paused = false;
   #nodeConnected = false;
+  /** TCP is connected (for TLS: the handshake is under way or done). */
+  #tcpUp = false;
+  #tls = false;
   #connectReported = false;
   #remoteClosed = false;
   #hardError = false;
@@ -71,6 +79,10 @@ export class SocketCore implements NetworkMember {
   /** Takes over a connecting Node socket; connectEvent is when the device would report onWritable. */
   attach(socket: Socket, connectEvent: "connect" | "secureConnect"): void {
     this.#socket = socket;
+    this.#tls = connectEvent === "secureConnect";
+    socket.once("connect", () => {
+      this.#tcpUp = true;
+    });
     socket.on(connectEvent, () => {
       if (this.closed) return;
       this.#nodeConnected = true;
@@ -96,6 +108,7 @@ export class SocketCore implements NetworkMember {
   /** The connection failed before it began (Wi-Fi down): onError, even while the network holds. */
   failConnect(error: Error): void {
     this.network.stats.connectFailures++;
+    this.cause = TransportCause.NetworkDown;
     this.network.lastError = error;
     this.#remoteClosed = true;
     this.#hardError = true;
@@ -145,9 +158,10 @@ export class SocketCore implements NetworkMember {
   }
 
   /** The connection dies under the device (an injected fault, a TLS record the peer rejects). */
-  hardFail(error: Error): void {
+  hardFail(error: Error, cause: number = TransportCause.ConnectionReset): void {
     if (this.closed || this.#hardError) return;
     this.network.lastError = error;
+    this.cause = cause;
     this.#hardError = true;
     this.#remoteClosed = true;
     this.#discardWire();
@@ -159,7 +173,9 @@ export class SocketCore implements NetworkMember {
 
   /** NetworkMember: drop(). */
   faultDrop(): void {
-    this.hardFail(new Error("connection dropped by the simulated network"));
+    // With Wi-Fi gone the link went with it; otherwise the network reset it.
+    const cause = this.network.wifi ? TransportCause.ConnectionReset : TransportCause.NetworkDown;
+    this.hardFail(new Error("connection dropped by the simulated network"), cause);
   }
 
   /** NetworkMember: the network flows again. */
@@ -212,6 +228,7 @@ export class SocketCore implements NetworkMember {
     if (error) this.network.lastError = error;
     if (this.#remoteClosed) return;
     this.#remoteClosed = true;
+    this.cause = causeOf(error, this.#nodeConnected, this.#tls, this.#tcpUp);
     if (!this.#nodeConnected) this.network.stats.connectFailures++;
     this.network.remove(this);
     this.schedule();
@@ -259,7 +276,7 @@ export class SocketCore implements NetworkMember {
       // empty", lwip/tcp.c; lin/tcp.c triggers it from read() when bytesReadable reaches 0).
       if (this.errorNoticed && !this.#errorDelivered && owner.readable() === 0 && this.wireBytes === 0) {
         this.#errorDelivered = true;
-        owner.callError();
+        owner.callError(this.network.causes ? this.cause : undefined);
       }
     } catch (error) {
       this.network.reportException(error);

@@ -15,7 +15,10 @@
 //   is larger than the count, Error("not ready") before the connection is up and after its end is known;
 //   otherwise it returns the count left.
 // - onError fires on refusal, reset, drop() and on the peer's close, but only after every byte already
-//   received has been read. After close() no callback fires; read/write/format then throw.
+//   received has been read. After close() no callback fires; read/write/format then throw. It passes the
+//   cause as a TransportCause (refused, unreachable, reset, closed by the peer, Wi-Fi down: causeOf in
+//   common.ts), which the SDK's socket does not (it passes nothing): SimNetwork's `causes: false` passes
+//   nothing either, as a device.
 // - Callbacks run with `this` = the socket, from a later turn, never inside read() or write().
 import { connect } from "node:net";
 import { currentNetwork } from "../network.js";
@@ -32,7 +35,7 @@ export interface TCPOptions {
   format?: IOFormat;
   onReadable?: (this: TCP, count: number) => void;
   onWritable?: (this: TCP, count: number) => void;
-  onError?: (this: TCP) => void;
+  onError?: (this: TCP, cause?: number) => void;
   /** Stored as the instance's `target` property. */
   target?: unknown;
 }
@@ -82,7 +85,7 @@ export default class TCP {
       readable: () => this.#rxCount,
       callReadable: (count) => this.#onReadable?.call(this, count as never),
       callWritable: (count) => this.#onWritable?.call(this, count as never),
-      callError: () => this.#onError?.call(this),
+      callError: (cause) => (cause === undefined ? this.#onError?.call(this) : this.#onError?.call(this, cause as never)),
     };
     const core = new SocketCore(network, owner, network.socketBuffer);
     this.#core = core;

@@ -8,10 +8,13 @@
 //   fails on a device and throws here), `verify` (false disables verification), `clientCertificates`
 //   (DER array) and `clientKey` (DER PKCS#8), `applicationLayerProtocolNegotiation`. `TCP: {io: TCP}` is
 //   required (the SDK constructs the TCP socket with it). TLS 1.2 only, and only the SDK's cipher suites.
-// - The server certificate chain is verified (rejectUnauthorized), and, stricter than the SDK (whose
-//   host-name check is commented out in ssl_handshake.js), the name too: serverName, else host, else the
-//   address. A failed handshake reports onError. (On a device the SDK throws TLSError("certificate: auth
-//   err") from inside its TCP callback: an unhandled exception that aborts XS.)
+// - The server certificate chain is verified (rejectUnauthorized), and the name too: serverName, else
+//   host, else the address (the SDK's CertificateManager.verify in ssl_cert.js checks the subjectAltName
+//   since 2025; older SDKs had the check commented out). A failed handshake reports onError with the
+//   check that failed as a TransportCause (unknown CA, expired, name mismatch; other handshake failures
+//   TLSFailed: causeOf in common.ts). On a device the SDK throws TLSError("certificate: auth err") for
+//   all three alike from inside its TCP callback, an unhandled exception that aborts XS unless caught
+//   (firmware/net/causes.ts watchedTCP catches it and reports TLSFailed).
 // - Receive: data comes one record at a time: onReadable(count) gives the whole record's length, and the
 //   next record is announced only once this one is read to the end. read() returns the rest of the record,
 //   read(n) n bytes of it (more than remain throws here; on a device the socket stalls for good), format
@@ -31,6 +34,7 @@ import { createPrivateKey } from "node:crypto";
 import { connect, rootCertificates } from "node:tls";
 import type { ConnectionOptions, PeerCertificate, TLSSocket as NodeTLSSocket } from "node:tls";
 import { checkServerIdentity } from "node:tls";
+import { TransportCause } from "../../firmware/mqtt/client/errors.js";
 import { currentNetwork } from "../network.js";
 import { bufferBytes, callbackOf, isIPv4, toInteger } from "./common.js";
 import type { IOFormat } from "./common.js";
@@ -60,14 +64,14 @@ export interface TLSOptions extends Omit<TCPOptions, "onReadable" | "onWritable"
   TCP: { io: unknown };
   onReadable?: (this: TLSCallbacks, count: number) => void;
   onWritable?: (this: TLSCallbacks, count: number) => void;
-  onError?: (this: TLSCallbacks) => void;
+  onError?: (this: TLSCallbacks, cause?: number) => void;
 }
 
 /** What `this` is inside a TLS callback. */
 export interface TLSCallbacks {
   onReadable: ((count: number) => void) | undefined;
   onWritable: ((count: number) => void) | undefined;
-  onError: (() => void) | undefined;
+  onError: ((cause?: number) => void) | undefined;
 }
 
 /** The SDK's cipher suites (modules/crypt/ssl/ssl_ciphersuites.js, with config.tls.DHE_RSA and ECDHE_RSA). */
@@ -177,7 +181,7 @@ export default class TLSSocket {
       callWritable: (count) => {
         if (count > OVERHEAD_ESTIMATE) this.#callbacks.onWritable?.(count - OVERHEAD_ESTIMATE);
       },
-      callError: () => this.#callbacks.onError?.(),
+      callError: (cause) => (cause === undefined ? this.#callbacks.onError?.() : this.#callbacks.onError?.(cause)),
     };
     const core = new SocketCore(network, owner, network.socketBuffer);
     this.#core = core;
@@ -244,7 +248,7 @@ export default class TLSSocket {
     }
     if (!core.broken) {
       if (this.#lostRecord) {
-        core.hardFail(new Error("TLS record sequence broken by an earlier 'would block': the server closes"));
+        core.hardFail(new Error("TLS record sequence broken by an earlier 'would block': the server closes"), TransportCause.ClosedByBroker);
       } else {
         const cost = bytes.byteLength + recordOverhead(this.#cipher, bytes.byteLength);
         if (cost > core.writable) {

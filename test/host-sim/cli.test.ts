@@ -1,6 +1,7 @@
 // The simulator's command line as a user types it (build/host-sim/cli.js, built by the global setup): a
 // mistake gets one line saying what is wrong, the usage, and exit code 2 or 1; never a stack trace.
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ["build/host-sim/cli.js", ...args], { encoding: "utf8", timeout: 20_000 });
@@ -27,5 +28,26 @@ describe("npm start's command line", () => {
     const r = cli("--help");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("Usage: npm start");
+  });
+
+  it("a broker that refuses: each failed attempt says 'connection refused by <address>:<port>' and when the next attempt is", async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r())); // nothing listens there now
+    const r = cli("--broker", `mqtt://127.0.0.1:${port}`, "--duration", "3");
+    expect(r.status).toBe(0);
+    const line = new RegExp(`esp32-devkit-\\w+ +disconnected: connection refused by 127\\.0\\.0\\.1:${port} \\(0x201\\); next attempt in \\d+\\.\\d s`);
+    const lines = r.stdout.split("\n").filter((l) => line.test(l));
+    expect(lines.length, r.stdout).toBeGreaterThanOrEqual(2); // the first attempt and a retry, in 3 s
+    expect(r.stdout).not.toContain("connection lost");
+    // The next attempt comes when the line said: the device's first disconnect, then its next "connecting to".
+    const device = r.stdout.split("\n").filter((l) => /esp32-devkit-/.test(l));
+    const at = (l: string) => Number(/\[\s*([\d.]+)s\]/.exec(l)![1]);
+    const first = device.findIndex((l) => line.test(l));
+    const due = at(device[first]!) + Number(/next attempt in ([\d.]+) s/.exec(device[first]!)![1]);
+    const next = device.slice(first + 1).find((l) => l.includes("connecting to"))!;
+    expect(at(next)).toBeGreaterThanOrEqual(due - 0.15); // stamps and the delay are rounded to 0.1 s
+    expect(at(next)).toBeLessThanOrEqual(due + 0.5);
   });
 });

@@ -19,6 +19,7 @@ import type { TimerHandle } from "../../host-sim/device/timer.js";
 import TLSSocket from "../../host-sim/device/tls.js";
 import UDP from "../../host-sim/device/udp.js";
 import { SimNetwork, runOnNetwork } from "../../host-sim/network.js";
+import { TransportCause } from "../../firmware/mqtt/client/errors.js";
 import type { NetworkOptions } from "../../host-sim/network.js";
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -93,6 +94,8 @@ interface Probe {
   readable: number[];
   writable: number[];
   errors: number;
+  /** onError's argument, per call: the TransportCause host-sim passes (undefined with causes: false). */
+  causes: unknown[];
   /** Set while one of its callbacks runs: a callback seen while set was re-entrant. */
   reentered: boolean;
 }
@@ -114,7 +117,7 @@ function probeTCP(
     }
   };
   const probe: Probe = runOnNetwork(network, () => {
-    const p: Probe = { socket: undefined as unknown as TCP, readable: [], writable: [], errors: 0, reentered: false };
+    const p: Probe = { socket: undefined as unknown as TCP, readable: [], writable: [], errors: 0, causes: [], reentered: false };
     p.socket = new TCP({
       address: options.address ?? "127.0.0.1",
       port: options.port,
@@ -131,8 +134,11 @@ function probeTCP(
           onWritable?.(p, count);
         });
       },
-      onError() {
-        enter(p, () => p.errors++);
+      onError(...args: unknown[]) {
+        enter(p, () => {
+          p.errors++;
+          p.causes.push(args[0]);
+        });
       },
     });
     return p;
@@ -333,6 +339,14 @@ describe("TCP (embedded:io/socket/tcp)", () => {
     expect(probe.writable).toEqual([]);
     expect(network.stats.connectFailures).toBe(1);
     expect(network.stats.connects).toBe(0);
+    expect(probe.causes).toEqual([TransportCause.ConnectionRefused]); // ECONNREFUSED, passed to onError
+  });
+
+  it("with causes: false, onError gets no argument, as the SDK's (lwip/tcp.c xsCallFunction0)", async () => {
+    const port = await closedPort();
+    const probe = probeTCP(makeNetwork({ causes: false }), { port });
+    await waitUntil(() => probe.errors === 1, "onError");
+    expect(probe.causes).toEqual([undefined]);
   });
 
   it("drop() resets every connection of the network: onError, then write throws 'not ready'", async () => {
@@ -345,6 +359,7 @@ describe("TCP (embedded:io/socket/tcp)", () => {
     await waitUntil(() => a.writable.length > 0 && b.writable.length > 0 && c.writable.length > 0, "3 connections");
     expect(network.drop()).toBe(2);
     await waitUntil(() => a.errors === 1 && b.errors === 1, "onError on both");
+    expect(a.causes).toEqual([TransportCause.ConnectionReset]);
     await sleep(30);
     expect(c.errors).toBe(0); // another device's network is untouched
     expect(network.stats.drops).toBe(2);
@@ -542,12 +557,13 @@ describe("TLS (embedded:io/socket/tcp/tls)", () => {
     readable: number[];
     writable: number[];
     errors: number;
+    causes: unknown[];
     thisValues: unknown[];
     data: string;
   }
 
   function probeTLS(network: SimNetwork, port: number, secure: Record<string, unknown>, host?: string): TlsProbe {
-    const p: TlsProbe = { socket: undefined as unknown as TLSSocket, readable: [], writable: [], errors: 0, thisValues: [], data: "" };
+    const p: TlsProbe = { socket: undefined as unknown as TLSSocket, readable: [], writable: [], errors: 0, causes: [], thisValues: [], data: "" };
     p.socket = runOnNetwork(
       network,
       () =>
@@ -565,8 +581,9 @@ describe("TLS (embedded:io/socket/tcp/tls)", () => {
           onWritable(count) {
             p.writable.push(count);
           },
-          onError() {
+          onError(cause?: number) {
             p.errors++;
+            p.causes.push(cause);
           },
         }),
     );
@@ -582,6 +599,7 @@ describe("TLS (embedded:io/socket/tcp/tls)", () => {
     expect(probe.writable).toEqual([]);
     expect(network.stats.connectFailures).toBe(1);
     expect(String(network.lastError)).toMatch(/certificate/i);
+    expect(probe.causes).toEqual([TransportCause.TLSUnknownCA]);
   });
 
   it("fails with onError when the certificate does not name the server", async () => {
@@ -591,6 +609,7 @@ describe("TLS (embedded:io/socket/tcp/tls)", () => {
     await waitUntil(() => probe.errors === 1, "onError");
     expect(probe.writable).toEqual([]);
     expect(String(network.lastError)).toMatch(/mqtt\.example\.com/);
+    expect(probe.causes).toEqual([TransportCause.TLSNameMismatch]);
   });
 
   it("connects with the right CA (DER) and serverName: onWritable(1536 - 96), records both ways, this = the callbacks", async () => {

@@ -1,8 +1,9 @@
 // The network adapter against a scripted fake of the device modules: what it writes, reads and schedules.
 import { describe, expect, it } from "vitest";
-import { ClientState, MqttClient } from "../../firmware/mqtt/index.js";
+import { ClientState, DisconnectReason, MqttClient } from "../../firmware/mqtt/index.js";
+import { TransportCause } from "../../firmware/mqtt/client/errors.js";
 import { MqttConnection } from "../../firmware/net/connection.js";
-import type { NetDevice, Socket, SocketOptions, TimerModule } from "../../firmware/net/device.js";
+import type { NetDevice, Socket, SocketConstructor, SocketOptions, TLSOptions, TimerModule } from "../../firmware/net/device.js";
 
 class FakeSocket implements Socket {
   static last: FakeSocket | null = null;
@@ -190,5 +191,111 @@ describe("MqttConnection over the device modules", () => {
     expect(events).toEqual(["disconnected 0x0"]);
     connection.start();
     expect(FakeSocket.last).not.toBe(first);
+  });
+});
+
+/**
+ * The SDK's TLS socket as examples/io/tcp/tlssocket/tlssocket.js behaves: it makes its TCP socket from
+ * options.TCP.io with its own callbacks, reports nothing to the app until the handshake is done, and a
+ * failed certificate check throws TLSError out of the TCP socket's onReadable.
+ */
+class SdkLikeTLS implements Socket {
+  static last: SdkLikeTLS | null = null;
+  tcp: FakeSocket;
+  constructor(readonly options: TLSOptions) {
+    SdkLikeTLS.last = this;
+    const TCP = options.TCP!.io as SocketConstructor;
+    this.tcp = new TCP({
+      ...options,
+      onReadable: () => {
+        const error = new Error("certificate: auth err");
+        error.name = "TLS";
+        throw error; // ssl_handshake.js: certificateManager.verify() returned false
+      },
+      onWritable: () => {}, // sends the ClientHello; the app hears nothing yet
+      onError: () => options.onError?.call(this),
+    }) as FakeSocket;
+  }
+  read(): undefined {
+    return undefined;
+  }
+  write(): number {
+    return 0;
+  }
+  close(): void {
+    this.tcp.close();
+  }
+}
+
+describe("the cause of a failure, as a Moddable device can tell it", () => {
+  function rig(tls = false) {
+    const fake = fakeDevice();
+    const got: { reason: number; cause: number }[] = [];
+    const client = new MqttClient({ clientId: "c1", connectTimeout: 5000, onDisconnected: (reason) => got.push({ reason, cause: connection.cause }) });
+    const device = tls ? { ...fake.device, TLS: SdkLikeTLS as unknown as SocketConstructor<TLSOptions> } : fake.device;
+    const connection: MqttConnection = new MqttConnection(client, { host: "127.0.0.1", port: 8883, tls }, device);
+    connection.start();
+    return { fake, got, client, connection };
+  }
+
+  it("onError() before the first onWritable: could not connect; after it: connection closed", () => {
+    const { got, fake } = rig();
+    FakeSocket.last!.options.onError!.call(FakeSocket.last!);
+    expect(got).toEqual([{ reason: DisconnectReason.ConnectionLost, cause: TransportCause.ConnectFailed }]);
+    fake.advance(60_000); // the next attempt
+    const second = FakeSocket.last!;
+    second.drain(1000);
+    second.deliver(CONNACK);
+    second.options.onError!.call(second);
+    expect(got[1]).toEqual({ reason: DisconnectReason.ConnectionLost, cause: TransportCause.ConnectionClosed });
+  });
+
+  it("a cause the socket passes to onError is taken as it is", () => {
+    const { got } = rig();
+    FakeSocket.last!.options.onError!.call(FakeSocket.last!, TransportCause.ConnectionRefused);
+    expect(got[0]!.cause).toBe(TransportCause.ConnectionRefused);
+  });
+
+  it("no onWritable within connectTimeout: the adapter's own deadline, on its one timer, closes the socket", () => {
+    const { got, fake } = rig();
+    const socket = FakeSocket.last!;
+    fake.advance(4999);
+    expect(got).toEqual([]);
+    fake.advance(1);
+    expect(got).toEqual([{ reason: DisconnectReason.ConnectTimeout, cause: TransportCause.ConnectTimeout }]);
+    expect(socket.closed).toBe(true);
+    expect(fake.timerSets()).toBe(1);
+  });
+
+  it("TLS: the TLSError the SDK's socket throws from its TCP callback is caught (a device would abort) and is a TLS failure", () => {
+    const { got } = rig(true);
+    const tls = SdkLikeTLS.last!;
+    tls.tcp.drain(1000); // TCP up: the handshake starts
+    expect(() => tls.tcp.deliver([0x16, 3, 3])).not.toThrow();
+    expect(got).toEqual([{ reason: DisconnectReason.ConnectionLost, cause: TransportCause.TLSFailed }]);
+    expect(tls.tcp.closed).toBe(true);
+  });
+
+  it("TLS: onError() after TCP connected but before the handshake finished is a TLS failure; before TCP connected, could not connect", () => {
+    const first = rig(true);
+    SdkLikeTLS.last!.tcp.options.onError!.call(SdkLikeTLS.last!.tcp);
+    expect(first.got[0]!.cause).toBe(TransportCause.ConnectFailed);
+    const second = rig(true);
+    const tls = SdkLikeTLS.last!;
+    tls.tcp.drain(1000);
+    tls.tcp.options.onError!.call(tls.tcp);
+    expect(second.got[0]!.cause).toBe(TransportCause.TLSFailed);
+  });
+
+  it("the constructor's 'connect error' (lwIP: no route, Wi-Fi down) is Wi-Fi down", () => {
+    const fake = fakeDevice();
+    const got: number[] = [];
+    const Throwing = function () {
+      throw new Error("connect error");
+    } as unknown as SocketConstructor;
+    const client = new MqttClient({ clientId: "c1", onDisconnected: () => got.push(connection.cause) });
+    const connection: MqttConnection = new MqttConnection(client, { host: "127.0.0.1", port: 1883 }, { ...fake.device, TCP: Throwing });
+    connection.start();
+    expect(got).toEqual([TransportCause.NetworkDown]);
   });
 });

@@ -43,8 +43,11 @@ import { TopicHandle } from "./topic-handle.js";
 const V4 = ProtocolVersion.V311;
 
 export class MqttClient {
-  readonly options: ResolvedOptions;
-  readonly stats = new ClientStats();
+  /** The options with every default filled in (frozen). */
+  readonly options: Readonly<ResolvedOptions>;
+  /** Counters of what the client did (read-only to the app: the parts count into #stats). */
+  readonly stats: Readonly<ClientStats>;
+  readonly #stats = new ClientStats();
   /** CONNECT's fields as bytes, made once; #private, so a printed client does not show the credentials. */
   readonly #connect: ConnectFields;
   readonly #connectSize: number;
@@ -60,12 +63,18 @@ export class MqttClient {
   private readonly subscriptions: Subscriptions;
   private readonly router: Router;
 
+  /**
+   * Makes the client and all its memory, sized from the options; start() begins connecting.
+   * @param options - MQTT.js's names for the protocol settings, the sizes, the reconnect plan, the callbacks
+   * @throws TypeError or RangeError that names the bad option (client id, will, credentials, a size or setting)
+   */
   constructor(options: ClientOptions) {
     this.#connect = connectFields(options);
     const invalid = validateConnect(this.#connect);
     if (invalid !== null) throw new TypeError(invalid);
     this.#connectSize = connectSize(this.#connect, V4);
-    const o = (this.options = resolveOptions(options, this.#connectSize));
+    const o = (this.options = Object.freeze(resolveOptions(options, this.#connectSize)));
+    this.stats = this.#stats;
     this.events = new AppEvents(options);
     this.keepalive = new Keepalive(o.keepalive * 1000, o.pingTimeout);
     this.backoff = new Backoff(o.reconnectPeriod, o.reconnectPeriodMax, options.random ?? Math.random);
@@ -74,12 +83,12 @@ export class MqttClient {
     this.outbox = new Outbox(o.transmitBufferSize, o.queueSlots);
     this.subscriptions = new Subscriptions(o.subscriptions, o.controlBufferSize, this.events);
     const ids = new PacketIds(this.outbox, this.subscriptions);
-    this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.stats, o);
-    this.inbound = new Inbound(acks, this.subscriptions, this.events, this.stats, new MessageView());
+    this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.#stats, o);
+    this.inbound = new Inbound(acks, this.subscriptions, this.events, this.#stats, new MessageView());
     const inbound = this.inbound;
     this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (id) => inbound.released(id));
     const lose = (now: number, reason: number, report: boolean, holdOff: boolean) => this.lost(now, reason, report, holdOff);
-    this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.stats, o.clean, lose);
+    this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.#stats, o.clean, lose);
   }
 
   /** The connection's state (a ClientState). */
@@ -97,14 +106,27 @@ export class MqttClient {
     return this.life.lastReason;
   }
 
-  /** Encodes a topic name once, for publish() on a hot path. Throws a ClientArgumentError for an invalid name. */
+  /** While waiting to reconnect (ClientState.Waiting): when the next attempt is due, on the clock poll() is given; otherwise -1. */
+  get nextAttemptAt(): number {
+    return this.life.state === ClientState.Waiting ? this.life.nextAttemptAt : -1;
+  }
+
+  /**
+   * Encodes a topic name once, for publish() on a hot path.
+   * @param name - a topic name (no wildcards, 1-65,535 UTF-8 bytes)
+   * @returns a handle publish() takes without encoding or allocating
+   * @throws ClientArgumentError (InvalidTopic) for an invalid name
+   */
   topic(name: string): TopicHandle {
     return new TopicHandle(name);
   }
 
   // ---- Lifecycle -------------------------------------------------------------------------------------
 
-  /** Starts connecting: the first attempt is due at once. */
+  /**
+   * Starts connecting: the first attempt is due at once.
+   * @param now - the transport's clock, milliseconds that never go back
+   */
   start(now: number): void {
     this.life.start(now);
   }
@@ -113,6 +135,7 @@ export class MqttClient {
    * Ends the session from our side: what is owed goes, then DISCONNECT if connected (the broker then
    * drops the will), then the transport closes and the client stops. Nothing else is sent or read after
    * it. Queued messages stay in the outbox for the next start().
+   * @param now - the transport's clock
    */
   end(now: number): void {
     const life = this.life;
@@ -127,12 +150,19 @@ export class MqttClient {
     this.lost(now, DisconnectReason.Normal);
   }
 
-  /** True once per attempt when a connection should be opened now; then call opened() or closed(). */
+  /**
+   * Whether to open a connection now: true once per attempt; then call opened() or closed().
+   * @param now - the transport's clock
+   * @returns true when the transport should open a connection now
+   */
   shouldOpen(now: number): boolean {
     return this.life.shouldOpen(now, this.options.connectTimeout);
   }
 
-  /** The transport is open: CONNECT goes first [MQTT-3.1.0-1]. */
+  /**
+   * The transport is open: CONNECT goes first [MQTT-3.1.0-1].
+   * @param now - the transport's clock
+   */
   opened(now: number): void {
     const life = this.life;
     if (life.state !== ClientState.Opening) return;
@@ -147,13 +177,21 @@ export class MqttClient {
     this.keepalive.reset(now);
   }
 
-  /** The transport closed or failed to open. */
+  /**
+   * The transport closed or failed to open.
+   * @param now - the transport's clock
+   * @param reason - why, a DisconnectReason (default ConnectionLost), reported through onDisconnected
+   */
   closed(now: number, reason: number = DisconnectReason.ConnectionLost): void {
     if (this.life.hasTransport()) this.lost(now, reason);
     this.life.wantsClose = false; // the transport is gone: nothing left to close
   }
 
-  /** Runs the timers; returns the time poll() should next be called at (Infinity: only on I/O). */
+  /**
+   * Runs the timers: CONNACK timeout, keepalive (may queue PINGREQ), ack timeout, reconnect.
+   * @param now - the transport's clock
+   * @returns the time poll() should next be called at (Infinity: only after I/O)
+   */
   poll(now: number): number {
     const life = this.life;
     switch (life.state) {
@@ -199,8 +237,14 @@ export class MqttClient {
   /**
    * Queues a PUBLISH. `topic` is a TopicHandle (fast, allocation-free) or a string (checked and encoded on
    * every call); `payload` is bytes (its [offset, offset + length) part; length -1: to the end) or a
-   * string (UTF-8). Returns the packet id (QoS 1/2), 0 (QoS 0), or a negative ClientError: every argument
-   * is checked (types, integers, ranges) and nothing is thrown.
+   * string (UTF-8). Every argument is checked (types, integers, ranges) and nothing is thrown.
+   * @param topic - a TopicHandle from topic(), or a topic name
+   * @param payload - bytes or a string
+   * @param qos - 0, 1 or 2 (default 0)
+   * @param retain - the broker keeps the message for later subscribers (default false)
+   * @param offset - the payload's first byte, when bytes (default 0)
+   * @param length - the payload's byte count from offset, -1 for all (default -1)
+   * @returns the packet id (QoS 1/2), 0 (QoS 0), or a negative ClientError code (errorMessage has its words)
    */
   publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS = 0, retain = false, offset = 0, length = -1): number {
     if (this.life.ending) return ClientError.Ended; // before start() is fine: the message waits in the outbox
@@ -208,7 +252,10 @@ export class MqttClient {
     return this.outbound.publish(topic, payload, qos, retain, offset, length);
   }
 
-  /** Messages in the outbox: queued and in flight. */
+  /**
+   * Messages in the outbox.
+   * @returns how many are queued or in flight
+   */
   queuedCount(): number {
     return this.outbox.live;
   }
@@ -218,13 +265,19 @@ export class MqttClient {
    * connect without a session). Throws a ClientArgumentError with a ClientError code for a bad request
    * (InvalidArgument, InvalidTopic, InvalidQoS, SubscriptionTooLarge, SubscriptionsFull), changing
    * nothing: subscribing is set-up, not a hot path.
+   * @param requests - each a filter, its QoS (default 0) and an optional handler for its messages
+   * @throws ClientArgumentError with a ClientError code
    */
   subscribe(requests: readonly SubscribeRequest[]): void {
     this.output.unpick();
     this.subscriptions.subscribe(requests);
   }
 
-  /** Unsubscribes from topic filters given exactly as they were subscribed (sent now if connected). */
+  /**
+   * Unsubscribes from topic filters given exactly as they were subscribed (sent now if connected).
+   * @param topics - the filters
+   * @throws ClientArgumentError (InvalidArgument, InvalidTopic) for a bad filter
+   */
   unsubscribe(topics: readonly string[]): void {
     this.output.unpick();
     this.subscriptions.unsubscribe(topics, this.life.state === ClientState.Connected || !this.options.clean);
@@ -232,20 +285,29 @@ export class MqttClient {
 
   // ---- Output ----------------------------------------------------------------------------------------
 
-  /** Bytes ready to write now, at outputBuffer()[outputOffset() ...]. 0: nothing to send. */
+  /**
+   * Bytes ready to write now.
+   * @returns how many, at outputBuffer()[outputOffset() ...]; 0: nothing to send
+   */
   outputLength(): number {
     return this.output.length();
   }
 
+  /** @returns the buffer the output is in (see outputLength) */
   outputBuffer(): Uint8Array {
     return this.output.buffer();
   }
 
+  /** @returns where in outputBuffer() the bytes to write start */
   outputOffset(): number {
     return this.output.offset();
   }
 
-  /** `count` bytes of the output went to the transport (0 < count <= outputLength()). */
+  /**
+   * Some of the output went to the transport.
+   * @param count - bytes written, 0 < count <= outputLength()
+   * @param now - the transport's clock
+   */
   written(count: number, now: number): void {
     if (!(count > 0) || (count | 0) !== count) return;
     this.keepalive.lastSent = now;
@@ -260,21 +322,32 @@ export class MqttClient {
 
   // ---- Input -----------------------------------------------------------------------------------------
 
-  /** The receive buffer: a transport may read into inputBuffer() at inputOffset(), up to inputSpace() bytes, then call received(). */
+  /**
+   * The receive buffer: a transport may read into inputBuffer() at inputOffset(), up to inputSpace() bytes, then call received().
+   * @returns the buffer
+   */
   inputBuffer(): Uint8Array {
     return this.input.rx.buffer;
   }
 
+  /** @returns where in inputBuffer() the next received bytes go */
   inputOffset(): number {
     return this.input.rx.tail;
   }
 
-  /** Contiguous bytes free at inputOffset() (the receive buffer is compacted first if that frees more). */
+  /**
+   * Room for received bytes (the receive buffer is compacted first if that frees more).
+   * @returns contiguous bytes free at inputOffset()
+   */
   inputSpace(): number {
     return this.input.space();
   }
 
-  /** `count` bytes were written at inputOffset(): decode and handle every whole packet. */
+  /**
+   * Bytes were written at inputOffset(): decodes and handles every whole packet.
+   * @param count - how many, at most inputSpace()
+   * @param now - the transport's clock
+   */
   received(count: number, now: number): void {
     if (!(count > 0) || (count | 0) !== count || !this.life.reading()) return;
     this.input.rx.commit(count);
@@ -283,7 +356,14 @@ export class MqttClient {
     this.router.process(now);
   }
 
-  /** Copies received bytes in and handles them; returns how many were taken (fewer when the buffer is full). */
+  /**
+   * Copies received bytes in and handles them.
+   * @param src - the bytes
+   * @param offset - the first byte in src
+   * @param length - how many
+   * @param now - the transport's clock
+   * @returns how many were taken (fewer when the receive buffer is full: offer the rest later)
+   */
   receive(src: Uint8Array, offset: number, length: number, now: number): number {
     let taken = 0;
     while (taken < length) {

@@ -8,66 +8,106 @@
  * Why a connection ended: the MQTT 5 reason codes (§3.14.2.1 of MQTT 5.0) where MQTT has one, and ours
  * (0x100 and up) for what happens below MQTT or in the client's own timers.
  */
-export const enum DisconnectReason {
+export const DisconnectReason = Object.freeze({
   /** The app called end(). */
-  Normal = 0x00,
-  MalformedPacket = 0x81,
-  ProtocolError = 0x82,
+  Normal: 0x00,
+  MalformedPacket: 0x81,
+  ProtocolError: 0x82,
   /** CONNACK return code 1. */
-  UnsupportedProtocolVersion = 0x84,
+  UnsupportedProtocolVersion: 0x84,
   /** CONNACK return code 2. */
-  ClientIdentifierNotValid = 0x85,
+  ClientIdentifierNotValid: 0x85,
   /** CONNACK return code 4. */
-  BadUserNameOrPassword = 0x86,
+  BadUserNameOrPassword: 0x86,
   /** CONNACK return code 5. */
-  NotAuthorized = 0x87,
+  NotAuthorized: 0x87,
   /** CONNACK return code 3. */
-  ServerUnavailable = 0x88,
+  ServerUnavailable: 0x88,
   /** No PINGRESP within pingTimeout. */
-  KeepAliveTimeout = 0x8d,
+  KeepAliveTimeout: 0x8d,
   /** A packet from the broker larger than maxPacketSize that cannot be skipped (not a PUBLISH). */
-  PacketTooLarge = 0x95,
+  PacketTooLarge: 0x95,
   /** The transport closed or failed (TCP reset, Wi-Fi gone, DNS failed). */
-  ConnectionLost = 0x100,
+  ConnectionLost: 0x100,
   /** No connection and CONNACK within connectTimeout. */
-  ConnectTimeout = 0x101,
+  ConnectTimeout: 0x101,
   /** A QoS 1/2 PUBLISH (or PUBREL) waited ackTimeout for its ack: the link is taken as dead. */
-  AckTimeout = 0x102,
-}
+  AckTimeout: 0x102,
+} as const);
+export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
 
 /** Codes a call returns (negative) when it refuses the app's input, and onError's codes beside a call. */
-export const enum ClientError {
+export const ClientError = Object.freeze({
   /** The outbox is full (policy "reject", or "drop-oldest" with nothing it may drop): back-pressure. */
-  QueueFull = -100,
+  QueueFull: -100,
   /** The outbox is full and the policy "drop-newest" dropped this message. */
-  MessageDropped = -101,
+  MessageDropped: -101,
   /** "drop-oldest" dropped the oldest message not yet sent to make room (through onError). */
-  OldestDropped = -102,
+  OldestDropped: -102,
   /** The topic is not a valid topic name (or filter), or not a string or TopicHandle. */
-  InvalidTopic = -103,
+  InvalidTopic: -103,
   /** QoS is not 0, 1 or 2. */
-  InvalidQoS = -104,
+  InvalidQoS: -104,
   /** The PUBLISH would not fit the transmit buffer even when empty. */
-  PayloadTooLarge = -105,
+  PayloadTooLarge: -105,
   /** Every packet identifier is in use. */
-  NoPacketId = -106,
+  NoPacketId: -106,
   /** The client was ended. */
-  Ended = -107,
+  Ended: -107,
   /** A handler the app gave threw; the client carried on. */
-  HandlerThrew = -108,
+  HandlerThrew: -108,
   /** An argument has the wrong type or is out of range: offset, length, retain, a handler, a list. */
-  InvalidArgument = -109,
+  InvalidArgument: -109,
   /** The payload is neither a Uint8Array nor a string, or a string with a lone surrogate [MQTT-1.5.3-1]. */
-  InvalidPayload = -110,
+  InvalidPayload: -110,
   /** A PUBLISH from the broker over maxPacketSize was skipped and acknowledged (through onError). */
-  MessageTooLarge = -111,
+  MessageTooLarge: -111,
   /** A SUBSCRIBE/UNSUBSCRIBE of this one filter would not fit the control buffer. */
-  SubscriptionTooLarge = -112,
+  SubscriptionTooLarge: -112,
   /** The subscription table is full. */
-  SubscriptionsFull = -113,
-}
+  SubscriptionsFull: -113,
+} as const);
+export type ClientError = (typeof ClientError)[keyof typeof ClientError];
 
-/** A sentence for a DisconnectReason, ClientError or DecodeError code: for logs, not for hot paths. */
+/**
+ * Why the transport failed or ended, as the network adapter (firmware/net) knows it: the cause behind a
+ * DisconnectReason.ConnectionLost or ConnectTimeout. 0x200 and up, apart from DisconnectReason (0x00-0x1FF),
+ * ClientError (-100 and down) and DecodeError (-1 to -99). firmware/net/causes.ts says which ones a
+ * device can tell and adds the address, port or name to the words.
+ */
+export const TransportCause = Object.freeze({
+  /** No transport cause: the client's own reason says why (protocol error, keepalive, end()). */
+  None: 0,
+  /** The socket failed before it connected, and said no more: refused or unreachable. */
+  ConnectFailed: 0x200,
+  /** The broker's host answered the connect with a reset: nothing listens on that port. */
+  ConnectionRefused: 0x201,
+  /** No route to the broker's host (an ICMP unreachable). */
+  HostUnreachable: 0x202,
+  /** DNS has no address for the broker's host name (or no DNS server answered). */
+  HostNotFound: 0x203,
+  /** No network: Wi-Fi down or no interface up (the socket could not even be created). */
+  NetworkDown: 0x204,
+  /** The transport (TCP connect, TLS handshake, DNS) did not open within connectTimeout. */
+  ConnectTimeout: 0x205,
+  /** The TLS handshake failed and the device cannot tell which check. */
+  TLSFailed: 0x210,
+  /** The broker's certificate is not signed by the CA given (unknown CA, self-signed, bad signature). */
+  TLSUnknownCA: 0x211,
+  /** The broker's certificate is expired or not yet valid (or the device's clock is wrong). */
+  TLSCertificateExpired: 0x212,
+  /** The broker's certificate does not carry the name asked for (serverName, else host). */
+  TLSNameMismatch: 0x213,
+  /** The connection ended after it was up, and the socket said no more: the broker or the network closed it. */
+  ConnectionClosed: 0x220,
+  /** The broker closed the connection (end of stream). */
+  ClosedByBroker: 0x221,
+  /** The connection was reset (by the broker, or dropped by the network). */
+  ConnectionReset: 0x222,
+} as const);
+export type TransportCause = (typeof TransportCause)[keyof typeof TransportCause];
+
+/** A sentence for a DisconnectReason, ClientError, DecodeError or TransportCause code: for logs, not for hot paths. */
 export function errorMessage(code: number): string {
   switch (code) {
     case DisconnectReason.Normal: return "disconnected by the app";
@@ -83,6 +123,19 @@ export function errorMessage(code: number): string {
     case DisconnectReason.ConnectionLost: return "connection lost";
     case DisconnectReason.ConnectTimeout: return "no CONNACK within connectTimeout";
     case DisconnectReason.AckTimeout: return "no acknowledgement within ackTimeout: connection dead";
+    case TransportCause.ConnectFailed: return "could not connect (refused or unreachable)";
+    case TransportCause.ConnectionRefused: return "connection refused";
+    case TransportCause.HostUnreachable: return "host unreachable";
+    case TransportCause.HostNotFound: return "host not found";
+    case TransportCause.NetworkDown: return "Wi-Fi down (no network)";
+    case TransportCause.ConnectTimeout: return "connect timeout";
+    case TransportCause.TLSFailed: return "TLS handshake failed";
+    case TransportCause.TLSUnknownCA: return "TLS: certificate not signed by the CA given (unknown CA)";
+    case TransportCause.TLSCertificateExpired: return "TLS: certificate expired or not yet valid (check the clock)";
+    case TransportCause.TLSNameMismatch: return "TLS: certificate name mismatch";
+    case TransportCause.ConnectionClosed: return "connection closed (by the broker or the network)";
+    case TransportCause.ClosedByBroker: return "closed by the broker";
+    case TransportCause.ConnectionReset: return "connection reset";
     case ClientError.QueueFull: return "outbox full: message refused";
     case ClientError.MessageDropped: return "outbox full: this message dropped (drop-newest)";
     case ClientError.OldestDropped: return "outbox full: oldest unsent message dropped (drop-oldest)";

@@ -1,7 +1,8 @@
 // The composed client (firmware/net/mqtt.ts) on the XS engine, over a scripted device: connect() from a
 // URL, callbacks called with `this` bound to it, what it writes for publish, subscribe and end, and the
 // words of its refusals. Run by test/xs/net.test.ts.
-import { ClientError, type ClientArgumentError } from "../../../firmware/mqtt/index.js";
+import { ClientError, DisconnectReason, type ClientArgumentError } from "../../../firmware/mqtt/index.js";
+import { TransportCause } from "../../../firmware/net/index.js";
 import { connect, Mqtt, parseBrokerUrl } from "../../../firmware/net/mqtt.js";
 import { FakeSocket, fakeDevice } from "./fake-device.js";
 import { assertEqual, assertTrue, run, test } from "./harness.js";
@@ -53,6 +54,22 @@ test("connect() opens the URL's address, and CONNECT, PUBLISH, SUBSCRIBE and DIS
   assertEqual(socket.take().join(), [0xe0, 0].join(), "DISCONNECT");
   assertEqual(socket.closed, true, "socket closed");
   assertEqual(seen.join("; "), "connected false true; acked 1 true", "callbacks");
+});
+
+test("a socket that fails before it connects reaches onDisconnected with the reason and the transport's cause", () => {
+  const seen: string[] = [];
+  const mqtt = connect("mqtt://10.0.0.3", {
+    device: fakeDevice({ now: 5000 }),
+    clientId: "cause",
+    onDisconnected(reason, cause) {
+      seen.push(reason.toString(16) + " " + cause.toString(16) + " " + (this === mqtt));
+    },
+  });
+  const socket = FakeSocket.last!;
+  assertEqual(socket.options.port, 1883, "mqtt:// default port");
+  socket.options.onError!.call(socket);
+  assertEqual(seen.join(), [DisconnectReason.ConnectionLost.toString(16), TransportCause.ConnectFailed.toString(16), "true"].join(" "), "refused or unreachable, inferred as a device must");
+  mqtt.end();
 });
 
 test("publish() returns the client's codes and throws nothing; a bad filter throws a ClientArgumentError", () => {
