@@ -1,8 +1,10 @@
 /**
  * Home Assistant MQTT discovery: one retained config message per reading, under
  * `<prefix>/sensor/<deviceId>_<sensor>_<quantity>/config`, so the sensors appear in Home Assistant with no
- * YAML. Published once per connection, after the status. Built as strings when a connection starts and
- * dropped once sent: connections are rare, and the strings would otherwise sit in RAM.
+ * YAML. Published on every connection, after the status and before any telemetry (the app's birth), and
+ * again when Home Assistant announces itself (`<prefix>/status` = `online`, its birth message). Each config
+ * names its origin (HA's `o` block: name, sw, url) beside the device. Built as strings when needed and
+ * dropped once sent: connections and HA restarts are rare, and the strings would otherwise sit in RAM.
  */
 import type { MqttClient } from "../mqtt/index.js";
 import { ClientError } from "../mqtt/index.js";
@@ -17,6 +19,15 @@ export interface DiscoveryDevice {
   swVersion?: string;
   /** Home Assistant's discovery prefix; default "homeassistant". */
   prefix?: string;
+  /** The software that publishes the configs: HA's `origin` block, abbreviated `o` ({name, sw, url}). */
+  origin?: DiscoveryOrigin;
+}
+
+/** HA's origin mapping, with its documented abbreviations: name, sw (sw_version), url (support_url). */
+export interface DiscoveryOrigin {
+  name: string;
+  sw?: string;
+  url?: string;
 }
 
 export interface DiscoveryMessage {
@@ -38,6 +49,8 @@ export function discoveryMessages(device: DiscoveryDevice, tasks: readonly Telem
     manufacturer: device.manufacturer,
     ...(device.swVersion ? { sw_version: device.swVersion } : {}),
   };
+  const origin = device.origin;
+  const o = origin === undefined ? undefined : { name: origin.name, ...(origin.sw ? { sw: origin.sw } : {}), ...(origin.url ? { url: origin.url } : {}) };
   const messages: DiscoveryMessage[] = [];
   for (const task of tasks) {
     for (const reading of task.readings) {
@@ -47,6 +60,7 @@ export function discoveryMessages(device: DiscoveryDevice, tasks: readonly Telem
         unique_id: id,
         name: task.name + " " + reading.key,
         device: block,
+        ...(o ? { o } : {}),
         state_topic: base + "/telemetry/" + task.name,
         value_template: "{{ value_json." + reading.key + " }}",
         ...(unit ? { unit_of_measurement: unit } : {}),
@@ -60,7 +74,7 @@ export function discoveryMessages(device: DiscoveryDevice, tasks: readonly Telem
   return messages;
 }
 
-/** Publishes the discovery configs once per connection, resuming after the outbox had no room. */
+/** Publishes the discovery configs (on each connection, on HA's birth), resuming after the outbox had no room. */
 export class Discovery {
   private pending: DiscoveryMessage[] | null = null;
   private next = 0;
@@ -72,11 +86,21 @@ export class Discovery {
     this.build = build;
   }
 
-  /** A connection started: publish them all again (retained, QoS 1). */
+  /** Publish them all again (retained, QoS 1), from now. */
   restart(): void {
+    this.rewind();
+    this.flush();
+  }
+
+  /** Makes them all due again without publishing yet: flush() sends them (the app's birth order decides when). */
+  rewind(): void {
     this.pending = this.build();
     this.next = 0;
-    this.flush();
+  }
+
+  /** Whether configs are still due (made due and not all in the client yet). */
+  get due(): boolean {
+    return this.pending !== null;
   }
 
   /** Publishes what is left; stops while the outbox has no room, until called again. Returns true when done. */

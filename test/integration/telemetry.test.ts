@@ -4,7 +4,7 @@
 // Without mosquitto: skipped loudly, or failed under CI (as mosquitto.test.ts).
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { Device, DeviceEvents } from "../../firmware/app.js";
+import { VERSION, type Device, type DeviceEvents } from "../../firmware/app.js";
 import type { BoardSpec } from "../../firmware/telemetry/board.js";
 import type { CommandResult } from "../../firmware/telemetry/commands.js";
 import { loadBoard } from "../../host-sim/boards.js";
@@ -216,6 +216,78 @@ describe.skipIf(!available)("the device app (firmware/main.ts) in the simulator,
     }
     expect(got.find((m) => m.topic === "devices/tele-ha/status")?.text).toBe("online");
     console.log("discovery config as MQTT.js received it:", configs[0].topic, configs[0].text);
+    await client.endAsync();
+  });
+
+  it("after an outage, the retained online status and every discovery config reach a subscriber before the telemetry sampled offline, and every sample arrives", async () => {
+    const id = "tele-birth";
+    const { client, got } = await subscriber(broker.url, [`devices/${id}/#`, "homeassistant/sensor/+/config"]);
+    const seqAtLoss: Record<string, number> = {};
+    let tasks: { name: string; seq: number }[] = [];
+    const { device, network } = boot(id, everySample(loadBoard("esp32_devkit") as unknown as BoardSpec), { interval: "0.1" }, {
+      // What the tasks had written when the client learnt the link was gone: later seqs were sampled offline.
+      onDisconnected: () => {
+        for (const task of tasks) seqAtLoss[task.name] ??= task.seq;
+      },
+    });
+    tasks = device.telemetry.tasks;
+    const telemetry = (sensor: string) => got.filter((m) => m.topic === `devices/${id}/telemetry/${sensor}`);
+    await waitFor(() => telemetry("sht3x").length >= 5 && telemetry("bmp280").length >= 5, 10_000, "telemetry before the outage");
+    // The outage: Wi-Fi goes and the connection is reset (mosquitto publishes the will); samples go on.
+    network.wifiDown();
+    network.drop();
+    await waitFor(() => got.some((m) => m.topic === `devices/${id}/status` && m.text === "offline"), 10_000, "the will");
+    await waitFor(() => device.telemetry.tasks.every((t) => seqAtLoss[t.name] !== undefined && t.seq >= seqAtLoss[t.name] + 15), 10_000, "15 samples each while offline");
+    const willAt = got.findIndex((m) => m.topic === `devices/${id}/status` && m.text === "offline");
+    network.wifiUp();
+    await waitFor(() => device.client.stats.connects === 2, 20_000, "the reconnect");
+    const last = Object.fromEntries(device.telemetry.tasks.map((t) => [t.name, t.seq]));
+    const seqs = (sensor: string) => new Set(telemetry(sensor).map((m) => JSON.parse(m.text).seq as number));
+    await waitFor(() => ["sht3x", "bmp280"].every((s) => [...seqs(s)].some((q) => q > last[s])), 10_000, "telemetry after the reconnect");
+    device.stop();
+    await sleep(300);
+
+    const after = got.slice(willAt + 1);
+    const order = after.map((m) => (m.topic.endsWith("/status") ? "status " + m.text : m.topic.startsWith(`homeassistant/sensor/${id}_`) ? "config" : m.topic.endsWith("/telemetry/sht3x") || m.topic.endsWith("/telemetry/bmp280") ? "telemetry" : m.topic));
+    const online = after.findIndex((m) => m.topic === `devices/${id}/status` && m.text === "online");
+    const configs = after.flatMap((m, i) => (m.topic.startsWith(`homeassistant/sensor/${id}_`) ? [i] : []));
+    const sampledOffline = after.findIndex((m) => {
+      const sensor = m.topic.split("/").at(-1)!;
+      return m.topic.includes("/telemetry/") && JSON.parse(m.text).seq > seqAtLoss[sensor];
+    });
+    console.log(`after the will: ${order.slice(0, 12).join(", ")}, ... (${after.length} messages; offline samples from seq ${JSON.stringify(seqAtLoss)} to ${JSON.stringify(last)})`);
+    expect(online, "online after the outage").toBeGreaterThanOrEqual(0);
+    expect(configs, "4 discovery configs after the outage").toHaveLength(4);
+    expect(sampledOffline, "telemetry sampled offline").toBeGreaterThanOrEqual(0);
+    expect(online).toBeLessThan(sampledOffline);
+    for (const at of configs) expect(at).toBeLessThan(sampledOffline);
+    // Nothing lost: every seq from 1 to the last one sent, for each sensor (a message resent with DUP may come twice).
+    for (const sensor of ["sht3x", "bmp280"]) {
+      const top = device.telemetry.tasks.find((t) => t.name === sensor)!.seq;
+      const missing = Array.from({ length: top }, (_, i) => i + 1).filter((q) => !seqs(sensor).has(q));
+      expect(missing, `${sensor} seqs missing of 1..${top}`).toEqual([]);
+    }
+    await client.endAsync();
+  });
+
+  it("Home Assistant's birth message (homeassistant/status online) brings the discovery configs again; offline does nothing", async () => {
+    const id = "tele-hass";
+    const { device } = boot(id, loadBoard("esp32_devkit") as unknown as BoardSpec);
+    const { client, got } = await subscriber(broker.url, ["homeassistant/sensor/+/config"]);
+    const configs = () => got.filter((m) => m.topic.startsWith(`homeassistant/sensor/${id}_`));
+    await waitFor(() => configs().length === 4, 5000, "the 4 configs of the connect");
+    await waitFor(() => device.client.queuedCount() === 0, 5000, "the device's outbox empty");
+    await sleep(300);
+    expect(configs()).toHaveLength(4);
+    await client.publishAsync("homeassistant/status", "online", { qos: 0 });
+    await waitFor(() => configs().length === 8, 5000, "the 4 configs again");
+    await sleep(300);
+    expect(configs().slice(4).map((m) => m.topic).sort()).toEqual(configs().slice(0, 4).map((m) => m.topic).sort());
+    for (const m of configs()) expect(JSON.parse(m.text).o).toEqual({ name: "mqtt-xs", sw: VERSION });
+    await client.publishAsync("homeassistant/status", "offline", { qos: 0 });
+    await sleep(1000);
+    expect(configs()).toHaveLength(8);
+    expect(device.client.stats.connects).toBe(1);
     await client.endAsync();
   });
 

@@ -1,12 +1,14 @@
 // Home Assistant discovery configs: topic, every field HA's MQTT sensor needs, units and device classes
-// HA accepts, availability on the status topic; and the publisher that resumes when the outbox was full.
+// HA accepts, availability on the status topic, the origin block; and the publisher that resumes when the
+// outbox was full.
 import { describe, expect, it } from "vitest";
 import { MqttClient } from "../../firmware/mqtt/index.js";
 import { Discovery, discoveryMessages } from "../../firmware/telemetry/discovery.js";
 import { TelemetryTask } from "../../firmware/telemetry/task.js";
 import { FakeSensor } from "./telemetry-fakes.js";
 
-const device = { deviceId: "esp32-devkit-a1b2c3", model: "ESP32-DevKitC", manufacturer: "Espressif", swVersion: "mqtt-xs 0.1.0" };
+const origin = { name: "mqtt-xs", sw: "0.1.0", url: "https://www.npmjs.com/package/mqtt-xs" };
+const device = { deviceId: "esp32-devkit-a1b2c3", model: "ESP32-DevKitC", manufacturer: "Espressif", swVersion: "mqtt-xs 0.1.0", origin };
 const tasks = [
   new TelemetryTask({ name: "sht3x", kind: "SHT3x", sensor: new FakeSensor(), intervalMs: 1000 }),
   new TelemetryTask({ name: "bmp280", kind: "BMP280", sensor: new FakeSensor(), intervalMs: 1000, qos: 0 }),
@@ -47,6 +49,22 @@ describe("Home Assistant discovery", () => {
     expect(JSON.parse(messages[2].payload).unit_of_measurement).toBe("Pa");
   });
 
+  it("every config carries the origin block (HA's `o`: name, sw, url), byte for byte", () => {
+    const o = '"o":{"name":"mqtt-xs","sw":"0.1.0","url":"https://www.npmjs.com/package/mqtt-xs"}';
+    for (const { payload } of messages) expect(payload).toContain("," + o + ",");
+    expect(messages[0].payload).toBe(
+      '{"unique_id":"esp32-devkit-a1b2c3_sht3x_temperature","name":"sht3x temperature",' +
+        '"device":{"identifiers":["esp32-devkit-a1b2c3"],"name":"esp32-devkit-a1b2c3","model":"ESP32-DevKitC","manufacturer":"Espressif","sw_version":"mqtt-xs 0.1.0"},' +
+        o +
+        ',"state_topic":"devices/esp32-devkit-a1b2c3/telemetry/sht3x","value_template":"{{ value_json.temperature }}","unit_of_measurement":"°C",' +
+        '"device_class":"temperature","state_class":"measurement",' +
+        '"availability":[{"topic":"devices/esp32-devkit-a1b2c3/status","payload_available":"online","payload_not_available":"offline"}],"qos":1}',
+    );
+    // Without a url (or sw) the key is left out, not written empty; without an origin there is no block.
+    expect(discoveryMessages({ ...device, origin: { name: "x" } }, tasks)[0].payload).toContain(',"o":{"name":"x"},');
+    expect(discoveryMessages({ ...device, origin: undefined }, tasks)[0].payload).not.toContain('"o"');
+  });
+
   it("object ids keep to [a-zA-Z0-9_-]; the prefix is configurable", () => {
     const [first] = discoveryMessages({ ...device, deviceId: "lab.bench 1", prefix: "ha" }, tasks);
     expect(first.topic).toBe("ha/sensor/lab_bench_1_sht3x_temperature/config");
@@ -80,5 +98,17 @@ describe("Home Assistant discovery", () => {
     expect(client.stats.queued).toBe(4);
     expect(discovery.flush()).toBe(true); // nothing left until the next connection
     expect(client.stats.queued).toBe(4);
+  });
+
+  it("rewind() makes them all due without publishing: the app's birth order decides when flush() sends them", () => {
+    const client = new MqttClient({ clientId: "d" });
+    const discovery = new Discovery(client, () => messages);
+    expect(discovery.due).toBe(false);
+    discovery.rewind();
+    expect(discovery.due).toBe(true);
+    expect(client.stats.queued).toBe(0);
+    expect(discovery.flush()).toBe(true);
+    expect(client.stats.queued).toBe(4);
+    expect(discovery.due).toBe(false);
   });
 });

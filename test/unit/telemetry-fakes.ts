@@ -1,6 +1,9 @@
 // Fakes for the telemetry unit tests: a virtual clock with the `timer` module's semantics (Moddable's
 // modTimer, as host-sim/device/timer.ts documents them: a one-shot timer is dead once its callback
-// returns, even if rescheduled inside it), and a sensor whose readings the test sets.
+// returns, even if rescheduled inside it), a sensor whose readings the test sets, and a client connected
+// by hand whose output the test reads.
+import { MqttClient } from "../../firmware/mqtt/index.js";
+import type { ClientOptions } from "../../firmware/mqtt/client/options.js";
 import type { TimerModule } from "../../firmware/net/device.js";
 import type { Sensor } from "../../firmware/telemetry/task.js";
 
@@ -89,3 +92,59 @@ export class FakeSensor implements Sensor {
 
 /** A thermometer-and-hygrometer sample. */
 export const sht = (temperature: number, humidity: number) => ({ thermometer: { temperature }, hygrometer: { humidity } });
+
+/** A client connected by hand (CONNECT taken, CONNACK without a session given) at time 0. */
+export function connectedClient(options: Partial<ClientOptions> = {}): MqttClient {
+  const client = new MqttClient({ clientId: "unit", ...options });
+  client.start(0);
+  client.shouldOpen(0);
+  client.opened(0);
+  takeOutput(client);
+  client.receive(Uint8Array.of(0x20, 2, 0, 0), 0, 4, 0);
+  return client;
+}
+
+/** Takes everything the client has to write, as a socket would; returns the bytes. */
+export function takeOutput(client: MqttClient): Uint8Array {
+  const parts: number[] = [];
+  for (let n = client.outputLength(); n > 0; n = client.outputLength()) {
+    const at = client.outputOffset();
+    parts.push(...client.outputBuffer().subarray(at, at + n));
+    client.written(n, 0);
+  }
+  return Uint8Array.from(parts);
+}
+
+/** The PUBLISH packets in bytes a client wrote (MQTT 3.1.1): topic, payload text, QoS, retain, packet id. */
+export function publishesIn(bytes: Uint8Array): { topic: string; payload: string; qos: number; retain: boolean; id: number }[] {
+  const out: { topic: string; payload: string; qos: number; retain: boolean; id: number }[] = [];
+  const text = new TextDecoder();
+  for (let at = 0; at < bytes.length; ) {
+    const type = bytes[at] >> 4;
+    const qos = (bytes[at] >> 1) & 3;
+    const retain = (bytes[at] & 1) === 1;
+    let length = 0;
+    let shift = 0;
+    let p = at + 1;
+    for (;;) {
+      const b = bytes[p++];
+      length |= (b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) === 0) break;
+    }
+    const end = p + length;
+    if (type === 3) {
+      const topicLength = (bytes[p] << 8) | bytes[p + 1];
+      const topic = text.decode(bytes.subarray(p + 2, p + 2 + topicLength));
+      let q = p + 2 + topicLength;
+      let id = 0;
+      if (qos > 0) {
+        id = (bytes[q] << 8) | bytes[q + 1];
+        q += 2;
+      }
+      out.push({ topic, payload: text.decode(bytes.subarray(q, end)), qos, retain, id });
+    }
+    at = end;
+  }
+  return out;
+}

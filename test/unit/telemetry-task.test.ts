@@ -1,19 +1,18 @@
-// Telemetry tasks end to end on Node with a fake timer and an offline client (publishes queue in its
-// outbox): payload shape, report-by-exception (deadband and max interval), a failing sensor counted,
-// reported, retried at its next interval and not stopping the others.
+// Telemetry tasks end to end on Node with a fake timer and a client connected by hand (publishes queue in
+// its outbox, nothing is written): payload shape, report-by-exception (deadband and max interval), a
+// failing sensor counted, reported, retried at its next interval and not stopping the others.
 import { describe, expect, it } from "vitest";
 import { MqttClient } from "../../firmware/mqtt/index.js";
 import { Scheduler } from "../../firmware/telemetry/scheduler.js";
 import type { SensorConfig } from "../../firmware/telemetry/task.js";
 import { Telemetry } from "../../firmware/telemetry/telemetry.js";
-import { FakeClock, FakeSensor, sht } from "./telemetry-fakes.js";
+import { connectedClient, FakeClock, FakeSensor, sht } from "./telemetry-fakes.js";
 
 const TS = 1_732_460_000_123;
 
 function rig(sensors: SensorConfig[], clockValue: () => number | undefined = () => TS) {
   const clock = new FakeClock();
-  const client = new MqttClient({ clientId: "unit", queueSlots: 256, transmitBufferSize: 65_536 });
-  client.start(0);
+  const client = connectedClient({ queueSlots: 256, inflight: 256, transmitBufferSize: 65_536 });
   const payloads: { sensor: string; json: Record<string, unknown> }[] = [];
   const errors: string[] = [];
   const telemetry = new Telemetry(client, "devices/unit-1", sensors, clockValue, {

@@ -1,6 +1,7 @@
 // The telemetry hot path on the XS engine: a sample read, formatted as JSON into the fixed buffer and
 // published through a connected client allocates 0 slots and 0 chunk bytes, peaks included, over 10,000
-// iterations after warm-up; so do a deadband-suppressed sample and a scheduler tick. The sensor is the
+// iterations after warm-up; so do a deadband-suppressed sample, a scheduler tick, a sample that waits in
+// the backlog and goes after an ack, and offline samples pushing the oldest out of a full backlog. The sensor is the
 // simulated SHT3x (firmware/telemetry/sim/sht3x.ts), whose sample() reuses one object: the SDK's drivers
 // allocate a new object per sample(). Also: the payload is valid JSON on XS for negative, NaN and large
 // values. Run by test/xs/telemetry.test.ts.
@@ -123,6 +124,49 @@ test("a scheduler tick that samples and publishes allocates nothing", () => {
   assertEqual(telemetry.tasks[0].seq, 10100, "samples published");
   assertTrue(flushed > 0, "bytes flushed");
   assertNoAllocation(m, "scheduler tick");
+});
+
+test("a sample that waits in the backlog (the client holds handOff messages) and goes after the ack: 10,000 times, no allocation", () => {
+  const client = connected();
+  const telemetry = new Telemetry(client, "devices/xs-a1b2c3", [{ name: "sht3x", kind: "SHT3x", sensor: new SHT3x({ seed: 7 }), intervalMs: 1000, qos: 1 }], clock, { onPublished }, 256, { handOff: 1, backlogSize: 1024 });
+  const before = published;
+  let waited = 0;
+  const acked = () => {
+    drain(client, now);
+    ack[2] = lastId >> 8;
+    ack[3] = lastId & 0xff;
+    client.receive(ack, 0, 4, now);
+  };
+  const m = measure(() => {
+    now += 1000;
+    telemetry.run(0, now); // the client holds none: published at once
+    telemetry.run(0, now); // it holds one (handOff): into the backlog
+    waited += telemetry.backlog.count;
+    acked();
+    telemetry.drain(); // room again: the backlog's sample goes, from the backlog's bytes
+    acked();
+  });
+  report("measure", m);
+  assertEqual(waited, 10100, "samples that waited in the backlog");
+  assertEqual(published - before, 20200, "messages published");
+  assertEqual(telemetry.backlog.count, 0, "backlog empty");
+  assertEqual(client.queuedCount(), 0, "outbox empty");
+  assertNoAllocation(m, "sample through the backlog");
+});
+
+test("offline samples fill a small backlog and push out the oldest: 10,000 times, no allocation", () => {
+  const client = new MqttClient({ clientId: "xs-offline" }); // never started: offline
+  const telemetry = new Telemetry(client, "devices/xs-a1b2c3", [{ name: "sht3x", kind: "SHT3x", sensor: new SHT3x({ seed: 7 }), intervalMs: 1000, qos: 1 }], clock, { onPublished }, 256, { backlogSize: 300 });
+  const before = published;
+  const m = measure(() => {
+    now += 1000;
+    telemetry.run(0, now);
+  });
+  report("measure", m);
+  assertEqual(published - before, 0, "nothing handed to an offline client");
+  assertTrue(telemetry.backlog.count >= 2 && telemetry.backlog.used <= 300, "backlog holds the newest: " + telemetry.backlog.count);
+  assertEqual(telemetry.backlog.count + telemetry.backlog.dropped, 10100, "every sample kept or counted as dropped");
+  assertNoAllocation(m, "offline sample into a full backlog");
 });
 
 test("payloads are valid JSON on XS for negative, NaN and large values", () => {
