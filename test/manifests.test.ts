@@ -1,24 +1,32 @@
-// The Moddable manifests (manifests/*.json), checked without the SDK: well-formed JSON with the expected
-// sections; every local module path exists after `node scripts/build.mjs`; every import of every built
-// module resolves, by XS's rule for module names (xs/platforms/mc/xsHosts.c fxFindModule: ".js" dropped,
-// "./" and "../" taken against the importing module's name), to a module the build includes; every
-// config key firmware/main.ts reads is declared; each manifest's board is its boards/*.json.
-import { execFileSync } from "node:child_process";
+// The Moddable manifests (manifests/*.json, examples/*/manifest.json), checked without the SDK: well-formed
+// JSON with the expected sections; every local module path exists after `node scripts/build.mjs` (vitest's
+// global set-up builds); every import of every built module resolves, by XS's rule for module names
+// (xs/platforms/mc/xsHosts.c fxFindModule: ".js" dropped, "./" and "../" taken against the importing
+// module's name), to a module the build includes; our module names are in our own namespace (mqtt-xs/...),
+// never in the SDK's mqtt/net; manifest_client.json alone resolves the client and the adapter; every
+// config key firmware/main.ts reads is declared; each device manifest's board is its boards/*.json.
+// Last, the preloaded modules: the SDK's linker (xsl) warns "no const" for a module-level let/var and "not
+// frozen" for a mutable object reachable from a module, so neither may be left in any of them.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { dirname, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
 
 type Manifest = {
-  include?: string[];
+  build?: Record<string, string>;
+  include?: string[] | string;
+  creation?: { main?: string };
   config?: Record<string, unknown>;
   modules?: Record<string, string | string[]>;
-  preload?: string[];
+  preload?: string[] | string;
   platforms?: Record<string, Manifest & { error?: string }>;
 };
 
 const root = process.cwd();
 const dir = join(root, "manifests");
 const read = (path: string): Manifest => JSON.parse(readFileSync(path, "utf8")) as Manifest;
+const list = <T>(value: T[] | T | undefined): T[] => (value === undefined ? [] : ([] as T[]).concat(value));
 
 /** The device manifests, their mcconfig platform, and the board each carries. */
 const DEVICES = [
@@ -26,6 +34,8 @@ const DEVICES = [
   { file: "manifest_pico_w.json", platform: "pico/pico_w", board: "pico_w" },
   { file: "manifest_lin.json", platform: "lin", board: "esp32_devkit" },
 ];
+const PLATFORMS = DEVICES.map((d) => d.platform);
+const EXAMPLES = ["pubsub", "telemetry"];
 
 /**
  * Module names the SDK manifests we include provide (not readable here): the ECMA-419 io manifests
@@ -34,9 +44,20 @@ const DEVICES = [
  */
 const SDK_NAMES = ["embedded:io/socket/tcp", "embedded:io/socket/udp", "embedded:io/i2c", "embedded:network/dns/resolver/udp", "timer", "time", "mc/config"];
 
+interface Build {
+  build: Record<string, string>;
+  config: Record<string, unknown>;
+  /** creation.main: the module the runtime loads after set-up (manifest_base.json: "main"). */
+  main: string;
+  modules: [string, string][];
+  preload: string[];
+  sdkIncludes: string[];
+}
+
 /** The manifest and its local includes, merged as mcconfig does: includes first, then the includer; config objects merged key by key. */
-function merged(file: string, platform: string): { config: Record<string, unknown>; modules: [string, string][]; preload: string[]; sdkIncludes: string[] } {
-  const out = { config: {} as Record<string, unknown>, modules: [] as [string, string][], preload: [] as string[], sdkIncludes: [] as string[] };
+function merged(path: string, platform: string): Build {
+  const out: Build = { build: {}, config: {}, main: "main", modules: [], preload: [], sdkIncludes: [] };
+  const seen = new Set<string>();
   const mergeConfig = (target: Record<string, unknown>, source: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(source)) {
       if (v && typeof v === "object" && target[k] && typeof target[k] === "object") mergeConfig(target[k] as Record<string, unknown>, v as Record<string, unknown>);
@@ -44,28 +65,32 @@ function merged(file: string, platform: string): { config: Record<string, unknow
     }
   };
   const visit = (path: string) => {
+    if (seen.has(path)) return; // mcconfig includes a manifest once
+    seen.add(path);
     const manifest = read(path);
     const parts: Manifest[] = [manifest];
     const matched = manifest.platforms?.[platform] ?? manifest.platforms?.["..."];
     if (matched) {
-      expect(matched.error, `${path} must build for ${platform}`).toBeUndefined();
+      expect(matched.error, `${relative(root, path)} must build for ${platform}`).toBeUndefined();
       parts.push(matched);
     }
     for (const part of parts) {
-      for (const include of part.include ?? []) {
+      for (const include of list(part.include)) {
         if (include.startsWith("$(")) out.sdkIncludes.push(include);
         else visit(resolve(dirname(path), include));
       }
     }
     for (const part of parts) {
+      Object.assign(out.build, part.build ?? {});
+      if (part.creation?.main) out.main = part.creation.main;
       mergeConfig(out.config, part.config ?? {});
       for (const [target, sources] of Object.entries(part.modules ?? {})) {
-        for (const source of ([] as string[]).concat(sources)) out.modules.push([target, source.startsWith("$(") ? source : resolve(dirname(path), source)]);
+        for (const source of list(sources)) out.modules.push([target, source.startsWith("$(") ? source : resolve(dirname(path), source)]);
       }
-      out.preload.push(...(part.preload ?? []));
+      out.preload.push(...list(part.preload));
     }
   };
-  visit(join(dir, file));
+  visit(path);
   return out;
 }
 
@@ -88,6 +113,10 @@ function moduleFiles(modules: [string, string][]): Map<string, string> {
   return files;
 }
 
+/** Every module name of a build: our files, the SDK modules it maps by path, and those its SDK includes provide. */
+const namesOf = (modules: [string, string][], files: Map<string, string>, sdk: string[] = SDK_NAMES): Set<string> =>
+  new Set([...files.keys(), ...modules.map(([t]) => t).filter((t) => !t.includes("*")), ...sdk]);
+
 /** XS's resolution of an import specifier from module `from` (fxFindModule). */
 function resolveSpecifier(from: string, specifier: string): string {
   const name = specifier.replace(/\.m?js$/, "");
@@ -100,84 +129,171 @@ function resolveSpecifier(from: string, specifier: string): string {
   return parts.join("/");
 }
 
-const importsOf = (file: string): string[] => [...readFileSync(file, "utf8").matchAll(/(?:^|\n)\s*(?:import|export)\b[^"';]*?["']([^"']+)["']/g)].map((m) => m[1]);
+const importsOf = (file: string): string[] =>
+  ts.preProcessFile(readFileSync(file, "utf8"), true, true).importedFiles.map((f) => f.fileName);
+
+/** Imports that do not resolve to a module of the build: "name imports specifier -> resolved". */
+function unresolvedImports(files: Map<string, string>, names: Set<string>): string[] {
+  const unresolved: string[] = [];
+  for (const [name, file] of files) {
+    for (const specifier of importsOf(file)) {
+      const target = resolveSpecifier(name, specifier);
+      if (!names.has(target)) unresolved.push(`${name} imports ${specifier} -> ${target}`);
+    }
+  }
+  return unresolved;
+}
+
+/** The modules of the build that `from` reaches through its imports. */
+function reached(files: Map<string, string>, from: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (name: string) => {
+    if (seen.has(name) || !files.has(name)) return;
+    seen.add(name);
+    for (const s of importsOf(files.get(name)!)) walk(resolveSpecifier(name, s));
+  };
+  walk(from);
+  return seen;
+}
+
+/** The module names mcconfig preloads for these patterns (tools/mcconfig.js filterPreload: "x/*" is a prefix). */
+const preloaded = (names: Iterable<string>, patterns: string[]): string[] =>
+  [...names].filter((n) => patterns.some((p) => (p.endsWith("*") ? n.startsWith(p.slice(0, -1)) : n === p)));
+
+/** Names of ours in the SDK's namespaces: its classic `mqtt` and `net` modules (and anything under them). */
+const inSdkNamespace = (name: string) => /^(mqtt|net)(\/|$)/.test(name);
+
+function checkLocalPathsExist(build: Build, atLeast: number): void {
+  const local = build.modules.filter(([, source]) => !source.startsWith("$("));
+  expect(local.length).toBeGreaterThanOrEqual(atLeast);
+  for (const [target, source] of local) {
+    if (source.endsWith("/*")) {
+      const folder = source.slice(0, -2);
+      expect(existsSync(folder) && statSync(folder).isDirectory(), `${target}: ${folder}`).toBe(true);
+      expect(readdirSync(folder).some((f) => f.endsWith(".js")), `${folder} has modules`).toBe(true);
+    } else expect(existsSync(source + ".js"), `${target}: ${source}.js`).toBe(true);
+  }
+}
+
+/** Our module names (those of local files): in our namespace, or an example's "main", or a simulated device module. */
+function checkNamespace(build: Build): void {
+  const ours = [...moduleFiles(build.modules).keys()];
+  expect(ours.filter(inSdkNamespace)).toEqual([]);
+  expect(ours.filter((n) => !n.startsWith("mqtt-xs/") && n !== "main" && !n.startsWith("embedded:"))).toEqual([]);
+}
+
+function checkPreloadNames(build: Build): void {
+  const names = [...moduleFiles(build.modules).keys(), ...build.modules.map(([t]) => t)];
+  for (const p of build.preload) {
+    const ok = p.endsWith("*") ? names.some((n) => n.startsWith(p.slice(0, -1))) : names.includes(p);
+    expect(ok, `preload ${p}`).toBe(true);
+  }
+}
 
 describe("Moddable manifests", () => {
-  beforeAll(() => {
-    execFileSync(process.execPath, ["scripts/build.mjs", "--quiet"], { cwd: root, stdio: "inherit" });
-  });
-
-  it("every manifest is well-formed JSON; there is one per target plus the common part", () => {
+  it("every manifest is well-formed JSON: the client alone, the app's common part, one per target; one per example", () => {
     const files = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
-    expect(files).toEqual(["manifest_common.json", ...DEVICES.map((d) => d.file)].sort());
+    expect(files).toEqual(["manifest_client.json", "manifest_common.json", ...DEVICES.map((d) => d.file)].sort());
     for (const file of files) expect(() => read(join(dir, file)), file).not.toThrow();
+    const examples = readdirSync(join(root, "examples")).filter((d) => statSync(join(root, "examples", d)).isDirectory());
+    expect(examples.sort()).toEqual([...EXAMPLES].sort());
+    for (const example of examples) expect(() => read(join(root, "examples", example, "manifest.json")), example).not.toThrow();
   });
 
-  it("the common manifest has the sections a build needs: SDK includes, config, the built modules, preload", () => {
+  describe("manifest_client.json (the client alone)", () => {
+    const path = join(dir, "manifest_client.json");
+    const build = () => merged(path, "esp32");
+
+    it("has no SDK includes, no config, no platforms: only our modules, all preloaded", () => {
+      const manifest = read(path);
+      expect(Object.keys(manifest).sort()).toEqual(["modules", "preload"]);
+      const { modules, preload } = build();
+      expect(modules.every(([t, s]) => t.startsWith("mqtt-xs/") && !s.startsWith("$("))).toBe(true);
+      const names = [...moduleFiles(modules).keys()];
+      expect(preloaded(names, preload).sort()).toEqual(names.sort());
+    });
+
+    it("every local module path exists after the build, and every folder of build/firmware/mqtt and net is mapped", () => {
+      const b = build();
+      checkLocalPathsExist(b, 7);
+      const mapped = new Set(b.modules.filter(([, s]) => s.endsWith("/*")).map(([, s]) => s.slice(0, -2)));
+      const folders = (d: string): string[] => [d, ...readdirSync(d).filter((f) => statSync(join(d, f)).isDirectory()).flatMap((f) => folders(join(d, f)))];
+      for (const folder of [...folders(join(root, "build/firmware/mqtt")), join(root, "build/firmware/net")]) {
+        if (readdirSync(folder).some((f) => f.endsWith(".js"))) expect(mapped.has(folder), relative(root, folder)).toBe(true);
+      }
+    });
+
+    it("alone, without the app or any SDK module, resolves every import of the client and the adapter", () => {
+      const { modules } = build();
+      const files = moduleFiles(modules);
+      expect(unresolvedImports(files, namesOf(modules, files, []))).toEqual([]);
+      expect([...files.keys()].filter((n) => /app|telemetry|config|main/.test(n))).toEqual([]);
+      const client = reached(files, "mqtt-xs/client");
+      expect([...client]).toEqual(expect.arrayContaining(["mqtt-xs/mqtt/index", "mqtt-xs/mqtt/client/client", "mqtt-xs/mqtt/codec/decode"]));
+      expect([...reached(files, "mqtt-xs/net")]).toEqual(expect.arrayContaining(["mqtt-xs/net/index", "mqtt-xs/net/connection", "mqtt-xs/mqtt/index"]));
+    });
+
+    it("names are ours: mqtt-xs/client and mqtt-xs/net, and the rest mirroring build/firmware (so relative imports resolve)", () => {
+      const b = build();
+      checkNamespace(b);
+      const files = moduleFiles(b.modules);
+      expect(files.get("mqtt-xs/client")).toBe(join(dir, "entries/client.js"));
+      expect(files.get("mqtt-xs/net")).toBe(join(dir, "entries/net.js"));
+      for (const [name, file] of files) {
+        if (name === "mqtt-xs/client" || name === "mqtt-xs/net") continue;
+        expect(relative(join(root, "build/firmware"), file), name).toBe(name.slice("mqtt-xs/".length) + ".js");
+      }
+    });
+
+    it("mqtt-xs/client and mqtt-xs/net export what the public entries export", async () => {
+      const index = await import(pathToFileURL(join(root, "build/firmware/mqtt/index.js")).href);
+      expect(Object.keys(index)).toEqual(expect.arrayContaining(["MqttClient", "errorMessage", "DisconnectReason", "ClientState"]));
+      expect(importsOf(join(dir, "entries/client.js"))).toEqual(["mqtt-xs/mqtt/index"]);
+      expect(importsOf(join(dir, "entries/net.js"))).toEqual(["mqtt-xs/net/index"]);
+    });
+  });
+
+  it("the app's common part includes manifest_client.json and maps only the app's modules, under mqtt-xs/, with mqtt-xs/main as the runtime's main", () => {
     const common = read(join(dir, "manifest_common.json"));
-    expect(common.include).toEqual(expect.arrayContaining(["$(MODDABLE)/examples/manifest_base.json", "$(MODDABLE)/examples/io/udp/dns/manifest_dns.json"]));
+    expect(common.include).toEqual(expect.arrayContaining(["$(MODDABLE)/examples/manifest_base.json", "$(MODDABLE)/examples/io/udp/dns/manifest_dns.json", "./manifest_client.json"]));
     expect(Object.keys(common.config ?? {})).toEqual(expect.arrayContaining(["ssid", "password", "broker", "port", "deviceId", "mqttUsername", "mqttPassword"]));
-    expect(Object.values(common.modules ?? {}).flat().filter((p) => p.startsWith("../build/firmware/"))).toHaveLength(9);
-    expect(common.preload).toEqual(expect.arrayContaining(["mqtt/*", "mqtt/codec/*", "mqtt/codec/packets/*", "mqtt/client/*", "net/*", "telemetry/*"]));
+    expect(common.creation?.main).toBe("mqtt-xs/main");
+    expect(Object.keys(common.modules ?? {}).filter((k) => !k.startsWith("embedded:"))).toEqual(["mqtt-xs/main", "mqtt-xs/app", "mqtt-xs/config", "mqtt-xs/telemetry/*"]);
+    expect(common.preload).toEqual(expect.arrayContaining(["mqtt-xs/app", "mqtt-xs/config", "mqtt-xs/telemetry/*"]));
+    expect(common.preload).not.toContain("mqtt-xs/main");
   });
 
   for (const device of DEVICES) {
     describe(device.file, () => {
-      const build = () => merged(device.file, device.platform);
+      const build = () => merged(join(dir, device.file), device.platform);
 
       it(`includes the common part and the SDK's io and network manifests for ${device.platform}`, () => {
         const manifest = read(join(dir, device.file));
-        expect(manifest.include?.[0]).toBe("./manifest_common.json");
+        expect(list(manifest.include)[0]).toBe("./manifest_common.json");
         expect(Object.keys(manifest.platforms ?? {})).toEqual([device.platform, "..."]);
         const sdk = build().sdkIncludes;
         const io = { esp32: "esp32/manifest.json", "pico/pico_w": "pico/manifest_net.json", lin: "lin/manifest.json" }[device.platform];
         expect(sdk).toContain(`$(MODDABLE)/modules/io/manifests/${io}`);
+        expect(build().build.NAME).toBe("mqtt-xs"); // mcconfig's output name; by default the manifest's folder, "manifests"
       });
 
-      it("every local module path exists after the build", () => {
-        const local = build().modules.filter(([, source]) => !source.startsWith("$("));
-        expect(local.length).toBeGreaterThanOrEqual(6);
-        for (const [target, source] of local) {
-          if (source.endsWith("/*")) {
-            const folder = source.slice(0, -2);
-            expect(existsSync(folder) && statSync(folder).isDirectory(), `${target}: ${folder}`).toBe(true);
-            expect(readdirSync(folder).some((f) => f.endsWith(".js")), `${folder} has modules`).toBe(true);
-          } else expect(existsSync(source + ".js"), `${target}: ${source}.js`).toBe(true);
-        }
-      });
+      it("every local module path exists after the build", () => checkLocalPathsExist(build(), 6));
 
       it("every import of every built module resolves to a module of the build (XS's naming rule)", () => {
-        const { modules } = build();
+        const { modules, main } = build();
         const files = moduleFiles(modules);
-        const names = new Set([...files.keys(), ...modules.map(([t]) => t).filter((t) => !t.includes("*")), ...SDK_NAMES]);
-        expect(files.get("main")).toMatch(/build\/firmware\/main\.js$/);
-        const unresolved: string[] = [];
-        for (const [name, file] of files) {
-          for (const specifier of importsOf(file)) {
-            const target = resolveSpecifier(name, specifier);
-            if (!names.has(target)) unresolved.push(`${name} imports ${specifier} -> ${target}`);
-          }
-        }
-        expect(unresolved).toEqual([]);
+        expect(unresolvedImports(files, namesOf(modules, files))).toEqual([]);
+        expect(main).toBe("mqtt-xs/main");
+        expect(files.get(main)).toMatch(/build\/firmware\/main\.js$/);
         // Every firmware module main.js reaches is in the build.
-        const seen = new Set<string>();
-        const walk = (name: string) => {
-          if (seen.has(name) || !files.has(name)) return;
-          seen.add(name);
-          for (const s of importsOf(files.get(name)!)) walk(resolveSpecifier(name, s));
-        };
-        walk("main");
-        expect([...seen]).toEqual(expect.arrayContaining(["app", "mqtt/index", "mqtt/client/client", "net/connection", "telemetry/telemetry", "telemetry/scheduler"]));
+        expect([...reached(files, main)]).toEqual(
+          expect.arrayContaining(["mqtt-xs/app", "mqtt-xs/mqtt/index", "mqtt-xs/mqtt/client/client", "mqtt-xs/net/connection", "mqtt-xs/telemetry/telemetry", "mqtt-xs/telemetry/scheduler"]),
+        );
       });
 
-      it("every preloaded name is a module of the build", () => {
-        const { modules, preload } = build();
-        const names = [...moduleFiles(modules).keys(), ...modules.map(([t]) => t)];
-        for (const p of preload) {
-          const ok = p.endsWith("*") ? names.some((n) => n.startsWith(p.slice(0, -1))) : names.includes(p);
-          expect(ok, `preload ${p}`).toBe(true);
-        }
-      });
+      it("no name of ours is in the SDK's mqtt or net namespace", () => checkNamespace(build()));
+
+      it("every preloaded name is a module of the build", () => checkPreloadNames(build()));
 
       it("declares every config key firmware/main.ts reads, and Wi-Fi's", () => {
         const main = readFileSync("firmware/main.ts", "utf8");
@@ -193,4 +309,148 @@ describe("Moddable manifests", () => {
       });
     });
   }
+
+  describe("examples", () => {
+    const examplePath = (name: string) => join(root, "examples", name, "manifest.json");
+
+    it("pubsub includes the client with one line (manifest_client.json), beside the SDK's", () => {
+      const manifest = read(examplePath("pubsub"));
+      expect(list(manifest.include).filter((i) => !i.startsWith("$("))).toEqual(["../../manifests/manifest_client.json"]);
+      expect(manifest.modules).toEqual({ "*": "./main" });
+    });
+
+    it("telemetry is the app's device manifest for each platform", () => {
+      const manifest = read(examplePath("telemetry"));
+      for (const device of DEVICES) expect(list(manifest.platforms?.[device.platform]?.include)).toEqual([`../../manifests/${device.file}`]);
+      expect(manifest.platforms?.["..."]?.error).toBeTruthy();
+    });
+
+    for (const example of EXAMPLES) {
+      for (const platform of PLATFORMS) {
+        it(`${example} on ${platform}: paths exist, every import resolves, names are ours, preloads exist`, () => {
+          const build = merged(examplePath(example), platform);
+          checkLocalPathsExist(build, 7);
+          const files = moduleFiles(build.modules);
+          expect(unresolvedImports(files, namesOf(build.modules, files))).toEqual([]);
+          expect(files.has(build.main), `main module ${build.main}`).toBe(true);
+          checkNamespace(build);
+          checkPreloadNames(build);
+          const io = { esp32: "esp32/manifest.json", "pico/pico_w": "pico/manifest_net.json", lin: "lin/manifest.json" }[platform];
+          expect(build.sdkIncludes).toContain(`$(MODDABLE)/modules/io/manifests/${io}`);
+        });
+      }
+    }
+
+    it("pubsub's main imports from mqtt-xs/client and mqtt-xs/net only names they export", async () => {
+      const text = readFileSync(join(root, "examples/pubsub/main.js"), "utf8");
+      const entries = { "mqtt-xs/client": "build/firmware/mqtt/index.js", "mqtt-xs/net": "build/firmware/net/index.js" };
+      for (const [specifier, file] of Object.entries(entries)) {
+        const m = new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*"${specifier}"`).exec(text);
+        expect(m, `main.js imports from ${specifier}`).not.toBeNull();
+        const exported = Object.keys(await import(pathToFileURL(join(root, file)).href));
+        for (const name of m![1].split(",").map((s) => s.trim()).filter(Boolean)) expect(exported, `${specifier} exports ${name}`).toContain(name);
+      }
+    });
+  });
+
+  describe("preloaded modules are const and frozen (xsl's \"no const\" and \"not frozen\")", () => {
+    /** Every local module any device build preloads: name -> file. */
+    const preloadedFiles = (): Map<string, string> => {
+      const out = new Map<string, string>();
+      for (const device of DEVICES) {
+        const build = merged(join(dir, device.file), device.platform);
+        const files = moduleFiles(build.modules);
+        for (const name of preloaded(files.keys(), build.preload)) out.set(name, files.get(name)!);
+      }
+      return out;
+    };
+
+    it("preloads the client, the adapter and the app, but not main", () => {
+      const names = [...preloadedFiles().keys()];
+      expect(names.length).toBeGreaterThanOrEqual(50);
+      expect(names).toEqual(expect.arrayContaining(["mqtt-xs/client", "mqtt-xs/net", "mqtt-xs/mqtt/codec/packet", "mqtt-xs/mqtt/client/errors", "mqtt-xs/app", "mqtt-xs/telemetry/kinds"]));
+      expect(names).not.toContain("mqtt-xs/main");
+    });
+
+    /** Constructors whose instances XS preloads without aliasing them (immutable in flash): not "not frozen". */
+    const IMMUTABLE_WHEN_PRELOADED = /^(Uint8Array|Uint16Array|Uint32Array|Int8Array|Int16Array|Int32Array|Float32Array|Float64Array|DataView|ArrayBuffer|RegExp)$/;
+
+    /** What xsl would warn about in this built module's top level, read from its text. */
+    function moduleLevelProblems(file: string): string[] {
+      const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+      const problems: string[] = [];
+      /** An object or array literal must be the argument of Object.freeze, and so must every one inside it. */
+      const check = (node: ts.Expression, where: string, frozen: boolean): void => {
+        while (ts.isParenthesizedExpression(node)) node = node.expression;
+        if (ts.isObjectLiteralExpression(node) || ts.isArrayLiteralExpression(node)) {
+          if (!frozen) problems.push(`${where}: not frozen`);
+          const values = ts.isArrayLiteralExpression(node)
+            ? node.elements
+            : node.properties.flatMap((p) => (ts.isPropertyAssignment(p) ? [p.initializer] : []));
+          values.forEach((v, i) => check(v as ts.Expression, `${where}[${i}]`, false));
+        } else if (ts.isCallExpression(node) && node.expression.getText() === "Object.freeze" && node.arguments.length > 0) {
+          check(node.arguments[0], where, true);
+        } else if (ts.isNewExpression(node) && !IMMUTABLE_WHEN_PRELOADED.test(node.expression.getText())) {
+          problems.push(`${where}: new ${node.expression.getText()} (mutable)`);
+        }
+      };
+      for (const statement of source.statements) {
+        if (!ts.isVariableStatement(statement)) continue;
+        const list = statement.declarationList;
+        const names = list.declarations.map((d) => d.name.getText()).join(", ");
+        if (!(list.flags & ts.NodeFlags.Const)) problems.push(`${names}: no const (${list.flags & ts.NodeFlags.Let ? "let" : "var"})`);
+        for (const d of list.declarations) if (d.initializer) check(d.initializer, d.name.getText(), false);
+      }
+      return problems;
+    }
+
+    /** Exported objects not frozen, to the leaves (functions are frozen by the linker; typed arrays and RegExps are not aliased). */
+    function unfrozenExports(namespace: Record<string, unknown>): string[] {
+      const found: string[] = [];
+      const seen = new Set<object>();
+      const walk = (value: unknown, path: string) => {
+        if (value === null || typeof value !== "object" || seen.has(value)) return;
+        seen.add(value);
+        if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof RegExp) return;
+        if (!Object.isFrozen(value)) found.push(path);
+        for (const key of Object.getOwnPropertyNames(value)) {
+          const descriptor = Object.getOwnPropertyDescriptor(value, key)!;
+          if ("value" in descriptor) walk(descriptor.value, `${path}.${key}`);
+        }
+      };
+      for (const [key, value] of Object.entries(namespace)) walk(value, key);
+      return found;
+    }
+
+    it("no module-level let or var, and every module-level object or array literal frozen, to the leaves", () => {
+      const problems: string[] = [];
+      for (const [name, file] of preloadedFiles()) for (const p of moduleLevelProblems(file)) problems.push(`${name}: ${p}`);
+      expect(problems).toEqual([]);
+    });
+
+    it("every exported table and enum is frozen (imported and walked)", async () => {
+      const problems: string[] = [];
+      let tables = 0;
+      for (const [name, file] of preloadedFiles()) {
+        if (!file.startsWith(join(root, "build"))) continue; // the entries re-export these
+        const namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+        tables += Object.values(namespace).filter((v) => v !== null && typeof v === "object").length;
+        for (const p of unfrozenExports(namespace)) problems.push(`${name}: ${p}`);
+      }
+      expect(problems).toEqual([]);
+      expect(tables).toBeGreaterThanOrEqual(10); // the enums (DisconnectReason, ClientError, PacketType, ...) and tables
+    });
+
+    it("the checks catch what xsl warns about", () => {
+      const file = join(root, "build", "frozen-probe.js");
+      const probe = "let a = 1;\nvar b = 2;\nconst c = [1];\nconst d = Object.freeze({ e: { f: 1 } });\nconst g = Object.freeze([Object.freeze({})]);\nconst h = new Map();\nconst i = new Uint8Array(0);\n";
+      try {
+        ts.sys.writeFile(file, probe);
+        expect(moduleLevelProblems(file)).toEqual(["a: no const (let)", "b: no const (var)", "c: not frozen", "d[0]: not frozen", "h: new Map (mutable)"]);
+      } finally {
+        ts.sys.deleteFile?.(file);
+      }
+      expect(unfrozenExports({ x: Object.freeze({ y: {} }), z: Object.freeze([1]), t: new Uint8Array(2) })).toEqual(["x.y"]);
+    });
+  });
 });

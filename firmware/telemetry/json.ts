@@ -10,9 +10,9 @@ const COLON = 0x3a;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
-const POWERS = [1, 10, 100, 1000, 10000, 100000, 1000000];
+const POWERS = Object.freeze([1, 10, 100, 1000, 10000, 100000, 1000000]);
 /** 10^n for n = 0..15, to count digits. */
-const TENS = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const TENS = Object.freeze([1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]);
 /** Below this, a number is written in plain digits exactly (2^53). */
 const PLAIN_LIMIT = 9_007_199_254_740_992;
 

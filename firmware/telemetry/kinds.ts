@@ -28,20 +28,20 @@ export interface SensorKind {
   readings: readonly Reading[];
 }
 
-const temperature: Reading = { key: "temperature", quantity: "thermometer", property: "temperature", decimals: 2, unit: "°C", deviceClass: "temperature" };
+const temperature: Reading = Object.freeze({ key: "temperature", quantity: "thermometer", property: "temperature", decimals: 2, unit: "°C", deviceClass: "temperature" });
 
 export const SENSOR_KINDS: Readonly<Record<SensorDriver, SensorKind>> = Object.freeze({
   // embedded:sensor/Humidity-Temperature/SHT3x: {thermometer: {temperature}, hygrometer: {humidity}}
-  SHT3x: {
+  SHT3x: Object.freeze({
     manufacturer: "Sensirion",
-    readings: [temperature, { key: "humidity", quantity: "hygrometer", property: "humidity", decimals: 1, unit: "%RH", deviceClass: "humidity", haUnit: "%" }],
-  },
+    readings: Object.freeze([temperature, Object.freeze({ key: "humidity", quantity: "hygrometer", property: "humidity", decimals: 1, unit: "%RH", deviceClass: "humidity", haUnit: "%" })]),
+  }),
   // embedded:sensor/Barometer-Temperature/BMP280: {barometer: {pressure /* Pa */}, thermometer: {temperature}}
-  BMP280: {
+  BMP280: Object.freeze({
     manufacturer: "Bosch Sensortec",
     // Home Assistant's pressure device class accepts "Pa" as it is: no scaling in a value template.
-    readings: [{ key: "pressure", quantity: "barometer", property: "pressure", decimals: 0, unit: "Pa", deviceClass: "pressure" }, temperature],
-  },
+    readings: Object.freeze([Object.freeze({ key: "pressure", quantity: "barometer", property: "pressure", decimals: 0, unit: "Pa", deviceClass: "pressure" }), temperature]),
+  }),
 });
 
 /** The kind of a driver name, or throws a TypeError naming the known ones (set-up, not a hot path). */

@@ -27,8 +27,8 @@ export class AckQueue {
     this.length++;
   }
 
-  headType(): number {
-    return this.type[this.head];
+  headType(): PacketType {
+    return this.type[this.head] as PacketType;
   }
 
   headId(): number {

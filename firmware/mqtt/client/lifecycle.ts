@@ -3,17 +3,18 @@
  * connected; end() seals it (nothing but DISCONNECT goes out after it, [MQTT-3.14.4-2]); the connect
  * deadline; what the transport is asked (wantsClose) and told (lastReason).
  */
-export const enum ClientState {
+export const ClientState = Object.freeze({
   /** Not started, or ended. */
-  Stopped = 0,
+  Stopped: 0,
   /** Waiting for the next connection attempt (backoff). */
-  Waiting = 1,
+  Waiting: 1,
   /** The transport is opening. */
-  Opening = 2,
+  Opening: 2,
   /** CONNECT queued or sent; waiting for CONNACK. */
-  Connecting = 3,
-  Connected = 4,
-}
+  Connecting: 3,
+  Connected: 4,
+} as const);
+export type ClientState = (typeof ClientState)[keyof typeof ClientState];
 
 export class Lifecycle {
   state: ClientState = ClientState.Stopped;

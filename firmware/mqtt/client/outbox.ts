@@ -11,13 +11,14 @@
  * close. Nothing allocates after construction.
  */
 
-export const enum RecordState {
-  Free = 0,
-  Queued = 1,
-  Sending = 2,
-  Sent = 3,
-  Released = 4,
-}
+export const RecordState = Object.freeze({
+  Free: 0,
+  Queued: 1,
+  Sending: 2,
+  Sent: 3,
+  Released: 4,
+} as const);
+export type RecordState = (typeof RecordState)[keyof typeof RecordState];
 
 /** No record (end of a list). */
 export const NONE = -1;

@@ -16,26 +16,28 @@ import type { Outbound } from "./outbound.js";
 import { NONE, RecordState, type Outbox } from "./outbox.js";
 import type { Subscriptions } from "./subscriptions.js";
 
-const enum Source {
-  None = 0,
-  Control = 1,
-  Ack = 2,
-  Ping = 3,
-  Disconnect = 4,
-  Pubrel = 5,
-  Run = 6,
-}
+const Source = Object.freeze({
+  None: 0,
+  Control: 1,
+  Ack: 2,
+  Ping: 3,
+  Disconnect: 4,
+  Pubrel: 5,
+  Run: 6,
+} as const);
+type Source = (typeof Source)[keyof typeof Source];
 
 /** What the transport may be sent now. */
-export const enum Mode {
+export const Mode = Object.freeze({
   /** No connection: nothing. */
-  Closed = 0,
+  Closed: 0,
   /** Waiting for CONNACK: CONNECT only [MQTT-3.1.0-1]. */
-  Connecting = 1,
-  Connected = 2,
+  Connecting: 1,
+  Connected: 2,
   /** end() was called: what is owed, DISCONNECT, then nothing. */
-  Ending = 3,
-}
+  Ending: 3,
+} as const);
+export type Mode = (typeof Mode)[keyof typeof Mode];
 
 /** written()'s report: a response left (room for one more), DISCONNECT went whole. */
 export const ACK_WRITTEN = 1;
@@ -45,8 +47,8 @@ const V4 = ProtocolVersion.V311;
 
 export class Output {
   readonly control: ByteRing;
-  mode = Mode.Closed;
-  private source = Source.None;
+  mode: Mode = Mode.Closed;
+  private source: Source = Source.None;
   private readonly staging = new Uint8Array(4);
   private stagedLength = 0;
   private stagedDone = 0;

@@ -25,18 +25,19 @@ export interface SubscribeRequest {
   onMessage?: (message: MessageView) => void;
 }
 
-const enum Sub {
-  Free = 0,
+const Sub = Object.freeze({
+  Free: 0,
   /** To go in the next SUBSCRIBE. */
-  ToSend = 1,
+  ToSend: 1,
   /** In a SUBSCRIBE waiting for its SUBACK. */
-  Pending = 2,
-  Active = 3,
+  Pending: 2,
+  Active: 3,
   /** To go in the next UNSUBSCRIBE. */
-  ToRemove = 4,
+  ToRemove: 4,
   /** In an UNSUBSCRIBE waiting for its UNSUBACK. */
-  Removing = 5,
-}
+  Removing: 5,
+} as const);
+type Sub = (typeof Sub)[keyof typeof Sub];
 
 type Handler = ((message: MessageView) => void) | null;
 const EMPTY = new Uint8Array(0);

@@ -12,7 +12,7 @@ export const FRAME_INCOMPLETE = 0;
  * §2.2.2 Table 2.2: the fixed-header flags each packet type must carry, by type; -1 for PUBLISH, whose
  * flags are DUP, QoS and RETAIN, and for the reserved types 0 and 15.
  */
-const REQUIRED_FLAGS = [-1, 0, 0, -1, 0, 0, 0b0010, 0, 0b0010, 0, 0b0010, 0, 0, 0, 0, -1];
+const REQUIRED_FLAGS = Object.freeze([-1, 0, 0, -1, 0, 0, 0b0010, 0, 0b0010, 0, 0b0010, 0, 0, 0, 0, -1]);
 
 export class FrameReader {
   /** The largest whole packet (fixed header included) that will be accepted; set from the options. */

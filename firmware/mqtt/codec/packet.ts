@@ -1,29 +1,31 @@
 /** §2.2.1 MQTT Control Packet types (the high nibble of the fixed header's first byte). */
-export const enum PacketType {
-  Connect = 1,
-  Connack = 2,
-  Publish = 3,
-  Puback = 4,
-  Pubrec = 5,
-  Pubrel = 6,
-  Pubcomp = 7,
-  Subscribe = 8,
-  Suback = 9,
-  Unsubscribe = 10,
-  Unsuback = 11,
-  Pingreq = 12,
-  Pingresp = 13,
-  Disconnect = 14,
-}
+export const PacketType = Object.freeze({
+  Connect: 1,
+  Connack: 2,
+  Publish: 3,
+  Puback: 4,
+  Pubrec: 5,
+  Pubrel: 6,
+  Pubcomp: 7,
+  Subscribe: 8,
+  Suback: 9,
+  Unsubscribe: 10,
+  Unsuback: 11,
+  Pingreq: 12,
+  Pingresp: 13,
+  Disconnect: 14,
+} as const);
+export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 
 /**
  * The protocol level of CONNECT (§3.1.2.2): 4 is MQTT 3.1.1, the one implemented; 5 is MQTT 5.0, for
  * which each packet file has the place where properties go.
  */
-export const enum ProtocolVersion {
-  V311 = 4,
-  V5 = 5,
-}
+export const ProtocolVersion = Object.freeze({
+  V311: 4,
+  V5: 5,
+} as const);
+export type ProtocolVersion = (typeof ProtocolVersion)[keyof typeof ProtocolVersion];
 
 /** Quality of service levels (§4.3). */
 export type QoS = 0 | 1 | 2;

@@ -2,44 +2,45 @@
  * Status codes of the codec. Hot paths return them instead of throwing: 0 is success, a positive value
  * is a length or count, a negative value is one of these errors. Each names the rule it enforces.
  */
-export const enum DecodeError {
+export const DecodeError = Object.freeze({
   /** §2.2.3: the Remaining Length field takes at most four bytes (268,435,455). */
-  MalformedRemainingLength = -1,
+  MalformedRemainingLength: -1,
   /** §2.2.1: packet types 0 and 15 are reserved. */
-  ReservedPacketType = -2,
+  ReservedPacketType: -2,
   /** [MQTT-2.2.2-1] [MQTT-2.2.2-2]: reserved fixed-header flag bits have their listed value. */
-  ReservedFlags = -3,
+  ReservedFlags: -3,
   /** The packet is larger than the configured maximum packet size; refused from its header alone. */
-  PacketTooLarge = -4,
+  PacketTooLarge: -4,
   /** [MQTT-3.3.1-4]: a PUBLISH must not have both QoS bits set. */
-  InvalidQoS = -5,
+  InvalidQoS: -5,
   /** [MQTT-2.3.1-1]: a packet identifier, where one is required, is non-zero. */
-  ZeroPacketId = -6,
+  ZeroPacketId: -6,
   /** [MQTT-1.5.3-1]: UTF-8 is well formed and encodes no surrogate (U+D800..U+DFFF). */
-  MalformedUtf8 = -7,
+  MalformedUtf8: -7,
   /** [MQTT-1.5.3-2] [MQTT-4.7.3-2]: a UTF-8 string must not contain U+0000. */
-  NullCharacter = -8,
+  NullCharacter: -8,
   /** [MQTT-3.3.2-2] [MQTT-4.7.1-1]: a topic name in a PUBLISH contains no wildcard. */
-  WildcardInTopicName = -9,
+  WildcardInTopicName: -9,
   /** The Remaining Length does not match the fields it frames (too short, or bytes left over). */
-  LengthMismatch = -10,
+  LengthMismatch: -10,
   /** A return code outside the values the spec defines (CONNACK 0-5 [§3.2.2.3], SUBACK [MQTT-3.9.3-2]). */
-  InvalidReturnCode = -11,
+  InvalidReturnCode: -11,
   /** [§3.2.2.1]: CONNACK acknowledge flag bits 7-1 are reserved and 0. */
-  ReservedConnackFlags = -12,
+  ReservedConnackFlags: -12,
   /** [MQTT-4.7.3-1]: topic names and filters are at least one character long. */
-  EmptyTopic = -13,
+  EmptyTopic: -13,
   /** A packet type a client never receives (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT in 3.1.1). */
-  UnexpectedPacketType = -14,
+  UnexpectedPacketType: -14,
   /** The codec was asked for a protocol version it does not implement. */
-  UnsupportedProtocolVersion = -15,
+  UnsupportedProtocolVersion: -15,
   /** [MQTT-3.2.2-4]: a CONNACK that refuses the connection has session present 0. */
-  SessionPresentOnRefusal = -16,
+  SessionPresentOnRefusal: -16,
   /** [MQTT-4.7.1-2] [MQTT-4.7.1-3]: `#` is last and alone in its level; `+` fills a whole level. */
-  InvalidTopicFilter = -17,
+  InvalidTopicFilter: -17,
   /** [MQTT-4.7.3-3]: a UTF-8 string encodes to at most 65,535 bytes. */
-  StringTooLong = -18,
-}
+  StringTooLong: -18,
+} as const);
+export type DecodeError = (typeof DecodeError)[keyof typeof DecodeError];
 
 /**
  * The MQTT 5 reason code a client reports when it closes the connection for a decode error

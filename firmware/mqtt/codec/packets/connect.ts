@@ -26,7 +26,7 @@ export interface ConnectFields {
 }
 
 /** §3.1.2.1 Protocol Name, "MQTT" with its length prefix. */
-const PROTOCOL_NAME = [0x00, 0x04, 0x4d, 0x51, 0x54, 0x54];
+const PROTOCOL_NAME = Object.freeze([0x00, 0x04, 0x4d, 0x51, 0x54, 0x54]);
 
 /**
  * Checks the rules of CONNECT the app's options could break; returns 0 or a reason:
@@ -90,14 +90,15 @@ export function encodeConnect(buf: Uint8Array, off: number, fields: ConnectField
 }
 
 /** §3.2.2.3 CONNACK return codes. */
-export const enum ConnectReturnCode {
-  Accepted = 0,
-  UnacceptableProtocolVersion = 1,
-  IdentifierRejected = 2,
-  ServerUnavailable = 3,
-  BadUsernameOrPassword = 4,
-  NotAuthorized = 5,
-}
+export const ConnectReturnCode = Object.freeze({
+  Accepted: 0,
+  UnacceptableProtocolVersion: 1,
+  IdentifierRejected: 2,
+  ServerUnavailable: 3,
+  BadUsernameOrPassword: 4,
+  NotAuthorized: 5,
+} as const);
+export type ConnectReturnCode = (typeof ConnectReturnCode)[keyof typeof ConnectReturnCode];
 
 /** Decodes a CONNACK body at `off` into `out`; returns 0 or a DecodeError. */
 export function decodeConnack(buf: Uint8Array, off: number, remainingLength: number, out: IncomingPacket): number {
