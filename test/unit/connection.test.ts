@@ -1,46 +1,10 @@
-// The network adapter against a scripted fake of the device modules: what it writes, reads and schedules.
+// The network adapter against a scripted fake of the device modules (FakeSocket: test/xs/suites/fake-device.ts, shared with the XS suite): what it writes, reads and schedules.
 import { describe, expect, it } from "vitest";
 import { ClientState, DisconnectReason, MqttClient } from "../../firmware/mqtt/index.js";
 import { TransportCause } from "../../firmware/mqtt/client/errors.js";
 import { MqttConnection } from "../../firmware/net/connection.js";
-import type { NetDevice, Socket, SocketConstructor, SocketOptions, TLSOptions, TimerModule } from "../../firmware/net/device.js";
-
-class FakeSocket implements Socket {
-  static last: FakeSocket | null = null;
-  written: number[] = [];
-  incoming: number[] = [];
-  writable = 0;
-  closed = false;
-  constructor(readonly options: SocketOptions) {
-    FakeSocket.last = this;
-  }
-  read(buffer?: ArrayBuffer | ArrayBufferView | number): ArrayBuffer | number | undefined {
-    const view = buffer as Uint8Array;
-    if (view.length > this.incoming.length) throw new Error("invalid: more than readable");
-    for (let i = 0; i < view.length; i++) view[i] = this.incoming.shift()!;
-    return view.length;
-  }
-  write(data: ArrayBuffer | ArrayBufferView): number {
-    const bytes = data as Uint8Array;
-    if (bytes.length > this.writable) throw new Error("would block");
-    this.written.push(...bytes);
-    this.writable -= bytes.length;
-    return this.writable;
-  }
-  close(): void {
-    this.closed = true;
-  }
-  /** The peer sends bytes: onReadable. */
-  deliver(bytes: number[]): void {
-    this.incoming.push(...bytes);
-    this.options.onReadable!.call(this, this.incoming.length);
-  }
-  /** The socket can take `count` more bytes: onWritable. */
-  drain(count: number): void {
-    this.writable = count;
-    this.options.onWritable!.call(this, count);
-  }
-}
+import type { NetDevice, Socket, SocketConstructor, TLSOptions, TimerModule } from "../../firmware/net/device.js";
+import { FakeSocket } from "../xs/suites/fake-device.js";
 
 function fakeDevice() {
   let ticks = 0;
