@@ -66,6 +66,11 @@ export const ClientError = Object.freeze({
   SubscriptionTooLarge: -112,
   /** The subscription table is full. */
   SubscriptionsFull: -113,
+  /**
+   * The composed client (mqtt-xs/net's Mqtt) was ended, or its connection lost while end() waited, with
+   * messages not yet delivered: they stay in the client (queuedCount()), and a later start() sends them.
+   */
+  EndedUndelivered: -114,
 } as const);
 export type ClientError = (typeof ClientError)[keyof typeof ClientError];
 
@@ -150,6 +155,7 @@ export function errorMessage(code: number): string {
     case ClientError.MessageTooLarge: return "message from the broker larger than maxPacketSize: skipped and acknowledged";
     case ClientError.SubscriptionTooLarge: return "topic filter too long for the control buffer";
     case ClientError.SubscriptionsFull: return "the subscription table is full";
+    case ClientError.EndedUndelivered: return "ended with messages not yet delivered (still queued: a later start() sends them)";
     default: return code < 0 && code > -100 ? "decode error " + code : "code " + code;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The app's callbacks, called so that nothing the app throws reaches the transport or the client's
- * state: a throwing handler is reported through onError (HandlerThrew) and the client carries on. The
- * options object is not kept (it holds the credentials): only these functions, bound to nothing.
+ * state: a throwing handler is reported through onError (HandlerThrew, with what it threw) and the client
+ * carries on. The options object is not kept (it holds the credentials): only these functions, bound to
+ * nothing.
  */
 import { ClientError } from "./errors.js";
 import type { MessageView } from "./message.js";
@@ -14,7 +15,7 @@ export class AppEvents {
   private readonly onUnconfirmed: ((packetId: number) => void) | undefined;
   private readonly onSubscribed: ((topic: string, returnCode: number) => void) | undefined;
   private readonly onDisconnected: ((reason: number) => void) | undefined;
-  private readonly onError: ((code: number) => void) | undefined;
+  private readonly onError: ((code: number, thrown?: unknown) => void) | undefined;
 
   constructor(options: ClientOptions) {
     this.onConnected = options.onConnected;
@@ -48,8 +49,8 @@ export class AppEvents {
     if (!onSubscribed) return;
     try {
       onSubscribed(topic, returnCode);
-    } catch {
-      this.error(ClientError.HandlerThrew);
+    } catch (thrown) {
+      this.error(ClientError.HandlerThrew, thrown);
     }
   }
 
@@ -57,11 +58,12 @@ export class AppEvents {
     this.call(this.onDisconnected, reason);
   }
 
-  error(code: number): void {
+  /** Tells the app; `thrown` is what its handler threw (HandlerThrew only). */
+  error(code: number, thrown?: unknown): void {
     const onError = this.onError;
     if (!onError) return;
     try {
-      onError(code);
+      onError(code, thrown);
     } catch {
       // an app's error handler that throws has nothing left to tell
     }
@@ -71,8 +73,8 @@ export class AppEvents {
     if (!callback) return;
     try {
       callback(value);
-    } catch {
-      this.error(ClientError.HandlerThrew);
+    } catch (thrown) {
+      this.error(ClientError.HandlerThrew, thrown);
     }
   }
 }

@@ -85,8 +85,11 @@ export interface ClientOptions {
   onSubscribed?: (topic: string, returnCode: number) => void;
   /** The connection ended; `reason` is a DisconnectReason (MQTT 5 reason codes where MQTT has one). */
   onDisconnected?: (reason: number) => void;
-  /** Something went wrong that the app may want to know: a ClientError code (see errorMessage). */
-  onError?: (code: number) => void;
+  /**
+   * Something went wrong that the app may want to know: a ClientError code (see errorMessage). For
+   * HandlerThrew, `thrown` is what the app's handler threw (its message and stack, if an Error).
+   */
+  onError?: (code: number, thrown?: unknown) => void;
 }
 
 /** The options with every default filled in. */
