@@ -132,9 +132,7 @@ export class MqttConnection implements CauseContext {
     const client = this.client;
     client.end(this.now());
     this.service();
-    if (this.timer !== null) this.device.Timer.clear(this.timer);
-    this.timer = null;
-    this.scheduledFor = -1;
+    this.clearTimer();
     this.closeSocket();
     // DISCONNECT could not go (the socket was full): the transport is closed all the same.
     this.lastCause = TransportCause.None;
@@ -161,10 +159,19 @@ export class MqttConnection implements CauseContext {
       this.flush();
       if (client.wantsClose) this.lose(now);
       now = this.now();
-      this.schedule(client.state === ClientState.Waiting ? client.poll(now) : deadline, now);
+      // A client that stopped by itself (reconnectPeriod 0, or it gave up) needs no timer: one left set
+      // would keep a host's event loop alive, and wake a device for nothing. start() sets it again.
+      if (client.state === ClientState.Stopped && this.socket === null) this.clearTimer();
+      else this.schedule(client.state === ClientState.Waiting ? client.poll(now) : deadline, now);
     } finally {
       this.servicing = false;
     }
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.device.Timer.clear(this.timer);
+    this.timer = null;
+    this.scheduledFor = -1;
   }
 
   /**
