@@ -4,7 +4,7 @@
  * network with faults; simulated sensors; boards booted running the device app; and the composed
  * client connected through the host's network in one call.
  */
-import { connect as connectOn, type Mqtt, type MqttOptions } from "../firmware/net/mqtt.js";
+import { connect as connectOn, describeError, type Mqtt, type MqttOptions } from "../firmware/net/mqtt.js";
 import type { NetDevice } from "../firmware/net/device.js";
 import { SimNetwork } from "./network.js";
 import { simulatedDevice } from "./simulated-device.js";
@@ -28,9 +28,12 @@ export function hostDevice(network: SimNetwork = new SimNetwork({ name: "host" }
  * Connects the composed client to a broker through this host's network (mqtt-xs/net's connect with
  * hostDevice() as the device).
  * @param url - `mqtt://host[:port]` or `mqtts://host[:port]`
- * @param options - the client's options and callbacks; `device` defaults to hostDevice()
+ * @param options - the client's options and callbacks; `device` defaults to hostDevice(), `onError` to
+ *   printing describeError(code, thrown) on stderr
  * @returns the client, already connecting
  */
 export function connect(url: string, options: Omit<MqttOptions, "host" | "port" | "tls" | "device"> & { device?: NetDevice } = {}): Mqtt {
-  return connectOn(url, { ...options, device: options.device ?? hostDevice() });
+  // Without an onError, what it reports goes to stderr (on a device, to trace): nothing fails unseen.
+  const onError = options.onError ?? ((code: number, thrown?: unknown) => console.error(describeError(code, thrown)));
+  return connectOn(url, { ...options, onError, device: options.device ?? hostDevice() });
 }

@@ -2,7 +2,7 @@
  * mqtt-xs's network adapter: the public entry for driving an MqttClient over a device's ECMA-419 sockets,
  * DNS resolver and timer (firmware/net/connection.ts), and the shapes of those device modules.
  */
-export { Mqtt, connect, parseBrokerUrl } from "./mqtt.js";
+export { Mqtt, connect, describeError, parseBrokerUrl } from "./mqtt.js";
 export type { MqttCallbacks, MqttOptions } from "./mqtt.js";
 export { MqttConnection } from "./connection.js";
 export type { BrokerAddress, ConnectionEvents } from "./connection.js";

@@ -14,7 +14,7 @@
  * constructor, subscribe, unsubscribe) allocate.
  */
 import { MqttClient, type ClientOptions, type MessageView, type QoS, type TopicHandle } from "../mqtt/index.js";
-import { ClientState } from "../mqtt/index.js";
+import { ClientError, ClientState, errorMessage } from "../mqtt/index.js";
 import { MqttConnection, type BrokerAddress, type ConnectionEvents } from "./connection.js";
 import type { NetDevice } from "./device.js";
 
@@ -36,8 +36,12 @@ export interface MqttCallbacks {
    * of either, describeCause(cause, this.connection) the words with the address.
    */
   onDisconnected?: (this: Mqtt, reason: number, cause: number) => void;
-  /** Something went wrong that the app may want to know: a ClientError code (errorMessage(code) has its words). */
-  onError?: (this: Mqtt, code: number) => void;
+  /**
+   * Something went wrong that the app may want to know: a ClientError code (errorMessage(code) has its
+   * words); for HandlerThrew, `thrown` is what the handler threw. Default: a handler that throws is
+   * reported on the device's trace (or console) with what it threw, so no mistake goes unseen.
+   */
+  onError?: (this: Mqtt, code: number, thrown?: unknown) => void;
   /** A connection attempt starts: resolving `host` (address null), or connecting to `address`. */
   onAttempt?: (this: Mqtt, host: string, address: string | null) => void;
 }
@@ -60,6 +64,9 @@ export interface MqttOptions extends Omit<ClientOptions, CoreCallbacks | "client
   serverName?: string;
 }
 
+/** How often end() looks whether everything was delivered, ms. */
+const ENDING_CHECK = 20;
+
 const URL_FORM = /^(mqtts?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?\/?$/;
 
 /**
@@ -78,6 +85,19 @@ export function parseBrokerUrl(url: string): BrokerAddress {
   return { host: match[2], port, tls };
 }
 
+/** What an unhandled onError says: the code's words, and what a handler threw. */
+export function describeError(code: number, thrown?: unknown): string {
+  let text = `mqtt-xs: ${errorMessage(code)} (${code})`;
+  if (thrown !== undefined) text += ": " + (thrown instanceof Error ? (thrown.stack ?? String(thrown)) : String(thrown));
+  return text;
+}
+
+/** The default onError on a device: the words on its trace (xsbug or the serial output), if it has one. */
+function report(code: number, thrown?: unknown): void {
+  const trace = (globalThis as { trace?: unknown }).trace;
+  if (typeof trace === "function") trace(describeError(code, thrown) + "\n");
+}
+
 function randomClientId(random: () => number): string {
   let id = "mqttxs";
   for (let i = 0; i < 8; i++) id += ((random() * 16) | 0).toString(16);
@@ -89,6 +109,10 @@ export class Mqtt {
   readonly client: MqttClient;
   /** The adapter between the client and the device's sockets. */
   readonly connection: MqttConnection;
+  private readonly device: NetDevice;
+  private readonly onError: (code: number, thrown?: unknown) => void;
+  /** While end() waits for acknowledgements: its check's timer. */
+  private ending: unknown = null;
 
   /**
    * Makes the client and its connection; start() connects. connect() does both.
@@ -106,6 +130,8 @@ export class Mqtt {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`options.port: an integer 1-65535, not ${String(port)}`);
     const self = this;
     const o = options;
+    const onError = (code: number, thrown?: unknown): void => (o.onError ? o.onError.call(self, code, thrown) : report(code, thrown));
+    this.onError = onError;
     this.client = new MqttClient({
       ...options,
       clientId: options.clientId ?? randomClientId(options.random ?? Math.random),
@@ -115,10 +141,11 @@ export class Mqtt {
       onUnconfirmed: o.onUnconfirmed && ((id) => o.onUnconfirmed!.call(self, id)),
       onSubscribed: o.onSubscribed && ((topic, code) => o.onSubscribed!.call(self, topic, code)),
       onDisconnected: o.onDisconnected && ((reason) => o.onDisconnected!.call(self, reason, self.connection.cause)),
-      onError: o.onError && ((code) => o.onError!.call(self, code)),
+      onError,
     });
     const events: ConnectionEvents = {};
     if (o.onAttempt) events.onAttempt = (h, address) => o.onAttempt!.call(self, h, address);
+    this.device = device;
     this.connection = new MqttConnection(this.client, { host, port, tls, ca: options.ca, serverName: options.serverName }, device, events);
   }
 
@@ -186,9 +213,38 @@ export class Mqtt {
     return this;
   }
 
-  /** Ends the session: what is owed goes, then DISCONNECT (the will is not sent), then the socket closes; no reconnect. start() connects again. */
-  end(): void {
+  /**
+   * Ends the session, as MQTT.js's end(): while connected, first waits until every message published so
+   * far has gone and, at QoS 1/2, been acknowledged (onAcked); then DISCONNECT (the will is not sent) and
+   * the socket closes; no reconnect. With `force`, or while not connected, or if the connection is lost
+   * while it waits, it closes at once: messages not yet delivered stay queued in the client (a later
+   * start() sends them) and onError reports EndedUndelivered once. start() connects again.
+   * @param force - close now, without waiting for acknowledgements (default false)
+   */
+  end(force = false): void {
+    if (force || !this.connected || this.client.queuedCount() === 0) {
+      this.close();
+      return;
+    }
+    if (this.ending !== null) return;
+    // Checked on a timer (a QoS 0 message leaves the outbox when written, which no callback reports).
+    const Timer = this.device.Timer;
+    this.ending = Timer.set(() => {
+      if (this.connected && this.client.queuedCount() > 0) return;
+      this.close();
+    }, ENDING_CHECK, ENDING_CHECK);
+  }
+
+  private close(): void {
+    if (this.ending !== null) this.device.Timer.clear(this.ending);
+    this.ending = null;
     this.connection.stop();
+    if (this.client.queuedCount() === 0) return;
+    try {
+      this.onError(ClientError.EndedUndelivered);
+    } catch {
+      // an app's error handler that throws has nothing left to tell
+    }
   }
 }
 

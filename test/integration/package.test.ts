@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../host-sim/loopback.js";
 import { Mosquitto, mosquittoAvailable } from "./mosquitto.js";
 
 const run = promisify(execFile);
@@ -103,6 +104,56 @@ describe.runIf(mosquittoAvailable())("the npm package, installed from its tarbal
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/^disconnected: [a-z].*\n$/); // onAcked ended it; errorMessage() said why
     expect((await sub).stdout).toBe("from the core\n");
+  });
+
+  it("end() right after publishing 20 QoS 1 messages delivers all 20 before it disconnects (mosquitto_sub counts)", async () => {
+    writeFileSync(
+      join(project, "burst.mjs"),
+      `import { connect } from "mqtt-xs/sim";\n` +
+        `connect("mqtt://127.0.0.1:${broker.port}", {\n` +
+        `  onConnected() {\n` +
+        `    for (let i = 1; i <= 20; i++) this.publish("burst/" + i, "m" + i, 1);\n` +
+        `    this.end();\n` +
+        `  },\n` +
+        `  onDisconnected(reason) { console.log("queued after end:", this.client.queuedCount(), "acked:", this.client.stats.acked); },\n` +
+        `});\n`,
+    );
+    const sub = run("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(broker.port), "-t", "burst/#", "-C", "20", "-W", "10"]);
+    await new Promise((r) => setTimeout(r, 300));
+    const result = await runNode(project, "burst.mjs");
+    expect(result).toEqual({ code: 0, out: "queued after end: 0 acked: 20\n" }); // the process exits by itself once done
+    expect((await sub).stdout.split("\n").filter(Boolean).sort()).toEqual(Array.from({ length: 20 }, (_, i) => "m" + (i + 1)).sort());
+  });
+
+  it("end() with no connection says what it leaves undelivered, and the process exits", async () => {
+    const closed = await freePort();
+    writeFileSync(
+      join(project, "undelivered.mjs"),
+      `import { connect } from "mqtt-xs/sim";\n` +
+        `const mqtt = connect("mqtt://127.0.0.1:${closed}", {});\n` +
+        `mqtt.publish("x/y", "never", 1);\n` +
+        `mqtt.end();\n`,
+    );
+    const result = await runNode(project, "undelivered.mjs");
+    expect(result).toEqual({ code: 0, out: "mqtt-xs: ended with messages not yet delivered (still queued: a later start() sends them) (-114)\n" });
+  });
+
+  it("a client that gives up (reconnectPeriod 0) lets the process exit; a handler that throws is printed with its error", async () => {
+    const closed = await freePort();
+    writeFileSync(
+      join(project, "giveup.mjs"),
+      `import { connect } from "mqtt-xs/sim";\n` +
+        `connect("mqtt://127.0.0.1:${closed}", { reconnectPeriod: 0, onDisconnected(reason, cause) { console.log("gave up:", cause.toString(16)); } });\n`,
+    );
+    expect(await runNode(project, "giveup.mjs")).toEqual({ code: 0, out: "gave up: 201\n" });
+    writeFileSync(
+      join(project, "throws.mjs"),
+      `import { connect } from "mqtt-xs/sim";\n` +
+        `connect("mqtt://127.0.0.1:${broker.port}", { onConnected() { this.end(); notDefined(); } });\n`,
+    );
+    const result = await runNode(project, "throws.mjs");
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^mqtt-xs: an app handler threw \(-108\): ReferenceError: notDefined is not defined\n\s+at .*throws\.mjs/);
   });
 
   it("a wrong URL is refused with words, not a stack trace from deep inside", async () => {

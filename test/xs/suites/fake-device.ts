@@ -46,13 +46,26 @@ export class FakeSocket implements Socket {
   }
 }
 
-/** A device whose clock is `clock.now` and whose timer only records what it was asked. */
-export function fakeDevice(clock: { now: number }): NetDevice {
-  const timer: TimerModule = {
-    set: () => ({}),
-    schedule: () => undefined,
-    clear: () => undefined,
-  };
+/** Timers that fire only when a test calls fire(). */
+export class FakeTimers implements TimerModule {
+  readonly live = new Map<object, (timer: unknown) => void>();
+  set(callback: (timer: unknown) => void): unknown {
+    const timer = {};
+    this.live.set(timer, callback);
+    return timer;
+  }
+  schedule(): void {}
+  clear(timer: unknown): void {
+    this.live.delete(timer as object);
+  }
+  /** Calls every live timer once. */
+  fire(): void {
+    for (const [timer, callback] of [...this.live]) callback(timer);
+  }
+}
+
+/** A device whose clock is `clock.now` and whose timers fire only when the test fires `timers`. */
+export function fakeDevice(clock: { now: number }, timers: TimerModule = new FakeTimers()): NetDevice {
   return {
     TCP: FakeSocket,
     Resolver: class {
@@ -62,7 +75,7 @@ export function fakeDevice(clock: { now: number }): NetDevice {
     },
     UDP: {},
     dnsServers: [],
-    Timer: timer,
+    Timer: timers,
     ticks: () => clock.now,
   };
 }

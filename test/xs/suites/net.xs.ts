@@ -4,7 +4,7 @@
 import { ClientError, DisconnectReason, type ClientArgumentError } from "../../../firmware/mqtt/index.js";
 import { TransportCause } from "../../../firmware/net/index.js";
 import { connect, Mqtt, parseBrokerUrl } from "../../../firmware/net/mqtt.js";
-import { FakeSocket, fakeDevice } from "./fake-device.js";
+import { FakeSocket, FakeTimers, fakeDevice } from "./fake-device.js";
 import { assertEqual, assertTrue, run, test } from "./harness.js";
 
 const CONNACK = [0x20, 2, 0, 0];
@@ -54,6 +54,58 @@ test("connect() opens the URL's address, and CONNECT, PUBLISH, SUBSCRIBE and DIS
   assertEqual(socket.take().join(), [0xe0, 0].join(), "DISCONNECT");
   assertEqual(socket.closed, true, "socket closed");
   assertEqual(seen.join("; "), "connected false true; acked 1 true", "callbacks");
+});
+
+/** A composed client connected over a fake socket, with the timers the test fires and the errors it reports. */
+function connected(clientId: string): { mqtt: Mqtt; socket: FakeSocket; timers: FakeTimers; errors: number[] } {
+  const timers = new FakeTimers();
+  const errors: number[] = [];
+  const mqtt = connect("mqtt://10.0.0.4", {
+    device: fakeDevice({ now: 0 }, timers),
+    clientId,
+    keepalive: 0,
+    onError(code) {
+      errors.push(code);
+    },
+  });
+  const socket = FakeSocket.last!;
+  socket.drain(1024);
+  socket.deliver(CONNACK);
+  socket.take();
+  return { mqtt, socket, timers, errors };
+}
+
+test("end() waits for a QoS 1 message's PUBACK before DISCONNECT, as MQTT.js's end() does", () => {
+  const { mqtt, socket, timers, errors } = connected("ending");
+  assertEqual(mqtt.publish("t", "x", 1), 1, "queued with packet id 1");
+  assertEqual(socket.take()[0], 0x32, "PUBLISH written");
+  mqtt.end();
+  timers.fire();
+  assertEqual(socket.take().length, 0, "no DISCONNECT while the message is unacknowledged");
+  assertEqual(socket.closed, false, "still open");
+  socket.deliver([0x40, 2, 0, 1]);
+  timers.fire();
+  assertEqual(socket.take().join(), [0xe0, 0].join(), "DISCONNECT once acknowledged");
+  assertEqual(socket.closed, true, "socket closed");
+  assertEqual(errors.length, 0, "nothing reported undelivered");
+});
+
+test("end(true), or a connection lost while end() waits, closes at once and reports EndedUndelivered", () => {
+  const forced = connected("forced");
+  forced.mqtt.publish("t", "x", 1);
+  forced.mqtt.end(true);
+  assertEqual(forced.socket.closed, true, "end(true) closes at once");
+  assertEqual(forced.errors.join(), String(ClientError.EndedUndelivered), "and says what it left queued");
+  assertEqual(forced.mqtt.client.queuedCount(), 1, "the message is still queued for a later start()");
+
+  const lost = connected("lost");
+  lost.mqtt.publish("t", "x", 1);
+  lost.mqtt.end();
+  lost.socket.options.onError!.call(lost.socket);
+  lost.timers.fire();
+  assertEqual(lost.errors.join(), String(ClientError.EndedUndelivered), "lost while waiting: EndedUndelivered once");
+  lost.timers.fire();
+  assertEqual(lost.timers.live.size, 0, "no timer left running");
 });
 
 test("a socket that fails before it connects reaches onDisconnected with the reason and the transport's cause", () => {
