@@ -67,7 +67,7 @@ export interface MqttOptions extends Omit<ClientOptions, CoreCallbacks | "client
 /** How often end() looks whether everything was delivered, ms. */
 const ENDING_CHECK = 20;
 
-const URL_FORM = /^(mqtts?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?\/?$/;
+const URL_FORM = /^(mqtts?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?\/?$/i;
 
 /**
  * The broker of an `mqtt://host[:port]` or `mqtts://host[:port]` URL (default ports 1883 and 8883).
@@ -78,8 +78,9 @@ const URL_FORM = /^(mqtts?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?\/?$/;
 export function parseBrokerUrl(url: string): BrokerAddress {
   if (typeof url !== "string") throw new TypeError("broker URL: a string such as mqtt://host:1883");
   const match = URL_FORM.exec(url);
+  if (match === null && url.indexOf("[") >= 0) throw new TypeError(`broker URL ${JSON.stringify(url)}: an IPv6 address; the device's sockets are IPv4 (give an IPv4 address or a host name)`);
   if (match === null) throw new TypeError(`broker URL ${JSON.stringify(url)}: expected mqtt://host[:port] or mqtts://host[:port] (no path, no credentials: use username and password)`);
-  const tls = match[1] === "mqtts";
+  const tls = match[1].toLowerCase() === "mqtts";
   const port = match[3] === undefined ? (tls ? 8883 : 1883) : Number(match[3]);
   if (port < 1 || port > 65535) throw new TypeError(`broker URL ${JSON.stringify(url)}: port ${port} is not 1-65535`);
   return { host: match[2], port, tls };
@@ -257,5 +258,9 @@ export class Mqtt {
  */
 export function connect(url: string, options: Omit<MqttOptions, "host" | "port" | "tls">): Mqtt {
   const broker = parseBrokerUrl(url);
+  // A JavaScript caller can pass what the types leave out: the URL would win in silence.
+  for (const name of ["host", "port", "tls"]) {
+    if ((options as Record<string, unknown>)[name] !== undefined) throw new TypeError(`options.${name}: the broker comes from the URL ${JSON.stringify(url)}; give it there, or use new Mqtt({ host, port, tls })`);
+  }
   return new Mqtt({ ...options, host: broker.host, port: broker.port, tls: broker.tls }).start();
 }

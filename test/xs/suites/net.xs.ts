@@ -142,6 +142,9 @@ test("a bad URL or option is refused with words that name it", () => {
   const device = fakeDevice({ now: 0 });
   assertEqual(JSON.stringify(parseBrokerUrl("mqtts://broker.example")), '{"host":"broker.example","port":8883,"tls":true}', "mqtts default port");
   assertEqual(JSON.stringify(parseBrokerUrl("mqtt://10.1.2.3:1999/")), '{"host":"10.1.2.3","port":1999,"tls":false}', "a port and a slash");
+  assertEqual(JSON.stringify(parseBrokerUrl("MQTTS://Broker.example")), '{"host":"Broker.example","port":8883,"tls":true}', "the scheme in capitals, as URLs allow");
+  assertEqual(thrown(() => connect("mqtt://h", { device, port: 1884 } as never)), 'TypeError: options.port: the broker comes from the URL "mqtt://h"; give it there, or use new Mqtt({ host, port, tls })', "a port beside the URL");
+  assertEqual(thrown(() => parseBrokerUrl("mqtt://[::1]:1883")), `TypeError: broker URL "mqtt://[::1]:1883": an IPv6 address; the device's sockets are IPv4 (give an IPv4 address or a host name)`, "IPv6");
   assertEqual(thrown(() => parseBrokerUrl("http://h")), 'TypeError: broker URL "http://h": expected mqtt://host[:port] or mqtts://host[:port] (no path, no credentials: use username and password)', "another scheme");
   assertTrue(thrown(() => parseBrokerUrl("mqtt://user:pw@h")).startsWith("TypeError: broker URL"), "credentials in the URL");
   assertEqual(thrown(() => parseBrokerUrl("mqtt://h:70000")), 'TypeError: broker URL "mqtt://h:70000": port 70000 is not 1-65535', "a port out of range");
