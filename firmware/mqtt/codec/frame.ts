@@ -10,13 +10,15 @@ export const FRAME_INCOMPLETE = 0;
 
 /**
  * §2.2.2 Table 2.2: the fixed-header flags each packet type must carry, by type; -1 for PUBLISH, whose
- * flags are DUP, QoS and RETAIN, and for the reserved types 0 and 15.
+ * flags are DUP, QoS and RETAIN, and for the reserved type 0; AUTH (15, 5.0 only) has 0.
  */
-const REQUIRED_FLAGS = Object.freeze([-1, 0, 0, -1, 0, 0, 0b0010, 0, 0b0010, 0, 0b0010, 0, 0, 0, 0, -1]);
+const REQUIRED_FLAGS = Object.freeze([-1, 0, 0, -1, 0, 0, 0b0010, 0, 0b0010, 0, 0b0010, 0, 0, 0, 0, 0]);
 
 export class FrameReader {
   /** The largest whole packet (fixed header included) that will be accepted; set from the options. */
   maxPacketSize: number;
+  /** 5: AUTH (type 15) is a packet; 4 (3.1.1): it is reserved. */
+  protocolVersion = 4;
   /** Fields of the last packet header read. */
   type = 0;
   flags = 0;
@@ -40,7 +42,7 @@ export class FrameReader {
     const type = first >> 4;
     const flags = first & 0x0f;
     const required = REQUIRED_FLAGS[type];
-    if (type === 0 || type === 15) return DecodeError.ReservedPacketType; // §2.2.1 reserved types
+    if (type === 0 || (type === 15 && this.protocolVersion !== 5)) return DecodeError.ReservedPacketType; // §2.2.1 reserved types
     if (required >= 0 && flags !== required) return DecodeError.ReservedFlags; // [MQTT-2.2.2-1] [MQTT-2.2.2-2]
     if (type === PacketType.Publish && (flags & 0b0110) === 0b0110) return DecodeError.InvalidQoS; // [MQTT-3.3.1-4]
 

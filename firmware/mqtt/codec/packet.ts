@@ -1,3 +1,5 @@
+import { Properties } from "./properties.js";
+
 /** §2.2.1 MQTT Control Packet types (the high nibble of the fixed header's first byte). */
 export const PacketType = Object.freeze({
   Connect: 1,
@@ -14,13 +16,12 @@ export const PacketType = Object.freeze({
   Pingreq: 12,
   Pingresp: 13,
   Disconnect: 14,
+  /** MQTT 5.0 only (§3.15). */
+  Auth: 15,
 } as const);
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 
-/**
- * The protocol level of CONNECT (§3.1.2.2): 4 is MQTT 3.1.1, the one implemented; 5 is MQTT 5.0, for
- * which each packet file has the place where properties go.
- */
+/** The protocol level of CONNECT (§3.1.2.2): 4 is MQTT 3.1.1, 5 is MQTT 5.0. */
 export const ProtocolVersion = Object.freeze({
   V311: 4,
   V5: 5,
@@ -53,9 +54,13 @@ export class IncomingPacket {
   /** CONNACK fields. */
   sessionPresent = false;
   returnCode = 0;
-  /** SUBACK: the return codes are `buffer[returnCodesOffset + i]` for i < returnCodesCount. */
+  /** SUBACK (and UNSUBACK in 5.0): the codes are `buffer[returnCodesOffset + i]` for i < returnCodesCount. */
   returnCodesOffset = 0;
   returnCodesCount = 0;
+  /** 5.0: the reason code of PUBACK, PUBREC, PUBREL, PUBCOMP, DISCONNECT and AUTH (0 when omitted). */
+  reasonCode = 0;
+  /** 5.0: the packet's properties (the will's never arrive); empty in 3.1.1. */
+  readonly properties = new Properties();
 
   /** Clears the fields a decoder may leave untouched, so no value survives from the previous packet. */
   reset(buffer: Uint8Array, type: number, flags: number): void {
@@ -74,6 +79,8 @@ export class IncomingPacket {
     this.returnCode = 0;
     this.returnCodesOffset = 0;
     this.returnCodesCount = 0;
+    this.reasonCode = 0;
+    this.properties.clear(buffer);
   }
 }
 

@@ -39,6 +39,18 @@ export const DecodeError = Object.freeze({
   InvalidTopicFilter: -17,
   /** [MQTT-4.7.3-3]: a UTF-8 string encodes to at most 65,535 bytes. */
   StringTooLong: -18,
+  /** [MQTT-1.5.5-1]: a Variable Byte Integer takes at most four bytes, in its shortest form. */
+  MalformedVariableByteInteger: -19,
+  /** §2.2.2.2: a property identifier the spec does not define, or not allowed in this packet (Malformed). */
+  InvalidPropertyIdentifier: -20,
+  /** A property that may appear once appears again (a Protocol Error, stated for each property in §3). */
+  DuplicateProperty: -21,
+  /** A property value the spec rules out: 0 for Receive Maximum, Maximum Packet Size, Topic Alias or a Subscription Identifier; a byte property other than 0 or 1 (Protocol Errors). */
+  InvalidPropertyValue: -22,
+  /** MQTT 5 reason code not defined for this packet (§2.4 Table 2-6). */
+  InvalidReasonCode: -23,
+  /** §3.3.2.3.4: a PUBLISH with an empty topic name needs a Topic Alias (a Protocol Error). */
+  MissingTopicAlias: -24,
 } as const);
 export type DecodeError = (typeof DecodeError)[keyof typeof DecodeError];
 
@@ -48,7 +60,15 @@ export type DecodeError = (typeof DecodeError)[keyof typeof DecodeError];
  */
 export function reasonCodeOf(error: number): number {
   if (error === DecodeError.PacketTooLarge) return 0x95; // Packet too large
-  if (error === DecodeError.UnexpectedPacketType || error === DecodeError.SessionPresentOnRefusal) return 0x82; // Protocol Error
+  if (
+    error === DecodeError.UnexpectedPacketType ||
+    error === DecodeError.SessionPresentOnRefusal ||
+    error === DecodeError.DuplicateProperty ||
+    error === DecodeError.InvalidPropertyValue ||
+    error === DecodeError.MissingTopicAlias
+  ) {
+    return 0x82; // Protocol Error
+  }
   if (error === DecodeError.UnsupportedProtocolVersion) return 0x84; // Unsupported Protocol Version
   return 0x81; // Malformed Packet
 }

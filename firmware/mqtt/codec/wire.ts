@@ -26,6 +26,23 @@ export function writeVarint(buf: Uint8Array, off: number, value: number): number
   return off;
 }
 
+/**
+ * Reads a Variable Byte Integer (§1.5.5) at `off`, ending before `end`: its value, or -1 when it is cut
+ * short, runs past four bytes, or is not in its shortest form [MQTT-1.5.5-1]. Its size is varintSize(value).
+ */
+export function readVarint(buf: Uint8Array, off: number, end: number): number {
+  let value = 0;
+  let multiplier = 1;
+  for (let i = 0; i < 4; i++) {
+    if (off + i >= end) return -1;
+    const byte = buf[off + i];
+    value += (byte & 0x7f) * multiplier;
+    if ((byte & 0x80) === 0) return i > 0 && byte === 0 ? -1 : value;
+    multiplier *= 128;
+  }
+  return -1;
+}
+
 /** Writes a big-endian two-byte integer (§1.5.2); returns the next offset. */
 export function writeU16(buf: Uint8Array, off: number, value: number): number {
   buf[off] = value >>> 8;

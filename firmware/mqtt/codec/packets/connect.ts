@@ -1,8 +1,10 @@
 /**
  * CONNECT (§3.1), sent by the client, and CONNACK (§3.2), its answer. Text fields arrive already
- * encoded as UTF-8 bytes: the client encodes its options once, at construction.
+ * encoded as UTF-8 bytes: the client encodes its options once, at construction. In 5.0 both carry
+ * properties, and CONNACK a reason code.
  */
-import { ProtocolVersion, type IncomingPacket, type QoS } from "../packet.js";
+import { PacketType, ProtocolVersion, type IncomingPacket, type QoS } from "../packet.js";
+import { decodeProperties } from "../properties.js";
 import { DecodeError } from "../status.js";
 import { varintSize, writeField, writeU16, writeVarint } from "../wire.js";
 
@@ -12,6 +14,8 @@ export interface WillFields {
   payload: Uint8Array;
   qos: QoS;
   retain: boolean;
+  /** 5.0: the Will Properties' bytes (§3.1.3.2, written with properties.ts's writers); absent is none. */
+  properties?: Uint8Array;
 }
 
 export interface ConnectFields {
@@ -23,6 +27,24 @@ export interface ConnectFields {
   will: WillFields | null;
   username: Uint8Array | null;
   password: Uint8Array | null;
+  /** 5.0: the CONNECT Properties' bytes (§3.1.2.11); absent is none. */
+  properties?: Uint8Array;
+}
+
+const NONE = new Uint8Array(0);
+
+/** Bytes a property block takes with its length. */
+function blockSize(properties: Uint8Array | undefined): number {
+  const length = properties === undefined ? 0 : properties.length;
+  return varintSize(length) + length;
+}
+
+/** Writes a property block (its length, then the bytes); returns the next offset. */
+function writeBlock(buf: Uint8Array, off: number, properties: Uint8Array | undefined): number {
+  const bytes = properties ?? NONE;
+  off = writeVarint(buf, off, bytes.length);
+  buf.set(bytes, off);
+  return off + bytes.length;
 }
 
 /** §3.1.2.1 Protocol Name, "MQTT" with its length prefix. */
@@ -49,25 +71,29 @@ export function validateConnect(fields: ConnectFields): string | null {
 }
 
 /** Remaining Length of a CONNECT with these fields. */
-function connectRemainingLength(fields: ConnectFields): number {
-  let length = 10 + 2 + fields.clientId.length; // §3.1.2 variable header is 10 bytes in 3.1.1
-  if (fields.will !== null) length += 4 + fields.will.topic.length + fields.will.payload.length;
+function connectRemainingLength(fields: ConnectFields, version: ProtocolVersion): number {
+  const v5 = version === ProtocolVersion.V5;
+  let length = 10 + 2 + fields.clientId.length; // §3.1.2 variable header: 10 bytes, then 5.0's properties
+  if (v5) length += blockSize(fields.properties);
+  if (fields.will !== null) {
+    length += 4 + fields.will.topic.length + fields.will.payload.length;
+    if (v5) length += blockSize(fields.will.properties);
+  }
   if (fields.username !== null) length += 2 + fields.username.length;
   if (fields.password !== null) length += 2 + fields.password.length;
   return length;
 }
 
-/** Bytes the whole CONNECT packet takes, or DecodeError.UnsupportedProtocolVersion. */
+/** Bytes the whole CONNECT packet takes. */
 export function connectSize(fields: ConnectFields, version: ProtocolVersion): number {
-  if (version !== ProtocolVersion.V311) return DecodeError.UnsupportedProtocolVersion; // 5.0 adds properties here
-  const remaining = connectRemainingLength(fields);
+  const remaining = connectRemainingLength(fields, version);
   return 1 + varintSize(remaining) + remaining;
 }
 
 /** Writes CONNECT at `off` (connectSize bytes must be free there); returns the next offset. */
 export function encodeConnect(buf: Uint8Array, off: number, fields: ConnectFields, version: ProtocolVersion): number {
   buf[off++] = 0x10; // §3.1.1 type 1, flags 0
-  off = writeVarint(buf, off, connectRemainingLength(fields));
+  off = writeVarint(buf, off, connectRemainingLength(fields, version));
   for (let i = 0; i < 6; i++) buf[off++] = PROTOCOL_NAME[i];
   buf[off++] = version; // §3.1.2.2 Protocol Level
   const will = fields.will;
@@ -78,9 +104,12 @@ export function encodeConnect(buf: Uint8Array, off: number, fields: ConnectField
   if (fields.clean) flags |= 0x02;
   buf[off++] = flags;
   off = writeU16(buf, off, fields.keepalive);
-  // §3.1.3 payload order: client id, will topic, will message, user name, password [MQTT-3.1.3-1]
+  const v5 = version === ProtocolVersion.V5;
+  if (v5) off = writeBlock(buf, off, fields.properties); // §3.1.2.11
+  // §3.1.3 payload order: client id, (5.0: will properties,) will topic, will message, user name, password [MQTT-3.1.3-1]
   off = writeField(buf, off, fields.clientId);
   if (will !== null) {
+    if (v5) off = writeBlock(buf, off, will.properties); // §3.1.3.2
     off = writeField(buf, off, will.topic);
     off = writeField(buf, off, will.payload);
   }
@@ -100,15 +129,29 @@ export const ConnectReturnCode = Object.freeze({
 } as const);
 export type ConnectReturnCode = (typeof ConnectReturnCode)[keyof typeof ConnectReturnCode];
 
-/** Decodes a CONNACK body at `off` into `out`; returns 0 or a DecodeError. */
-export function decodeConnack(buf: Uint8Array, off: number, remainingLength: number, out: IncomingPacket): number {
-  if (remainingLength !== 2) return DecodeError.LengthMismatch; // §3.2.1 Remaining Length is 2
+/** §3.2.2.2 Table 3-1: the CONNACK reason codes of 5.0. */
+function isConnackReason(code: number): boolean {
+  if (code === 0x00) return true;
+  if (code < 0x80 || code > 0x9f) return false;
+  return code !== 0x8b && code !== 0x8d && code !== 0x8e && code !== 0x8f && code !== 0x91 && code !== 0x92 && code !== 0x93 && code !== 0x94 && code !== 0x96 && code !== 0x98 && code !== 0x9e;
+}
+
+/**
+ * Decodes a CONNACK body at `off` into `out`; returns 0 or a DecodeError. `out.returnCode` is the 3.1.1
+ * return code or the 5.0 reason code; in 5.0 the properties are in `out.properties`.
+ */
+export function decodeConnack(buf: Uint8Array, off: number, remainingLength: number, out: IncomingPacket, version: ProtocolVersion = ProtocolVersion.V311): number {
+  const v5 = version === ProtocolVersion.V5;
+  if (v5 ? remainingLength < 3 : remainingLength !== 2) return DecodeError.LengthMismatch; // §3.2.1 (3.1.1: 2)
   const ackFlags = buf[off];
   const code = buf[off + 1];
   if ((ackFlags & 0xfe) !== 0) return DecodeError.ReservedConnackFlags; // §3.2.2.1 bits 7-1 reserved, 0
-  if (code > ConnectReturnCode.NotAuthorized) return DecodeError.InvalidReturnCode; // §3.2.2.3 6-255 reserved
-  if (code !== 0 && ackFlags !== 0) return DecodeError.SessionPresentOnRefusal; // [MQTT-3.2.2-4]
+  if (v5 ? !isConnackReason(code) : code > ConnectReturnCode.NotAuthorized) return DecodeError.InvalidReturnCode; // §3.2.2.3 (3.1.1: 6-255 reserved)
+  if (code !== 0 && ackFlags !== 0) return DecodeError.SessionPresentOnRefusal; // [MQTT-3.2.2-4] (5.0: [MQTT-3.2.2-6])
   out.sessionPresent = ackFlags === 1;
   out.returnCode = code;
-  return 0;
+  if (!v5) return 0;
+  const taken = decodeProperties(buf, off + 2, off + remainingLength, PacketType.Connack, out.properties);
+  if (taken < 0) return taken;
+  return 2 + taken === remainingLength ? 0 : DecodeError.LengthMismatch;
 }

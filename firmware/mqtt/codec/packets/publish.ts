@@ -1,26 +1,36 @@
-/** PUBLISH (§3.3), in both directions. */
-import { ProtocolVersion, type IncomingPacket, type QoS } from "../packet.js";
+/** PUBLISH (§3.3), in both directions; in 5.0 with its properties (§3.3.2.3). */
+import { PacketType, ProtocolVersion, type IncomingPacket, type QoS } from "../packet.js";
+import { decodeProperties, Property } from "../properties.js";
 import { DecodeError } from "../status.js";
 import { validateTopicName } from "../topic.js";
 import { copyBytes, readU16, varintSize, writeVarint } from "../wire.js";
 
-/** Remaining Length of a PUBLISH: topic with its prefix, packet id for QoS 1 and 2 (§3.3.2.2), payload. */
-export function publishRemainingLength(topicLength: number, payloadLength: number, qos: QoS): number {
-  return 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength;
+/**
+ * Remaining Length of a PUBLISH: topic with its prefix, packet id for QoS 1 and 2 (§3.3.2.2), in 5.0 the
+ * property block (`propertiesLength` < 0: none, 3.1.1), payload.
+ */
+export function publishRemainingLength(topicLength: number, payloadLength: number, qos: QoS, propertiesLength = -1): number {
+  const properties = propertiesLength < 0 ? 0 : varintSize(propertiesLength) + propertiesLength;
+  return 2 + topicLength + (qos > 0 ? 2 : 0) + properties + payloadLength;
 }
 
-/** Bytes the whole PUBLISH takes, or DecodeError.UnsupportedProtocolVersion. */
-export function publishSize(topicLength: number, payloadLength: number, qos: QoS, version: ProtocolVersion): number {
-  if (version !== ProtocolVersion.V311) return DecodeError.UnsupportedProtocolVersion; // 5.0 adds properties
-  const remaining = publishRemainingLength(topicLength, payloadLength, qos);
+/**
+ * Bytes the whole PUBLISH takes. In 5.0, `propertiesLength` is the bytes of its properties (0 for
+ * none), which encodePublish writes after their length.
+ */
+export function publishSize(topicLength: number, payloadLength: number, qos: QoS, version: ProtocolVersion, propertiesLength = 0): number {
+  const remaining = publishRemainingLength(topicLength, payloadLength, qos, version === ProtocolVersion.V5 ? propertiesLength : -1);
   return 1 + varintSize(remaining) + remaining;
 }
 
 /**
  * Writes a PUBLISH at `off` (publishSize bytes must be free there); returns the next offset.
- * `topic` is the topic name's UTF-8 bytes, checked once when the app made them (see topic.ts);
- * the payload is `payload[payloadOffset, payloadOffset + payloadLength)`.
+ * `topic` is the topic name's UTF-8 bytes, checked once when the app made them (see topic.ts); in 5.0
+ * it may be empty when a Topic Alias property names it (§3.3.2.3.4).
+ * The payload is `payload[payloadOffset, payloadOffset + payloadLength)`.
  * [MQTT-3.3.1-2] DUP is 0 for QoS 0; the caller passes dup only on a resend of QoS 1 or 2.
+ * 5.0: `properties[0, propertiesLength)` are the properties (written with properties.ts's writers);
+ * `properties` null is 3.1.1, which has none.
  */
 export function encodePublish(
   buf: Uint8Array,
@@ -33,9 +43,12 @@ export function encodePublish(
   retain: boolean,
   dup: boolean,
   packetId: number,
+  properties: Uint8Array | null = null,
+  propertiesLength = 0,
 ): number {
   const topicLength = topic.length;
-  const remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength; // publishRemainingLength, inlined
+  let remaining = 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength; // publishRemainingLength, inlined
+  if (properties !== null) remaining += varintSize(propertiesLength) + propertiesLength;
   buf[off] = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0);
   if (remaining < 128) {
     buf[off + 1] = remaining; // the common one-byte Remaining Length, without a call
@@ -49,6 +62,10 @@ export function encodePublish(
     buf[off] = packetId >>> 8;
     buf[off + 1] = packetId & 0xff;
     off += 2;
+  }
+  if (properties !== null) {
+    off = writeVarint(buf, off, propertiesLength);
+    off = copyBytes(buf, off, properties, 0, propertiesLength);
   }
   if (payloadOffset === 0 && payloadLength === payload.length) {
     buf.set(payload, off);
@@ -90,9 +107,10 @@ export function clearDuplicate(buf: Uint8Array, off: number): void {
 
 /**
  * Decodes a PUBLISH body at `off` into `out` (the fixed header's flags are already in `out.flags`);
- * returns 0 or a DecodeError. The topic and payload stay in `buf`: `out` gets their offsets.
+ * returns 0 or a DecodeError. The topic and payload stay in `buf`: `out` gets their offsets; in 5.0 the
+ * properties are in `out.properties`, and an empty topic is allowed when a Topic Alias names it.
  */
-export function decodePublish(buf: Uint8Array, off: number, remainingLength: number, out: IncomingPacket): number {
+export function decodePublish(buf: Uint8Array, off: number, remainingLength: number, out: IncomingPacket, version: ProtocolVersion = ProtocolVersion.V311): number {
   const flags = out.flags;
   const qos = (flags >> 1) & 0x03;
   if (qos === 3) return DecodeError.InvalidQoS; // [MQTT-3.3.1-4]
@@ -103,14 +121,23 @@ export function decodePublish(buf: Uint8Array, off: number, remainingLength: num
   if (off + topicLength + (qos > 0 ? 2 : 0) > end) return DecodeError.LengthMismatch;
   const topicOffset = off;
   // [MQTT-4.7.3-1] not empty, [MQTT-3.3.2-2] no wildcard, [MQTT-1.5.3-1] [MQTT-1.5.3-2] UTF-8 without U+0000
-  const invalid = validateTopicName(buf, off, topicLength);
-  if (invalid !== 0) return invalid;
+  // (5.0: empty with a Topic Alias, checked below once the properties are read)
+  if (topicLength > 0 || version !== ProtocolVersion.V5) {
+    const invalid = validateTopicName(buf, off, topicLength);
+    if (invalid !== 0) return invalid;
+  }
   off += topicLength;
   let packetId = 0;
   if (qos > 0) {
     packetId = readU16(buf, off);
     if (packetId === 0) return DecodeError.ZeroPacketId; // [MQTT-2.3.1-1]
     off += 2;
+  }
+  if (version === ProtocolVersion.V5) {
+    const taken = decodeProperties(buf, off, end, PacketType.Publish, out.properties);
+    if (taken < 0) return taken;
+    off += taken;
+    if (topicLength === 0 && !out.properties.has(Property.TopicAlias)) return DecodeError.MissingTopicAlias; // §3.3.2.3.4
   }
   out.qos = qos as QoS;
   out.dup = (flags & 0x08) !== 0;
