@@ -50,6 +50,9 @@ export function randomOptions(rng: Rng): ModelOptions {
   const keepalive = rng.pick([0, 1, 2, 5, 60]);
   const subscriptions = rng.pick([0, 1, 2, 4]);
   return {
+    protocolVersion: 4, // the model is of 3.1.1; 5.0's limits are checked by test/unit/client-v5.test.ts
+    sessionExpiryInterval: 0,
+    receiveMaximum: 64,
     clientId: "m1",
     clean: rng.chance(0.5),
     keepalive,

@@ -1,5 +1,5 @@
 /**
- * The MQTT 3.1.1 client as a sans-IO state machine: it never touches a socket or a timer. A transport
+ * The MQTT 3.1.1 and 5.0 client as a sans-IO state machine: it never touches a socket or a timer. A transport
  * (firmware/net/, or a test) feeds it received bytes and the time, writes the bytes it has to send, opens
  * and closes the connection when it asks, and calls poll() at the deadline it gives.
  *
@@ -24,7 +24,7 @@ import { AckQueue } from "./acks.js";
 import { Backoff } from "./backoff.js";
 import { ClientError, DisconnectReason } from "./errors.js";
 import { AppEvents } from "./events.js";
-import { connectFields } from "./handshake.js";
+import { connectFields, connectProperties } from "./handshake.js";
 import { Inbound } from "./inbound.js";
 import { Input } from "./input.js";
 import { Keepalive } from "./keepalive.js";
@@ -35,12 +35,11 @@ import { Outbound } from "./outbound.js";
 import { Outbox } from "./outbox.js";
 import { ACK_WRITTEN, DISCONNECT_WRITTEN, Mode, Output } from "./output.js";
 import { Router } from "./router.js";
+import { ServerLimits } from "./server-limits.js";
 import { PacketIds } from "./session.js";
 import { ClientStats } from "./stats.js";
 import { Subscriptions, type SubscribeRequest } from "./subscriptions.js";
 import { TopicHandle } from "./topic-handle.js";
-
-const V4 = ProtocolVersion.V311;
 
 export class MqttClient {
   /** The options with every default filled in (frozen). */
@@ -62,6 +61,9 @@ export class MqttClient {
   private readonly inbound: Inbound;
   private readonly subscriptions: Subscriptions;
   private readonly router: Router;
+  private readonly version: ProtocolVersion;
+  /** 5.0: what the server's last CONNACK allows (3.1.1: the defaults, no limits). */
+  private readonly limits = new ServerLimits();
 
   /**
    * Makes the client and all its memory, sized from the options; start() begins connecting.
@@ -72,23 +74,27 @@ export class MqttClient {
     this.#connect = connectFields(options);
     const invalid = validateConnect(this.#connect);
     if (invalid !== null) throw new TypeError(invalid);
-    this.#connectSize = connectSize(this.#connect, V4);
+    // The CONNECT properties need the sizes, and the control buffer's default needs CONNECT's size.
+    const first = resolveOptions(options, 0);
+    const version = (this.version = first.protocolVersion === 5 ? ProtocolVersion.V5 : ProtocolVersion.V311);
+    if (version === ProtocolVersion.V5) this.#connect.properties = connectProperties(options, first);
+    this.#connectSize = connectSize(this.#connect, version);
     const o = (this.options = Object.freeze(resolveOptions(options, this.#connectSize)));
     this.stats = this.#stats;
     this.events = new AppEvents(options);
     this.keepalive = new Keepalive(o.keepalive * 1000, o.pingTimeout);
     this.backoff = new Backoff(o.reconnectPeriod, o.reconnectPeriodMax, options.random ?? Math.random);
-    this.input = new Input(o.receiveBufferSize, o.maxPacketSize);
+    this.input = new Input(o.receiveBufferSize, o.maxPacketSize, version);
     const acks = new AckQueue();
     this.outbox = new Outbox(o.transmitBufferSize, o.queueSlots);
-    this.subscriptions = new Subscriptions(o.subscriptions, o.controlBufferSize, this.events);
+    this.subscriptions = new Subscriptions(o.subscriptions, o.controlBufferSize, this.events, version);
     const ids = new PacketIds(this.outbox, this.subscriptions);
-    this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.#stats, o);
-    this.inbound = new Inbound(acks, this.subscriptions, this.events, this.#stats, new MessageView());
+    this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.#stats, o, this.limits);
+    this.inbound = new Inbound(acks, this.subscriptions, this.events, this.#stats, new MessageView(), version === ProtocolVersion.V5 ? o.receiveMaximum : 65_535);
     const inbound = this.inbound;
-    this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (id) => inbound.released(id));
+    this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (type, id) => inbound.released(type, id), version);
     const lose = (now: number, reason: number, report: boolean, holdOff: boolean) => this.lost(now, reason, report, holdOff);
-    this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.#stats, o.clean, lose);
+    this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.#stats, o, this.limits, lose);
   }
 
   /** The connection's state (a ClientState). */
@@ -173,7 +179,7 @@ export class MqttClient {
     output.mode = Mode.Connecting;
     const control = output.control;
     const at = control.reserve(this.#connectSize);
-    control.commit(encodeConnect(control.buffer, at, this.#connect, V4) - at);
+    control.commit(encodeConnect(control.buffer, at, this.#connect, this.version) - at);
     this.keepalive.reset(now);
   }
 

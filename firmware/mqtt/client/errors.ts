@@ -3,6 +3,7 @@
  * a call was refused or what went wrong beside a call (ClientError, negative). Hot paths return these
  * numbers; errorMessage() gives the words, for logs.
  */
+import { reasonWords } from "../codec/reasons.js";
 
 /**
  * Why a connection ended: the MQTT 5 reason codes (§3.14.2.1 of MQTT 5.0) where MQTT has one, and ours
@@ -25,6 +26,10 @@ export const DisconnectReason = Object.freeze({
   ServerUnavailable: 0x88,
   /** No PINGRESP within pingTimeout. */
   KeepAliveTimeout: 0x8d,
+  /** 5.0: the broker had more QoS 1/2 PUBLISH unacknowledged towards us than our Receive Maximum [MQTT-3.3.4-9]. */
+  ReceiveMaximumExceeded: 0x93,
+  /** 5.0: the broker used a Topic Alias we did not allow (we announce a Topic Alias Maximum of 0). */
+  TopicAliasInvalid: 0x94,
   /** A packet from the broker larger than maxPacketSize that cannot be skipped (not a PUBLISH). */
   PacketTooLarge: 0x95,
   /** The transport closed or failed (TCP reset, Wi-Fi gone, DNS failed). */
@@ -33,6 +38,8 @@ export const DisconnectReason = Object.freeze({
   ConnectTimeout: 0x101,
   /** A QoS 1/2 PUBLISH (or PUBREL) waited ackTimeout for its ack: the link is taken as dead. */
   AckTimeout: 0x102,
+  /** 5.0: the broker sent DISCONNECT with reason 0x00 (Normal disconnection); its other reasons are reported as they are. */
+  ServerDisconnected: 0x103,
 } as const);
 export type DisconnectReason = (typeof DisconnectReason)[keyof typeof DisconnectReason];
 
@@ -71,6 +78,12 @@ export const ClientError = Object.freeze({
    * messages not yet delivered: they stay in the client (queuedCount()), and a later start() sends them.
    */
   EndedUndelivered: -114,
+  /** 5.0: the QoS is above the broker's Maximum QoS [MQTT-3.2.2-11]. */
+  QoSNotSupported: -115,
+  /** 5.0: the broker does not keep retained messages (Retain Available 0) [MQTT-3.2.2-14]. */
+  RetainNotSupported: -116,
+  /** 5.0: the PUBLISH is larger than the broker's Maximum Packet Size [MQTT-3.2.2-15]. */
+  PacketTooLargeForServer: -117,
 } as const);
 export type ClientError = (typeof ClientError)[keyof typeof ClientError];
 
@@ -128,6 +141,9 @@ export function errorMessage(code: number): string {
     case DisconnectReason.ConnectionLost: return "connection lost";
     case DisconnectReason.ConnectTimeout: return "no CONNACK within connectTimeout";
     case DisconnectReason.AckTimeout: return "no acknowledgement within ackTimeout: connection dead";
+    case DisconnectReason.ReceiveMaximumExceeded: return "the broker sent more unacknowledged QoS 1/2 messages than our Receive Maximum";
+    case DisconnectReason.TopicAliasInvalid: return "the broker used a topic alias we did not allow";
+    case DisconnectReason.ServerDisconnected: return "the broker disconnected us (normal disconnection)";
     case TransportCause.ConnectFailed: return "could not connect (refused or unreachable)";
     case TransportCause.ConnectionRefused: return "connection refused";
     case TransportCause.HostUnreachable: return "host unreachable";
@@ -156,7 +172,14 @@ export function errorMessage(code: number): string {
     case ClientError.SubscriptionTooLarge: return "topic filter too long for the control buffer";
     case ClientError.SubscriptionsFull: return "the subscription table is full";
     case ClientError.EndedUndelivered: return "ended with messages not yet delivered (still queued: a later start() sends them)";
-    default: return code < 0 && code > -100 ? "decode error " + code : "code " + code;
+    case ClientError.QoSNotSupported: return "QoS above the broker's Maximum QoS";
+    case ClientError.RetainNotSupported: return "the broker does not support retained messages";
+    case ClientError.PacketTooLargeForServer: return "message larger than the broker's Maximum Packet Size";
+    default: {
+      if (code < 0 && code > -100) return "decode error " + code;
+      const words = reasonWords(code); // an MQTT 5.0 reason code from the broker
+      return words === "" ? "code " + code : words;
+    }
   }
 }
 

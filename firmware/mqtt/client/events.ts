@@ -11,7 +11,7 @@ import type { ClientOptions } from "./options.js";
 export class AppEvents {
   private readonly onConnected: ((sessionPresent: boolean) => void) | undefined;
   private readonly onMessage: ((message: MessageView) => void) | undefined;
-  private readonly onAcked: ((packetId: number) => void) | undefined;
+  private readonly onAcked: ((packetId: number, reasonCode: number) => void) | undefined;
   private readonly onUnconfirmed: ((packetId: number) => void) | undefined;
   private readonly onSubscribed: ((topic: string, returnCode: number) => void) | undefined;
   private readonly onDisconnected: ((reason: number) => void) | undefined;
@@ -36,8 +36,15 @@ export class AppEvents {
     this.call(handler ?? this.onMessage, view);
   }
 
-  acked(packetId: number): void {
-    this.call(this.onAcked, packetId);
+  /** `reasonCode`: 0 in 3.1.1; in 5.0 the PUBACK's, PUBREC's (0x80 and up: refused) or PUBCOMP's. */
+  acked(packetId: number, reasonCode: number): void {
+    const onAcked = this.onAcked;
+    if (!onAcked) return;
+    try {
+      onAcked(packetId, reasonCode);
+    } catch (thrown) {
+      this.error(ClientError.HandlerThrew, thrown);
+    }
   }
 
   unconfirmed(packetId: number): void {

@@ -3,10 +3,12 @@
  * verdict on CONNACK.
  */
 import type { ConnectFields } from "../codec/packets/connect.js";
+import { Property, writeU16Property, writeU32Property, writeUserProperty } from "../codec/properties.js";
 import { validateTopicName } from "../codec/topic.js";
 import { utf8Bytes } from "../codec/wire.js";
+import { refusedForWhoWeAre as refusedByReason } from "../codec/reasons.js";
 import { DisconnectReason } from "./errors.js";
-import type { ClientOptions } from "./options.js";
+import type { ClientOptions, ResolvedOptions } from "./options.js";
 
 /** CONNECT's fields as UTF-8 bytes, from the options; throws a TypeError naming a wrong one. */
 export function connectFields(options: ClientOptions): ConnectFields {
@@ -35,8 +37,38 @@ export function connectFields(options: ClientOptions): ConnectFields {
   };
 }
 
-/** A CONNACK refusal's return code (§3.2.2.3) as the DisconnectReason the app is told. */
+/**
+ * 5.0: the CONNECT properties (§3.1.2.11), made once: Session Expiry Interval (when not 0), Receive
+ * Maximum (when not the default 65,535), Maximum Packet Size (ours, so the broker never sends what we
+ * cannot hold [MQTT-3.1.2-24]) and the app's User Properties. No Topic Alias Maximum: 0, the broker
+ * sends us no aliases. Allocates: for set-up.
+ */
+export function connectProperties(options: ClientOptions, resolved: ResolvedOptions): Uint8Array {
+  const pairs: Uint8Array[] = [];
+  const user = options.properties?.userProperties ?? {};
+  if (typeof user !== "object" || user === null) throw new TypeError("properties.userProperties must be an object of strings");
+  for (const key of Object.keys(user)) {
+    const value = user[key];
+    if (typeof value !== "string") throw new TypeError(`properties.userProperties.${key} must be a string`);
+    const k = utf8Bytes(key);
+    const v = utf8Bytes(value);
+    if (k === null || v === null) throw new TypeError(`properties.userProperties.${key} is not valid UTF-8 [MQTT-1.5.4-1]`);
+    pairs.push(k, v);
+  }
+  let size = 5 + 3 + 5;
+  for (const bytes of pairs) size += 2 + bytes.length + 1;
+  const buf = new Uint8Array(size);
+  let off = 0;
+  if (resolved.sessionExpiryInterval !== 0) off = writeU32Property(buf, off, Property.SessionExpiryInterval, resolved.sessionExpiryInterval);
+  if (resolved.receiveMaximum !== 65_535) off = writeU16Property(buf, off, Property.ReceiveMaximum, resolved.receiveMaximum);
+  off = writeU32Property(buf, off, Property.MaximumPacketSize, resolved.maxPacketSize);
+  for (let i = 0; i < pairs.length; i += 2) off = writeUserProperty(buf, off, pairs[i], pairs[i + 1]);
+  return buf.slice(0, off);
+}
+
+/** A CONNACK refusal's return code (§3.2.2.3; a 5.0 reason code is one already) as the DisconnectReason the app is told. */
 export function refusalReason(returnCode: number): number {
+  if (returnCode >= 0x80) return returnCode;
   switch (returnCode) {
     case 1: return DisconnectReason.UnsupportedProtocolVersion;
     case 2: return DisconnectReason.ClientIdentifierNotValid;
@@ -48,5 +80,5 @@ export function refusalReason(returnCode: number): number {
 
 /** Refused for who we are (not for the server's load): trying again at once would be refused again. */
 export function refusedForWhoWeAre(returnCode: number): boolean {
-  return returnCode !== 3;
+  return returnCode >= 0x80 ? refusedByReason(returnCode) : returnCode !== 3;
 }

@@ -3,11 +3,13 @@
  * [MQTT-4.3.2-2]); a QoS 2 one is delivered once per packet id until its PUBCOMP has gone, and PUBRECed
  * every time [MQTT-4.3.3-2], whatever the number in flight (the ids are an IdSet, never full). A PUBLISH over
  * maxPacketSize was skipped by input.ts: it is acknowledged the same way and reported, and the
- * connection stays. Responses wait for room in the ack queue, in order; nothing is dropped.
+ * connection stays. Responses wait for room in the ack queue, in order; nothing is dropped. In 5.0 the
+ * broker may have at most our Receive Maximum of them unacknowledged [MQTT-3.3.4-9]: one more closes the
+ * connection with 0x93 (Receive Maximum exceeded).
  */
 import { PacketType, type IncomingPacket } from "../codec/packet.js";
 import type { AckQueue } from "./acks.js";
-import { ClientError } from "./errors.js";
+import { ClientError, DisconnectReason } from "./errors.js";
 import type { AppEvents } from "./events.js";
 import { IdSet } from "./ids.js";
 import type { MessageView } from "./message.js";
@@ -17,6 +19,8 @@ import type { Subscriptions } from "./subscriptions.js";
 export class Inbound {
   /** [MQTT-4.3.3-2] QoS 2 ids PUBRECed whose PUBREL has not come: each message delivered once. */
   readonly ids = new IdSet();
+  /** This connection's QoS 1/2 PUBLISH not yet acknowledged (PUBACK or PUBCOMP not yet written whole). */
+  private unacknowledged = 0;
 
   constructor(
     private readonly acks: AckQueue,
@@ -24,20 +28,31 @@ export class Inbound {
     private readonly events: AppEvents,
     private readonly stats: ClientStats,
     private readonly view: MessageView,
+    /** The Receive Maximum we announced (5.0); 65,535 is no limit to enforce (3.1.1). */
+    private readonly receiveMaximum = 65_535,
   ) {}
 
-  /** A PUBLISH; false if it must wait for room for its ack. */
-  publish(p: IncomingPacket): boolean {
+  /** A PUBLISH: 0 handled, -1 to wait for room for its ack, or the reason to close the connection for. */
+  publish(p: IncomingPacket): number {
     const qos = p.qos;
-    if (qos > 0 && this.acks.full()) return false;
+    if (qos > 0 && this.acks.full()) return -1;
     if (qos === 2) {
-      if (this.ids.add(p.packetId)) this.deliver(p);
+      if (this.ids.add(p.packetId)) {
+        if (++this.unacknowledged > this.receiveMaximum) return DisconnectReason.ReceiveMaximumExceeded; // [MQTT-3.3.4-9]
+        this.deliver(p);
+      }
       this.acks.push(PacketType.Pubrec, p.packetId);
-      return true;
+      return 0;
     }
+    if (qos === 1 && ++this.unacknowledged > this.receiveMaximum) return DisconnectReason.ReceiveMaximumExceeded; // [MQTT-3.3.4-9]
     this.deliver(p);
     if (qos === 1) this.acks.push(PacketType.Puback, p.packetId); // after delivery [MQTT-4.3.2-2]
-    return true;
+    return 0;
+  }
+
+  /** A new connection: the broker's quota towards us starts full again (§4.9). */
+  connected(): void {
+    this.unacknowledged = 0;
   }
 
   /** A PUBLISH over maxPacketSize was skipped whole; false if it must wait for room for its ack. */
@@ -65,8 +80,9 @@ export class Inbound {
    * that kept the session must send PUBREL again, not PUBLISH [MQTT-4.3.3-1]; mosquitto 2.0.11 sends the
    * PUBLISH when its own PUBREL resend failed: README, "Brokers".)
    */
-  released(packetId: number): void {
-    this.ids.delete(packetId);
+  released(type: PacketType, packetId: number): void {
+    if (type === PacketType.Pubcomp) this.ids.delete(packetId);
+    if (this.unacknowledged > 0) this.unacknowledged--;
   }
 
   /** The broker has no session for us: its QoS 2 flows are gone. */
@@ -86,6 +102,7 @@ export class Inbound {
     m.retain = p.retain;
     m.dup = p.dup;
     m.packetId = p.packetId;
+    m.properties = p.properties;
     this.stats.received++;
     this.events.message(m, this.subscriptions.dispatch(m));
   }

@@ -15,8 +15,6 @@ export const NOTHING = 0;
 /** A PUBLISH over maxPacketSize went by whole: skippedQos and skippedId say how to acknowledge it. */
 export const SKIPPED = -1000;
 
-const V4 = ProtocolVersion.V311;
-
 export class Input {
   readonly rx: ByteRing;
   readonly frame: FrameReader;
@@ -33,9 +31,14 @@ export class Input {
   skippedQos = 0;
   skippedId = 0;
 
-  constructor(receiveBufferSize: number, maxPacketSize: number) {
+  constructor(
+    receiveBufferSize: number,
+    maxPacketSize: number,
+    private readonly version: ProtocolVersion = ProtocolVersion.V311,
+  ) {
     this.rx = new ByteRing(receiveBufferSize);
     this.frame = new FrameReader(maxPacketSize);
+    this.frame.protocolVersion = version;
   }
 
   /** A packet is being handled: its bytes (and the message view on them) must not move. */
@@ -70,7 +73,7 @@ export class Input {
       return this.skip();
     }
     if (length <= 0) return length;
-    const status = decodePacket(rx.buffer, this.frame, this.packet, V4);
+    const status = decodePacket(rx.buffer, this.frame, this.packet, this.version);
     if (status < 0) return status;
     this.length = length;
     return length;

@@ -12,10 +12,15 @@ export class Keepalive {
   pingOwed = false;
 
   constructor(
-    /** Milliseconds; 0: off. */
-    private readonly period: number,
+    /** Milliseconds; 0: off. 5.0: the Server Keep Alive replaces it (use()). */
+    private period: number,
     private readonly pingTimeout: number,
   ) {}
+
+  /** 5.0: the keepalive period this connection runs on (the server's, or ours), in milliseconds. */
+  use(period: number): void {
+    this.period = period;
+  }
 
   /** A connection opens. */
   reset(now: number): void {

@@ -4,10 +4,12 @@
  * helpers allocate nothing; the ones that return strings allocate and say so.
  */
 import type { QoS } from "../codec/packet.js";
+import { Properties } from "../codec/properties.js";
 import { topicMatches } from "../codec/topic.js";
 import { ClientError } from "./errors.js";
 
 const fromCharCode = String.fromCharCode;
+const EMPTY_PROPERTIES = new Properties();
 const charCodeAt = String.prototype.charCodeAt;
 
 export class MessageView {
@@ -22,6 +24,11 @@ export class MessageView {
   dup = false;
   /** 0 for QoS 0. */
   packetId = 0;
+  /**
+   * 5.0: the message's properties (Message Expiry Interval, Content Type, Response Topic, Correlation
+   * Data, User Properties, Subscription Identifiers), read in place like the payload; empty in 3.1.1.
+   */
+  properties = EMPTY_PROPERTIES;
 
   /**
    * Whether the topic is exactly these bytes.

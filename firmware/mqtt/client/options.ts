@@ -3,6 +3,7 @@
  * memory, the reconnect plan, and the Moddable-style callbacks. Checked once, in the constructor.
  */
 import type { QoS } from "../codec/packet.js";
+import { ACK_QUEUE } from "./acks.js";
 import type { MessageView } from "./message.js";
 
 /** What the app does when a publish finds the outbox (in-flight + offline queue) full. */
@@ -15,7 +16,27 @@ export interface WillOptions {
   retain?: boolean;
 }
 
+/** MQTT 5.0 CONNECT properties the app may set (§3.1.2.11), with MQTT.js's names. */
+export interface ConnectProperties {
+  /**
+   * Seconds the broker keeps the session after the connection ends (§3.1.2.11.2). Default: 0 with clean
+   * true; with clean false, 0xFFFFFFFF (never expires), the 3.1.1 meaning of a kept session.
+   */
+  sessionExpiryInterval?: number;
+  /** QoS 1/2 PUBLISH the broker may have unacknowledged towards us (§3.1.2.11.3). Default 64, the responses the client holds at once. */
+  receiveMaximum?: number;
+  /** Name/value pairs sent with CONNECT (§3.1.2.11.8). */
+  userProperties?: Record<string, string>;
+}
+
 export interface ClientOptions {
+  /**
+   * 4 (MQTT 3.1.1, the default) or 5 (MQTT 5.0). A 5.0 client announces its Maximum Packet Size
+   * (maxPacketSize) and Receive Maximum, and holds itself to the limits in the broker's CONNACK.
+   */
+  protocolVersion?: 4 | 5;
+  /** 5.0 only: CONNECT properties. */
+  properties?: ConnectProperties;
   /** [MQTT-3.1.3-3] 1-23 characters [0-9a-zA-Z] are accepted by every broker; "" asks the broker for one (needs clean). */
   clientId: string;
   /** Seconds between control packets, 0 for none (§3.1.2.10). Default 60. */
@@ -74,8 +95,12 @@ export interface ClientOptions {
   onConnected?: (sessionPresent: boolean) => void;
   /** A message that matched no subscription with its own handler. The view is valid during the call only. */
   onMessage?: (message: MessageView) => void;
-  /** A QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publish completed. */
-  onAcked?: (packetId: number) => void;
+  /**
+   * A QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publish completed. `reasonCode` is 0 in 3.1.1; in 5.0 the ack's
+   * reason code: below 0x80 the broker took it (0x10: no matching subscribers), 0x80 and up it refused
+   * it (e.g. 0x87 not authorized, 0x97 quota exceeded; errorMessage has the words): it is not retried.
+   */
+  onAcked?: (packetId: number, reasonCode: number) => void;
   /**
    * A QoS 1/2 publish the client gave up when the broker lost the session (CONNACK session present 0):
    * the broker may or may not have taken it. Never reported as acked. See resendOnNewSession.
@@ -94,6 +119,11 @@ export interface ClientOptions {
 
 /** The options with every default filled in. */
 export interface ResolvedOptions {
+  protocolVersion: 4 | 5;
+  /** 5.0: the Session Expiry Interval sent (seconds). */
+  sessionExpiryInterval: number;
+  /** 5.0: the Receive Maximum announced, enforced on the broker [MQTT-3.3.4-9]. */
+  receiveMaximum: number;
   keepalive: number;
   clean: boolean;
   receiveBufferSize: number;
@@ -138,9 +168,18 @@ export function resolveOptions(options: ClientOptions, connectSize: number): Res
     throw new TypeError(`queuePolicy must be "reject", "drop-oldest" or "drop-newest", not ${String(policy)}`);
   }
   const reconnectPeriod = whole("reconnectPeriod", options.reconnectPeriod ?? 1000, 0, 86_400_000);
+  const protocolVersion = options.protocolVersion ?? 4;
+  if (protocolVersion !== 4 && protocolVersion !== 5) throw new RangeError(`protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), not ${String(protocolVersion)}`);
+  const clean = flag("clean", options.clean, true);
+  const properties = options.properties ?? {};
+  if (typeof properties !== "object") throw new TypeError("properties must be an object (MQTT 5.0 CONNECT properties)");
+  if (options.properties !== undefined && protocolVersion !== 5) throw new TypeError("properties are MQTT 5.0's: set protocolVersion: 5");
   return {
+    protocolVersion,
+    sessionExpiryInterval: whole("properties.sessionExpiryInterval", properties.sessionExpiryInterval ?? (clean ? 0 : 0xffff_ffff), 0, 0xffff_ffff),
+    receiveMaximum: whole("properties.receiveMaximum", properties.receiveMaximum ?? ACK_QUEUE, 1, 65_535),
     keepalive,
-    clean: flag("clean", options.clean, true),
+    clean,
     receiveBufferSize,
     maxPacketSize,
     transmitBufferSize: whole("transmitBufferSize", options.transmitBufferSize ?? 4096, 16, 268_435_460),

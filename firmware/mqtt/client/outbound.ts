@@ -5,6 +5,7 @@
  */
 import { PacketType, ProtocolVersion, type QoS } from "../codec/packet.js";
 import { clearDuplicate, encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
+import type { ServerLimits } from "./server-limits.js";
 import { validateTopicName } from "../codec/topic.js";
 import { copyBytes, MAX_STRING_LENGTH, utf8Length, writeU16, writeUtf8 } from "../codec/wire.js";
 import type { AckQueue } from "./acks.js";
@@ -16,7 +17,8 @@ import type { PacketIds } from "./session.js";
 import type { ClientStats } from "./stats.js";
 import { TopicHandle } from "./topic-handle.js";
 
-const V4 = ProtocolVersion.V311;
+/** 5.0: our PUBLISH carries an empty property block. */
+const NO_PROPERTIES = new Uint8Array(0);
 const POLICY_REJECT = 0;
 const POLICY_DROP_NEWEST = 1;
 const POLICY_DROP_OLDEST = 2;
@@ -27,7 +29,9 @@ const UNCONFIRMED = 3;
 
 export class Outbound {
   private readonly policy: number;
-  private readonly window: number;
+  /** QoS 1/2 in flight at most: ours (inflight), and in 5.0 the server's Receive Maximum if lower [MQTT-3.3.4-7]. */
+  private window: number;
+  private readonly v5: boolean;
   private pubrecCount = 0;
   /** Some Released record may have its PUBREL to send again (set when a connection is lost). */
   private pubrelsToResend = false;
@@ -41,7 +45,10 @@ export class Outbound {
     private readonly events: AppEvents,
     private readonly stats: ClientStats,
     private readonly options: ResolvedOptions,
+    /** What the server's last CONNACK allows (5.0; 3.1.1 keeps the defaults). */
+    private readonly limits: ServerLimits,
   ) {
+    this.v5 = options.protocolVersion === 5;
     const p = options.queuePolicy;
     this.policy = p === "drop-newest" ? POLICY_DROP_NEWEST : p === "drop-oldest" ? POLICY_DROP_OLDEST : POLICY_REJECT;
     this.window = options.inflight;
@@ -80,9 +87,15 @@ export class Outbound {
       if (payloadLength < 0) return ClientError.InvalidPayload; // [MQTT-1.5.3-1] a lone surrogate
       if (offset !== 0 || length !== -1) return ClientError.InvalidArgument; // a range is for bytes
     }
-    const size = publishSize(topicLength, payloadLength, qos, V4);
+    const v5 = this.v5;
+    const size = publishSize(topicLength, payloadLength, qos, v5 ? ProtocolVersion.V5 : ProtocolVersion.V311);
     const outbox = this.outbox;
     if (size > outbox.capacity) return ClientError.PayloadTooLarge;
+    // 5.0: refused at the call, not sent to be refused: the server's last CONNACK said what it takes.
+    const limits = this.limits;
+    if (qos > limits.maximumQoS) return ClientError.QoSNotSupported; // [MQTT-3.2.2-11]
+    if (retain && !limits.retainAvailable) return ClientError.RetainNotSupported; // [MQTT-3.2.2-14]
+    if (size > limits.maximumPacketSize) return ClientError.PacketTooLargeForServer; // [MQTT-3.2.2-15]
     this.stats.published++;
     const room = this.makeRoom(size);
     if (room < 0) return room;
@@ -97,14 +110,15 @@ export class Outbound {
     const at = outbox.reserve(size);
     const buf = outbox.bytes;
     if (isHandle && payloadBytes) {
-      encodePublish(buf, at, (topic as TopicHandle).bytes, payload as Uint8Array, offset, payloadLength, qos, retain, false, packetId);
+      encodePublish(buf, at, (topic as TopicHandle).bytes, payload as Uint8Array, offset, payloadLength, qos, retain, false, packetId, v5 ? NO_PROPERTIES : null, 0);
     } else {
       // A string topic or payload is written straight into place, with no intermediate bytes.
-      let off = writePublishHeader(buf, at, topicLength, payloadLength, qos, retain, false);
+      let off = writePublishHeader(buf, at, topicLength, payloadLength, qos, retain, false, v5 ? 0 : -1);
       if (isHandle) buf.set((topic as TopicHandle).bytes, off);
       else writeUtf8(buf, off, topic as string);
       off += topicLength;
       if (qos > 0) off = writeU16(buf, off, packetId);
+      if (v5) buf[off++] = 0; // the property length: none
       if (payloadBytes) copyBytes(buf, off, payload as Uint8Array, offset, payloadLength);
       else writeUtf8(buf, off, payload as string);
     }
@@ -220,25 +234,36 @@ export class Outbound {
 
   // ---- Acks from the broker --------------------------------------------------------------------------
 
-  /** PUBACK or PUBCOMP: 0, or the reason to close for (an ack for nothing we sent, or the wrong one). */
-  complete(type: PacketType, packetId: number): number {
+  /**
+   * PUBACK or PUBCOMP: 0, or the reason to close for (an ack for nothing we sent, or the wrong one).
+   * `reasonCode` (5.0) reaches onAcked: 0x80 and up, the broker refused the message.
+   */
+  complete(type: PacketType, packetId: number, reasonCode = 0): number {
     const outbox = this.outbox;
     const i = outbox.find(packetId);
-    const expected = type === PacketType.Puback ? RecordState.Sent : RecordState.Released;
+    const expected = type === PacketType.Pubcomp ? RecordState.Released : RecordState.Sent; // PUBACK, or a refusing PUBREC
     if (i === NONE || outbox.qos[i] !== (type === PacketType.Puback ? 1 : 2) || outbox.state[i] !== expected) return DisconnectReason.ProtocolError;
     if (outbox.waitSince[i] === this.ackSince) this.ackSince = NaN; // it may have been the oldest wait
     outbox.remove(i);
     this.stats.acked++;
     this.stats.completed++;
-    this.events.acked(packetId);
+    if (reasonCode >= 0x80) this.stats.rejected++;
+    this.events.acked(packetId, reasonCode);
     return 0;
   }
 
-  /** PUBREC: 0, -1 to wait for room for the PUBREL, or the reason to close for. */
-  pubrec(packetId: number, now: number): number {
+  /**
+   * PUBREC: 0, -1 to wait for room for the PUBREL, or the reason to close for. 5.0: a reason code of 0x80
+   * and up ends the flow there, without PUBREL (§4.3.3): the broker refused the message.
+   */
+  pubrec(packetId: number, now: number, reasonCode = 0): number {
     const outbox = this.outbox;
     const i = outbox.find(packetId);
     if (i === NONE || outbox.qos[i] !== 2 || outbox.state[i] < RecordState.Sent) return DisconnectReason.ProtocolError;
+    if (reasonCode >= 0x80) {
+      if (outbox.state[i] === RecordState.Released) return DisconnectReason.ProtocolError; // refused after PUBREL went
+      return this.complete(PacketType.Pubrec, packetId, reasonCode);
+    }
     if (this.acks.full()) return -1;
     // [MQTT-4.3.3-1] answer PUBREC with PUBREL (again, if PUBREC came again).
     outbox.setState(i, RecordState.Released);
@@ -252,6 +277,39 @@ export class Outbound {
   }
 
   // ---- Connections and sessions ----------------------------------------------------------------------
+
+  /**
+   * CONNACK accepted (5.0: `limits` holds what it said): the window is ours or the server's Receive
+   * Maximum, whichever is lower; a message queued while we did not know the limits and now beyond them
+   * is dropped and reported (onError with its code, and onUnconfirmed for QoS 1/2): never sent to be refused.
+   */
+  connected(): void {
+    const limits = this.limits;
+    const ours = this.options.inflight;
+    this.window = limits.receiveMaximum < ours ? limits.receiveMaximum : ours;
+    if (!this.v5) return;
+    const outbox = this.outbox;
+    for (let i = outbox.first; i !== NONE; ) {
+      const next = outbox.next[i];
+      if (outbox.state[i] === RecordState.Queued) {
+        const qos = outbox.qos[i];
+        const retain = (outbox.bytes[outbox.offset[i]] & 0x01) !== 0;
+        const code =
+          qos > limits.maximumQoS ? ClientError.QoSNotSupported
+          : retain && !limits.retainAvailable ? ClientError.RetainNotSupported
+          : outbox.length[i] > limits.maximumPacketSize ? ClientError.PacketTooLargeForServer
+          : 0;
+        if (code !== 0) {
+          const packetId = outbox.packetId[i];
+          outbox.remove(i);
+          this.stats.dropped++;
+          this.events.error(code);
+          if (qos > 0) this.events.unconfirmed(packetId);
+        }
+      }
+      i = next;
+    }
+  }
 
   /**
    * The connection is gone (records not started are already Queued again): a QoS 0 cut off mid-write

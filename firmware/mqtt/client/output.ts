@@ -43,8 +43,6 @@ export type Mode = (typeof Mode)[keyof typeof Mode];
 export const ACK_WRITTEN = 1;
 export const DISCONNECT_WRITTEN = 2;
 
-const V4 = ProtocolVersion.V311;
-
 export class Output {
   readonly control: ByteRing;
   mode: Mode = Mode.Closed;
@@ -70,8 +68,9 @@ export class Output {
     private readonly outbound: Outbound,
     private readonly outbox: Outbox,
     private readonly nextId: () => number,
-    /** A PUBCOMP went whole: its inbound QoS 2 id is free. */
-    private readonly released: (packetId: number) => void,
+    /** A PUBACK or PUBCOMP went whole: its inbound message is acknowledged (a QoS 2 id is free). */
+    private readonly released: (type: PacketType, packetId: number) => void,
+    private readonly version: ProtocolVersion = ProtocolVersion.V311,
   ) {
     this.control = new ByteRing(controlBufferSize);
   }
@@ -128,7 +127,8 @@ export class Output {
         this.source = Source.None;
         if (source === Source.Ack) {
           const acks = this.acks;
-          if (acks.headType() === PacketType.Pubcomp) this.released(acks.headId());
+          const type = acks.headType();
+          if (type === PacketType.Pubcomp || type === PacketType.Puback) this.released(type, acks.headId());
           acks.shift();
           return ACK_WRITTEN;
         }
@@ -184,7 +184,7 @@ export class Output {
     if (acks.length > 0) return this.stage(Source.Ack, acks.headType(), acks.headId(), NONE);
     if (mode === Mode.Ending) {
       this.mode = Mode.Closed; // DISCONNECT is the last packet
-      return this.staged(Source.Disconnect, encodeDisconnect(this.staging, 0), NONE);
+      return this.staged(Source.Disconnect, encodeDisconnect(this.staging, 0, this.version), NONE); // 5.0: Normal disconnection, 4 bytes
     }
     if (this.keepalive.pingOwed) return this.staged(Source.Ping, encodePingreq(this.staging, 0), NONE);
     if (this.subscriptions.queueNext(this.control, this.nextId)) {
@@ -214,7 +214,7 @@ export class Output {
   }
 
   private stage(source: Source, type: PacketType, packetId: number, record: number): void {
-    this.staged(source, encodeAck(this.staging, 0, type, packetId, V4), record);
+    this.staged(source, encodeAck(this.staging, 0, type, packetId, this.version), record); // 5.0: Success, 4 bytes
   }
 
   /** `length` bytes encoded at the start of staging (an ack, PINGREQ or DISCONNECT) go next. */

@@ -6,6 +6,7 @@
  * through `lose`, which the facade gives (it owns the loss: every part is told, then the app).
  */
 import { PacketType } from "../codec/packet.js";
+import { Property } from "../codec/properties.js";
 import { reasonCodeOf } from "../codec/status.js";
 import { DisconnectReason } from "./errors.js";
 import type { AppEvents } from "./events.js";
@@ -14,9 +15,11 @@ import type { Inbound } from "./inbound.js";
 import { NOTHING, SKIPPED, type Input } from "./input.js";
 import type { Keepalive } from "./keepalive.js";
 import { ClientState, type Lifecycle } from "./lifecycle.js";
+import type { ResolvedOptions } from "./options.js";
 import type { Outbound } from "./outbound.js";
 import { Mode, type Output } from "./output.js";
 import type { ClientStats } from "./stats.js";
+import type { ServerLimits } from "./server-limits.js";
 import type { Subscriptions } from "./subscriptions.js";
 
 /** Ends the connection: `report` tells onError too; `holdOff` makes the next attempt wait the longest delay. */
@@ -33,7 +36,8 @@ export class Router {
     private readonly subscriptions: Subscriptions,
     private readonly events: AppEvents,
     private readonly stats: ClientStats,
-    private readonly clean: boolean,
+    private readonly options: ResolvedOptions,
+    private readonly limits: ServerLimits,
     private readonly lose: Lose,
   ) {}
 
@@ -84,13 +88,17 @@ export class Router {
       return this.connack(now);
     }
     switch (p.type) {
-      case PacketType.Publish:
-        return this.inbound.publish(p);
+      case PacketType.Publish: {
+        // We announce no Topic Alias Maximum (0): the broker may send us no alias [MQTT-3.2.2-17 for the server's side, §3.3.2.3.4].
+        if (p.properties.has(Property.TopicAlias)) return this.fail(now, DisconnectReason.TopicAliasInvalid);
+        const r = this.inbound.publish(p);
+        return r < 0 ? false : this.check(now, r);
+      }
       case PacketType.Puback:
       case PacketType.Pubcomp:
-        return this.check(now, this.outbound.complete(p.type, p.packetId));
+        return this.check(now, this.outbound.complete(p.type, p.packetId, p.reasonCode));
       case PacketType.Pubrec: {
-        const r = this.outbound.pubrec(p.packetId, now);
+        const r = this.outbound.pubrec(p.packetId, now, p.reasonCode);
         return r < 0 ? false : this.check(now, r);
       }
       case PacketType.Pubrel:
@@ -101,8 +109,17 @@ export class Router {
       case PacketType.Pingresp:
         this.keepalive.pingresp();
         return true;
+      case PacketType.Disconnect: {
+        // 5.0 (decode.ts refuses it in 3.1.1): the broker closes, with its reason (§3.14.2.1). A reason
+        // about who we are (banned, not authorized, session taken over, a rate or quota) waits the longest.
+        const code = p.reasonCode;
+        const holdOff = code === 0x87 || code === 0x89 || code === 0x8a || code === 0x8e || code === 0x97 || code === 0x9f;
+        this.lose(now, code === 0 ? DisconnectReason.ServerDisconnected : code, code >= 0x80, holdOff);
+        return false;
+      }
       default:
-        // A second CONNACK [MQTT-3.2.0-1 allows one], or anything else a client does not expect.
+        // A second CONNACK [MQTT-3.2.0-1 allows one], AUTH when we sent no Authentication Method
+        // (§4.12), or anything else a client does not expect.
         return this.fail(now, DisconnectReason.ProtocolError);
     }
   }
@@ -118,8 +135,15 @@ export class Router {
       this.lose(now, refusalReason(p.returnCode), true, refusedForWhoWeAre(p.returnCode));
       return false;
     }
-    // [MQTT-3.2.2-1] with Clean Session 1 the broker must report no session.
-    if (p.sessionPresent && this.clean) return this.fail(now, DisconnectReason.ProtocolError);
+    // [MQTT-3.2.2-1] with Clean Session 1 the broker must report no session (5.0: Clean Start [MQTT-3.2.2-2]).
+    if (p.sessionPresent && this.options.clean) return this.fail(now, DisconnectReason.ProtocolError);
+    if (this.options.protocolVersion === 5) {
+      const limits = this.limits;
+      limits.accept(p.properties);
+      // [MQTT-3.2.2-21] the Server Keep Alive replaces ours
+      this.keepalive.use(limits.serverKeepAlive >= 0 ? limits.serverKeepAlive * 1000 : this.options.keepalive * 1000);
+    }
+    this.inbound.connected();
     const life = this.life;
     life.state = ClientState.Connected;
     life.connectedAt = now;
@@ -131,6 +155,7 @@ export class Router {
       this.subscriptions.sessionLost();
       this.outbound.sessionLost();
     }
+    this.outbound.connected(); // after the session's fate: what it queued again is checked against the limits too
     this.events.connected(p.sessionPresent);
     return true;
   }

@@ -41,7 +41,8 @@ type Sub = (typeof Sub)[keyof typeof Sub];
 
 type Handler = ((message: MessageView) => void) | null;
 const EMPTY = new Uint8Array(0);
-const V4 = ProtocolVersion.V311;
+/** 5.0's SUBSCRIBE and UNSUBSCRIBE carry a property block; ours is empty. */
+const NO_PROPERTIES = new Uint8Array(0);
 
 export class Subscriptions {
   private readonly topic: string[];
@@ -70,6 +71,7 @@ export class Subscriptions {
     private readonly capacity: number,
     private readonly controlCapacity: number,
     private readonly events: AppEvents,
+    private readonly version: ProtocolVersion = ProtocolVersion.V311,
   ) {
     this.topic = new Array<string>(capacity).fill("");
     this.filter = new Array<Uint8Array>(capacity).fill(EMPTY);
@@ -104,7 +106,7 @@ export class Subscriptions {
       const invalid = validateTopicFilter(bytes, 0, length);
       if (invalid !== 0) throw new ClientArgumentError(ClientError.InvalidTopic, `topic filter ${JSON.stringify(r.topic)} is not valid (${invalid}) [§4.7.1]`);
       // A filter that does not fit one SUBSCRIBE in the control buffer could never be sent.
-      if (subscribeSize([bytes], 1, V4) > this.controlCapacity) {
+      if (subscribeSize([bytes], 1, this.version) > this.controlCapacity) {
         throw new ClientArgumentError(ClientError.SubscriptionTooLarge, `topic filter of ${length} bytes: a SUBSCRIBE for it would not fit the control buffer (${this.controlCapacity} bytes)`);
       }
       filters.push(bytes);
@@ -179,18 +181,19 @@ export class Subscriptions {
       if (this.state[i] !== from) continue;
       this.scratchFilters[count] = this.filter[i];
       this.scratchQos[count] = this.qos[i] as QoS;
-      const size = subscribing ? subscribeSize(this.scratchFilters, count + 1, V4) : unsubscribeSize(this.scratchFilters, count + 1, V4);
+      const size = subscribing ? subscribeSize(this.scratchFilters, count + 1, this.version) : unsubscribeSize(this.scratchFilters, count + 1, this.version);
       if (size > room) break;
       this.scratchSlot[count++] = i;
     }
     if (count === 0) return false;
     const id = nextId();
     if (id === 0) return false;
-    const size = subscribing ? subscribeSize(this.scratchFilters, count, V4) : unsubscribeSize(this.scratchFilters, count, V4);
+    const size = subscribing ? subscribeSize(this.scratchFilters, count, this.version) : unsubscribeSize(this.scratchFilters, count, this.version);
     const at = control.reserve(size);
+    const properties = this.version === ProtocolVersion.V5 ? NO_PROPERTIES : null;
     const end = subscribing
-      ? encodeSubscribe(control.buffer, at, id, this.scratchFilters, this.scratchQos, count)
-      : encodeUnsubscribe(control.buffer, at, id, this.scratchFilters, count);
+      ? encodeSubscribe(control.buffer, at, id, this.scratchFilters, this.scratchQos, count, properties, 0)
+      : encodeUnsubscribe(control.buffer, at, id, this.scratchFilters, count, properties, 0);
     control.commit(end - at);
     this.reqId[k] = id;
     this.lastQueued = k;
@@ -231,7 +234,8 @@ export class Subscriptions {
     while (k < MAX_REQUESTS && !(this.reqId[k] === p.packetId && this.reqSubscribe[k] === (subscribing ? 1 : 0))) k++;
     if (k === MAX_REQUESTS) return DisconnectReason.ProtocolError; // [MQTT-3.9.2-1] [MQTT-3.11.2-1] not our request
     const count = this.reqCount[k];
-    if (subscribing && p.returnCodesCount !== count) return DisconnectReason.ProtocolError; // [MQTT-3.9.3-1] a code per filter
+    // [MQTT-3.9.3-1] a code per filter (5.0's UNSUBACK too, §3.11.3)
+    if ((subscribing || this.version === ProtocolVersion.V5) && p.returnCodesCount !== count) return DisconnectReason.ProtocolError;
     // The request's slot is freed after the loop: a callback that subscribes cannot take it meanwhile.
     for (let j = 0; j < count; j++) {
       const i = this.reqSlot[k * this.capacity + j];

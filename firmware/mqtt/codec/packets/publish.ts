@@ -76,8 +76,9 @@ export function encodePublish(
 
 /**
  * Writes a PUBLISH's fixed header and the topic's length prefix; returns the offset the topic's
- * `topicLength` bytes go to (then the packet id for QoS 1/2, then the payload). For callers that write
- * the topic or payload straight from a string.
+ * `topicLength` bytes go to (then the packet id for QoS 1/2, in 5.0 the properties, `propertiesLength`
+ * bytes after their length; then the payload). For callers that write the topic or payload straight from
+ * a string.
  */
 export function writePublishHeader(
   buf: Uint8Array,
@@ -87,9 +88,10 @@ export function writePublishHeader(
   qos: QoS,
   retain: boolean,
   dup: boolean,
+  propertiesLength = -1,
 ): number {
   buf[off] = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0);
-  off = writeVarint(buf, off + 1, publishRemainingLength(topicLength, payloadLength, qos));
+  off = writeVarint(buf, off + 1, publishRemainingLength(topicLength, payloadLength, qos, propertiesLength));
   buf[off] = topicLength >>> 8;
   buf[off + 1] = topicLength & 0xff;
   return off + 2;

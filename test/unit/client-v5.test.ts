@@ -1,0 +1,210 @@
+/**
+ * The client at protocolVersion 5, driven sans-IO against a scripted broker whose packets mqtt-packet
+ * writes at version 5, and whose reading of ours is mqtt-packet's parser: what CONNECT announces, the
+ * limits of CONNACK held to (Receive Maximum, Maximum QoS, Retain Available, Maximum Packet Size, Server
+ * Keep Alive), reason codes reaching the app, the broker's DISCONNECT, and our Receive Maximum and Topic
+ * Alias Maximum enforced on the broker.
+ */
+import mqttPacket, { type Packet } from "mqtt-packet";
+import { describe, expect, it } from "vitest";
+import { ClientError, DisconnectReason, errorMessage, MqttClient } from "../../firmware/mqtt/index.js";
+import type { ClientOptions } from "../../firmware/mqtt/client/options.js";
+import { Property } from "../../firmware/mqtt/codec/properties.js";
+
+const OPTS = { protocolVersion: 5 };
+
+class Broker {
+  readonly client: MqttClient;
+  readonly events: string[] = [];
+  now = 0;
+  private readonly parser = mqttPacket.parser(OPTS);
+  private readonly received: Packet[] = [];
+
+  constructor(options: Partial<ClientOptions> = {}) {
+    this.parser.on("packet", (p) => this.received.push(p));
+    this.parser.on("error", (e) => {
+      throw e;
+    });
+    this.client = new MqttClient({
+      clientId: "v5",
+      protocolVersion: 5,
+      onConnected: (present) => this.events.push(`connected ${present}`),
+      onAcked: (id, reason) => this.events.push(`acked ${id} ${reason.toString(16)}`),
+      onUnconfirmed: (id) => this.events.push(`unconfirmed ${id}`),
+      onDisconnected: (reason) => this.events.push(`disconnected ${reason.toString(16)}`),
+      onError: (code) => this.events.push(`error ${code}`),
+      onMessage: (m) => this.events.push(`message ${m.topicString()} ${m.payloadString()}`),
+      ...options,
+    });
+    this.client.start(0);
+    expect(this.client.shouldOpen(0)).toBe(true);
+    this.client.opened(0);
+  }
+
+  /** What the client wrote since the last call, as mqtt-packet reads it. */
+  take(): Packet[] {
+    const c = this.client;
+    for (let n = c.outputLength(); n > 0; n = c.outputLength()) {
+      this.parser.parse(Buffer.from(c.outputBuffer().subarray(c.outputOffset(), c.outputOffset() + n)));
+      c.written(n, this.now);
+    }
+    return this.received.splice(0);
+  }
+
+  send(packet: Record<string, unknown>): void {
+    const bytes = mqttPacket.generate(packet as unknown as Packet, OPTS);
+    this.client.receive(new Uint8Array(bytes), 0, bytes.length, this.now);
+  }
+
+  connack(properties: Record<string, unknown> = {}, sessionPresent = false): void {
+    this.take();
+    this.send({ cmd: "connack", reasonCode: 0, sessionPresent, properties });
+  }
+}
+
+describe("CONNECT at 5.0", () => {
+  it("announces our Maximum Packet Size and Receive Maximum, a never-expiring session with clean false, and the app's user properties", () => {
+    const b = new Broker({ clean: false, maxPacketSize: 512, receiveBufferSize: 1024, properties: { userProperties: { site: "lab" } } });
+    const [connect] = b.take() as [mqttPacket.IConnectPacket];
+    expect(connect.protocolVersion).toBe(5);
+    expect(connect.clean).toBe(false);
+    expect(connect.properties).toEqual({ sessionExpiryInterval: 0xffffffff, receiveMaximum: 64, maximumPacketSize: 512, userProperties: { site: "lab" } });
+  });
+
+  it("clean true: no session expiry sent (0); the options refuse what 5.0 does not allow", () => {
+    const b = new Broker({ properties: { sessionExpiryInterval: 300, receiveMaximum: 10 } });
+    expect((b.take()[0] as mqttPacket.IConnectPacket).properties).toEqual({ sessionExpiryInterval: 300, receiveMaximum: 10, maximumPacketSize: 1024 });
+    expect(() => new MqttClient({ clientId: "x", protocolVersion: 3 as 4 })).toThrow("protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), not 3");
+    expect(() => new MqttClient({ clientId: "x", properties: { sessionExpiryInterval: 5 } })).toThrow("set protocolVersion: 5");
+    expect(() => new MqttClient({ clientId: "x", protocolVersion: 5, properties: { receiveMaximum: 0 } })).toThrow("properties.receiveMaximum must be a whole number from 1 to 65535, not 0");
+  });
+});
+
+describe("CONNACK's limits, held to", () => {
+  it("never more QoS 1 PUBLISH in flight than the server's Receive Maximum (only PUBLISH counts)", () => {
+    const b = new Broker({ inflight: 8 });
+    for (let i = 0; i < 5; i++) b.client.publish("t", "m" + i, 1);
+    b.connack({ receiveMaximum: 2 });
+    b.client.subscribe([{ topic: "s", qos: 1 }]); // a SUBSCRIBE is not a PUBLISH: it does not take the quota
+    const first = b.take();
+    expect(first.filter((p) => p.cmd === "publish").map((p) => (p as mqttPacket.IPublishPacket).messageId)).toEqual([1, 2]);
+    expect(first.some((p) => p.cmd === "subscribe")).toBe(true);
+    b.send({ cmd: "puback", messageId: 1, reasonCode: 0 });
+    expect(b.take().map((p) => (p as mqttPacket.IPublishPacket).messageId)).toEqual([3]);
+  });
+
+  it("Maximum QoS, Retain Available and Maximum Packet Size refuse a publish at the call, with codes that say why", () => {
+    const b = new Broker();
+    b.connack({ maximumQoS: 1, retainAvailable: false, maximumPacketSize: 40 });
+    expect(b.client.publish("t", "x", 2)).toBe(ClientError.QoSNotSupported);
+    expect(b.client.publish("t", "x", 0, true)).toBe(ClientError.RetainNotSupported);
+    expect(b.client.publish("t", "x".repeat(40), 1)).toBe(ClientError.PacketTooLargeForServer);
+    expect(errorMessage(ClientError.PacketTooLargeForServer)).toBe("message larger than the broker's Maximum Packet Size");
+    expect(b.client.publish("t", "x", 1)).toBe(1);
+    expect(b.take().map((p) => p.cmd)).toEqual(["publish"]);
+  });
+
+  it("a message queued before CONNACK and beyond its limits is dropped and reported, never sent to be refused", () => {
+    const b = new Broker();
+    expect(b.client.publish("t", "q2", 2)).toBe(1);
+    expect(b.client.publish("t", "q1", 1)).toBe(2);
+    b.connack({ maximumQoS: 1 });
+    expect(b.take().map((p) => (p as mqttPacket.IPublishPacket).payload.toString())).toEqual(["q1"]);
+    expect(b.events).toEqual([`error ${ClientError.QoSNotSupported}`, "unconfirmed 1", "connected false"]);
+  });
+
+  it("the Server Keep Alive replaces ours [MQTT-3.2.2-21]", () => {
+    const b = new Broker({ keepalive: 60 });
+    b.connack({ serverKeepAlive: 5 });
+    b.now = 5000;
+    b.client.poll(b.now);
+    expect(b.take().map((p) => p.cmd)).toEqual(["pingreq"]);
+  });
+});
+
+describe("reason codes reach the app", () => {
+  it("a PUBACK of 0x97 and a PUBREC of 0x80 are refusals: onAcked with the code, no PUBREL, counted as rejected", () => {
+    const b = new Broker();
+    b.connack();
+    b.client.publish("t", "a", 1);
+    b.client.publish("t", "b", 2);
+    b.take();
+    b.send({ cmd: "puback", messageId: 1, reasonCode: 0x97 });
+    b.send({ cmd: "pubrec", messageId: 2, reasonCode: 0x80 });
+    expect(b.take()).toEqual([]); // no PUBREL after a refusing PUBREC (§4.3.3)
+    expect(b.events.slice(1)).toEqual(["acked 1 97", "acked 2 80"]);
+    expect(b.client.stats.rejected).toBe(2);
+    expect(errorMessage(0x97)).toBe("quota exceeded");
+  });
+
+  it("PUBACK 0x10 (no matching subscribers) is a success: the message was taken", () => {
+    const b = new Broker();
+    b.connack();
+    b.client.publish("t", "a", 1);
+    b.take();
+    b.send({ cmd: "puback", messageId: 1, reasonCode: 0x10 });
+    expect(b.events.slice(1)).toEqual(["acked 1 10"]);
+    expect(b.client.stats.rejected).toBe(0);
+  });
+
+  it("the broker's DISCONNECT ends the connection with its reason, and the client reconnects", () => {
+    const b = new Broker();
+    b.connack();
+    b.send({ cmd: "disconnect", reasonCode: 0x8b, properties: { reasonString: "maintenance" } });
+    expect(b.events).toEqual(["connected false", `error ${0x8b}`, "disconnected 8b"]);
+    expect(errorMessage(0x8b)).toBe("server shutting down");
+    expect(b.client.wantsClose).toBe(true);
+    b.client.closed(b.now);
+    expect(b.client.nextAttemptAt).toBeGreaterThan(0);
+  });
+
+  it("a CONNACK refusal with a 5.0 reason code is reported as it is", () => {
+    const b = new Broker();
+    b.take();
+    b.send({ cmd: "connack", reasonCode: 0x86, sessionPresent: false, properties: {} });
+    expect(b.events).toEqual([`error ${0x86}`, "disconnected 86"]);
+    expect(errorMessage(0x86)).toBe("refused: bad user name or password");
+  });
+});
+
+describe("what the broker may send us, enforced", () => {
+  it("more unacknowledged QoS 1 PUBLISH than our Receive Maximum closes with 0x93 (MQTT.js's GHSA-h8jm-hm87-fqw3)", () => {
+    const b = new Broker({ properties: { receiveMaximum: 2 } });
+    b.connack();
+    // the PUBACKs are owed but not written (the transport took nothing): three in flight towards us
+    for (let id = 1; id <= 3; id++) b.send({ cmd: "publish", topic: "t", payload: Buffer.from("x"), qos: 1, messageId: id });
+    expect(b.events).toContain(`disconnected ${DisconnectReason.ReceiveMaximumExceeded.toString(16)}`);
+  });
+
+  it("within our Receive Maximum, PUBACKs written give the quota back", () => {
+    const b = new Broker({ properties: { receiveMaximum: 2 } });
+    b.connack();
+    for (let id = 1; id <= 6; id++) {
+      b.send({ cmd: "publish", topic: "t", payload: Buffer.from("x" + id), qos: 1, messageId: id });
+      expect(b.take().map((p) => p.cmd)).toEqual(["puback"]);
+    }
+    expect(b.events.filter((e) => e.startsWith("message"))).toHaveLength(6);
+    expect(b.client.wantsClose).toBe(false);
+  });
+
+  it("a Topic Alias from the broker, which we allowed none of, closes with 0x94", () => {
+    const b = new Broker();
+    b.connack();
+    b.send({ cmd: "publish", topic: "t", payload: Buffer.from("x"), qos: 0, properties: { topicAlias: 1 } });
+    expect(b.events).toContain("disconnected 94");
+  });
+
+  it("a message's properties reach the handler, read in place", () => {
+    const seen: unknown[] = [];
+    const b = new Broker({
+      onMessage: (m) => {
+        const p = m.properties;
+        p.userProperty(0);
+        seen.push(p.number(Property.MessageExpiryInterval, -1), p.string(Property.ContentType), Buffer.from(m.buffer.subarray(p.valueOffset, p.valueOffset + p.valueLength)).toString());
+      },
+    });
+    b.connack();
+    b.send({ cmd: "publish", topic: "t", payload: Buffer.from("{}"), qos: 0, properties: { messageExpiryInterval: 30, contentType: "application/json", userProperties: { unit: "C" } } });
+    expect(seen).toEqual([30, "application/json", "C"]);
+  });
+});
