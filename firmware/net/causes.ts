@@ -26,7 +26,11 @@
  *   learns when TCP itself connected, which the TLS socket hides until its handshake is done.
  * - Nothing reports a connect that never completes: the adapter's own deadline (connectTimeout) does.
  * So a device gets ConnectFailed, ConnectionClosed, NetworkDown, HostNotFound, TLSFailed and
- * ConnectTimeout. A socket that knows more passes a TransportCause code as onError's first argument
+ * ConnectTimeout. A broker's refusal of our client certificate (or of none), of our ALPN protocols or of
+ * our server name is a fatal TLS alert, which the SDK throws as TLSError("alert: 2, <description>") from
+ * the same TCP callback (ssl_alert.js): the adapter reports TLSFailed for it too, while the simulator
+ * tells them apart (TLSClientCertificateRequired, TLSClientCertificateRefused, TLSNoApplicationProtocol,
+ * TLSUnrecognizedName). A socket that knows more passes a TransportCause code as onError's first argument
  * (a resolver: onError's second, after the host); host-sim's sockets do (refused, reset, end of stream,
  * which TLS check failed), and the adapter takes it as it comes.
  */
@@ -95,7 +99,7 @@ export function watchedTCP(TCP: SocketConstructor, watch: TCPWatch): SocketConst
 
 /** What the words of a cause name: the connection's broker, resolved address and connect bound. */
 export interface CauseContext {
-  readonly broker: { readonly host: string; readonly port: number; readonly serverName?: string };
+  readonly broker: { readonly host: string; readonly port: number; readonly serverName?: string; readonly ALPNProtocols?: readonly string[] };
   /** The address of the last attempt, once resolved (null while resolving). */
   readonly address: string | null;
   /** Milliseconds the transport has to open. */
@@ -120,6 +124,11 @@ export function describeCause(cause: number, at: CauseContext): string {
     case TransportCause.TLSFailed: return "TLS handshake failed with " + where;
     case TransportCause.TLSNameMismatch: return "TLS: certificate name mismatch (expected " + (broker.serverName ?? broker.host) + ")";
     case TransportCause.ClosedByBroker: return "closed by the broker (" + where + ")";
+    case TransportCause.TLSClientCertificateRequired: return "TLS: " + where + " requires a client certificate (give cert and key)";
+    case TransportCause.TLSClientCertificateRefused: return "TLS: " + where + " refused our client certificate (signed by a CA it does not trust, expired or revoked)";
+    case TransportCause.TLSNoApplicationProtocol:
+      return "TLS: " + where + " accepts none of our ALPN protocols (" + (broker.ALPNProtocols !== undefined ? "offered: " + broker.ALPNProtocols.join(", ") : "none offered: give ALPNProtocols") + ")";
+    case TransportCause.TLSUnrecognizedName: return "TLS: " + where + " does not know the server name " + (broker.serverName ?? broker.host) + " (SNI)";
     default: return errorMessage(cause);
   }
 }

@@ -20,18 +20,9 @@ import { DisconnectReason } from "../mqtt/index.js";
 import { TransportCause } from "../mqtt/client/errors.js";
 import { socketCause, thrownCause, watchedTCP, type CauseContext } from "./causes.js";
 import type { NetDevice, Resolver, Socket, TLSOptions } from "./device.js";
+import { checkBroker, type BrokerAddress, type DerBytes } from "./broker.js";
 
-export interface BrokerAddress {
-  /** A host name or an IPv4 address. */
-  host: string;
-  port: number;
-  /** Use TLS (mqtts); the certificate and server name are checked unless `ca` is absent and `insecure` is set. */
-  tls?: boolean;
-  /** The CA certificate that must sign the broker's, DER (as the device's TLS takes it: PEM text fails there). */
-  ca?: ArrayBuffer | Uint8Array;
-  /** The name the broker's certificate must carry; default `host`. */
-  serverName?: string;
-}
+export { checkBroker, type BrokerAddress, type DerBytes } from "./broker.js";
 
 /** What the connection tells its owner (the app's status display, logs), beyond the client's own callbacks. */
 export interface ConnectionEvents {
@@ -78,8 +69,17 @@ export class MqttConnection implements CauseContext {
   /** TLS: TCP is up (the TLS socket is handshaking); from the watched TCP class. */
   private tcpUp = false;
 
+  /** TLS: our certificate chain, as the SDK's clientCertificates (made once). */
+  private readonly clientCertificates: DerBytes[] | undefined;
+
+  /**
+   * @throws TypeError for a bad broker option (checkBroker), or mqtts without the device's TLS module
+   */
   constructor(client: MqttClient, broker: BrokerAddress, device: NetDevice, events: ConnectionEvents = {}) {
     if (broker.tls && !device.TLS) throw new TypeError("mqtts needs the device's TLS socket module");
+    checkBroker(broker, "broker");
+    const cert = broker.cert;
+    this.clientCertificates = cert === undefined ? undefined : Array.isArray(cert) ? cert.slice() : [cert];
     this.client = client;
     this.broker = broker;
     this.device = device;
@@ -253,9 +253,17 @@ export class MqttConnection implements CauseContext {
     this.readable = 0;
     try {
       if (this.broker.tls) {
-        options.host = this.broker.serverName ?? this.broker.host;
-        options.secure = { serverName: this.broker.serverName ?? this.broker.host };
-        if (this.broker.ca !== undefined) options.secure.certificate = this.broker.ca;
+        // The server name is always sent (SNI), and checked against the broker's certificate: serverName, else host.
+        const broker = this.broker;
+        const serverName = broker.serverName ?? broker.host;
+        options.host = serverName;
+        const secure: NonNullable<TLSOptions["secure"]> = { serverName };
+        if (broker.ca !== undefined) secure.certificate = broker.ca;
+        // Mutual TLS and ALPN, in the SDK's names (device.ts TLSOptions, from its tlssocket.js and ssl modules).
+        if (this.clientCertificates !== undefined) secure.clientCertificates = this.clientCertificates;
+        if (broker.key !== undefined) secure.clientKey = broker.key;
+        if (broker.ALPNProtocols !== undefined) secure.applicationLayerProtocolNegotiation = broker.ALPNProtocols;
+        options.secure = secure;
         // The SDK's TLS socket runs over this TCP class, watched (causes.ts): TCP up, and a TLSError caught.
         const up = (): void => {
           if (attempt === self.attempt) self.tcpUp = true;

@@ -39,10 +39,33 @@ export interface TLSOptions extends SocketOptions {
   TCP?: { io: unknown };
   /** The server's name, for SNI and the certificate check. */
   host?: string;
+  /**
+   * Spread into the SDK's SSL session (examples/io/tcp/tlssocket/tlssocket.js: `new Session({serverName:
+   * options.host, ...options.secure, protocolVersion: 0x303})`; modules/crypt/ssl/session_419.js renames
+   * serverName and applicationLayerProtocolNegotiation to the tls_ extension names; ssl_cert.js keeps the
+   * certificates; documentation/network/securesocket.md lists them). Moddable SDK at 48ee02d8.
+   */
   secure?: {
     /** The CA certificate that must sign the server's, DER. */
-    certificate?: ArrayBuffer | Uint8Array;
+    certificate?: ArrayBuffer | ArrayBufferView;
+    /** SNI, and the name the server's certificate must carry (overrides host). */
     serverName?: string;
+    /**
+     * Our certificate and its chain (leaf first), each DER: sent when the server asks (CertificateRequest;
+     * ssl_cert.js findPreferredCert returns them as given).
+     */
+    clientCertificates?: (ArrayBuffer | ArrayBufferView)[];
+    /**
+     * The private key of clientCertificates[0]: unencrypted PKCS#8 DER, RSA only (ssl_cert.js getKey:
+     * PKCS8.parse, modules/crypt/etc/pkcs8.js "RSA only"; ssl_handshake.js certificateVerify signs with
+     * PKCS1_5 and SHA-256, and only for the RSA and ECDHE_RSA key exchanges, not DHE_RSA).
+     */
+    clientKey?: ArrayBuffer | ArrayBufferView;
+    /**
+     * ALPN (RFC 7301): a String or ArrayBuffer for one protocol, or an Array of them (ssl_handshake.js
+     * clientHello; each 1-255 bytes, else Error("invalid protocol")). The server's choice is not checked.
+     */
+    applicationLayerProtocolNegotiation?: string | ArrayBuffer | (string | ArrayBuffer)[];
     [key: string]: unknown;
   };
 }

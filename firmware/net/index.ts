@@ -5,7 +5,7 @@
 export { Mqtt, connect, describeError, parseBrokerUrl } from "./mqtt.js";
 export type { MqttCallbacks, MqttOptions } from "./mqtt.js";
 export { MqttConnection } from "./connection.js";
-export type { BrokerAddress, ConnectionEvents } from "./connection.js";
+export type { BrokerAddress, ConnectionEvents, DerBytes } from "./connection.js";
 export { describeCause } from "./causes.js";
 export { TransportCause } from "../mqtt/client/errors.js";
 export type { NetDevice, Resolver, Socket, SocketOptions, TLSOptions, TimerModule } from "./device.js";

@@ -15,7 +15,7 @@
  */
 import { MqttClient, type ClientOptions, type MessageView, type QoS, type TopicHandle } from "../mqtt/index.js";
 import { ClientError, ClientState, errorMessage } from "../mqtt/index.js";
-import { MqttConnection, type BrokerAddress, type ConnectionEvents } from "./connection.js";
+import { checkBroker, MqttConnection, type BrokerAddress, type ConnectionEvents, type DerBytes } from "./connection.js";
 import type { NetDevice } from "./device.js";
 
 /** The client's callbacks, with `this` bound to the composed client. */
@@ -60,8 +60,16 @@ export interface MqttOptions extends Omit<ClientOptions, CoreCallbacks | "client
   port?: number;
   /** mqtts: TLS with the certificate checked against `ca` (DER) and `serverName` (default host). */
   tls?: boolean;
-  ca?: ArrayBuffer | Uint8Array;
+  /** The CA certificate that must sign the broker's, DER. */
+  ca?: DerBytes;
+  /** The name sent in SNI and checked in the broker's certificate; default host. Always sent. */
   serverName?: string;
+  /** Mutual TLS: our certificate, DER (or it and its intermediates, leaf first). Needs `key`. MQTT.js's name. */
+  cert?: DerBytes | DerBytes[];
+  /** Mutual TLS: the private key of `cert`, an RSA key in unencrypted PKCS#8 DER. MQTT.js's name. */
+  key?: DerBytes;
+  /** ALPN protocols offered, e.g. ["mqtt"]. MQTT.js's (Node tls's) name. */
+  ALPNProtocols?: string[];
 }
 
 /** How often end() looks whether everything was delivered, ms. */
@@ -129,6 +137,8 @@ export class Mqtt {
     const tls = options.tls === true;
     const port = options.port ?? (tls ? 8883 : 1883);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`options.port: an integer 1-65535, not ${String(port)}`);
+    const broker: BrokerAddress = { host, port, tls, ca: options.ca, serverName: options.serverName, cert: options.cert, key: options.key, ALPNProtocols: options.ALPNProtocols };
+    checkBroker(broker, "options");
     const self = this;
     const o = options;
     const onError = (code: number, thrown?: unknown): void => (o.onError ? o.onError.call(self, code, thrown) : report(code, thrown));
@@ -147,7 +157,7 @@ export class Mqtt {
     const events: ConnectionEvents = {};
     if (o.onAttempt) events.onAttempt = (h, address) => o.onAttempt!.call(self, h, address);
     this.device = device;
-    this.connection = new MqttConnection(this.client, { host, port, tls, ca: options.ca, serverName: options.serverName }, device, events);
+    this.connection = new MqttConnection(this.client, broker, device, events);
   }
 
   /** The connection's state (a ClientState). */

@@ -19,6 +19,8 @@ export interface CoreOwner {
   callWritable(count: number): void;
   /** cause: a TransportCause, or undefined when the network gives none (SimNetwork's `causes: false`, as a device). */
   callError(cause: number | undefined): void;
+  /** TLS: the cause of an error before the handshake finished, when the owner knows better than causeOf (a server's alert). */
+  handshakeCause?(error: Error): number | undefined;
 }
 
 const READABLE = 1;
@@ -228,7 +230,8 @@ export class SocketCore implements NetworkMember {
     if (error) this.network.lastError = error;
     if (this.#remoteClosed) return;
     this.#remoteClosed = true;
-    this.cause = causeOf(error, this.#nodeConnected, this.#tls, this.#tcpUp);
+    const known = error !== undefined && !this.#nodeConnected ? this.#owner.handshakeCause?.(error) : undefined;
+    this.cause = known ?? causeOf(error, this.#nodeConnected, this.#tls, this.#tcpUp);
     if (!this.#nodeConnected) this.network.stats.connectFailures++;
     this.network.remove(this);
     this.schedule();

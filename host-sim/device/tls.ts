@@ -6,8 +6,19 @@
 //   and `secure`, which Moddable spreads into its SSL session: `serverName` (overrides host), `certificate`
 //   (one trusted certificate in DER: an ArrayBuffer or view, added to the device's CA store; a PEM string
 //   fails on a device and throws here), `verify` (false disables verification), `clientCertificates`
-//   (DER array) and `clientKey` (DER PKCS#8), `applicationLayerProtocolNegotiation`. `TCP: {io: TCP}` is
-//   required (the SDK constructs the TCP socket with it). TLS 1.2 only, and only the SDK's cipher suites.
+//   (an array of DER certificates, leaf first, sent when the server asks) and `clientKey` (the leaf's key:
+//   unencrypted PKCS#8 DER, RSA only, as modules/crypt/etc/pkcs8.js parses it; another kind throws here),
+//   `applicationLayerProtocolNegotiation` (a String or ArrayBuffer for one protocol, or an Array of them,
+//   each 1-255 bytes: ssl_handshake.js at 48ee02d8; a string is one protocol, not split on ":").
+//   `TCP: {io: TCP}` is required (the SDK constructs the TCP socket with it). TLS 1.2 only, and only the
+//   SDK's cipher suites. Not simulated: the SDK signs its CertificateVerify only for the RSA and ECDHE_RSA
+//   key exchanges ("certificateVerify: unimplemented" for DHE_RSA), so a server that picks a DHE_RSA suite
+//   fails mutual TLS on a device and not here.
+// - The server's alerts, which the SDK throws as TLSError("alert: 2, <n>"), are told apart here: a server
+//   that wants a client certificate we did not send (handshake_failure after its certificate, or
+//   certificate_required), one that refused ours (bad_certificate, unknown_ca, expired, revoked, ...), no
+//   ALPN protocol in common (no_application_protocol), an unknown server name (unrecognized_name): see
+//   alertCause.
 // - The server certificate chain is verified (rejectUnauthorized), and the name too: serverName, else
 //   host, else the address (the SDK's CertificateManager.verify in ssl_cert.js checks the subjectAltName
 //   since 2025; older SDKs had the check commented out). A failed handshake reports onError with the
@@ -104,6 +115,69 @@ function toPem(der: Bytes, label: string, what: string): string {
   return `-----BEGIN ${label}-----\n${base64}${base64.endsWith("\n") ? "" : "\n"}-----END ${label}-----\n`;
 }
 
+/** TLS alert descriptions (RFC 5246 §7.2, RFC 6066, RFC 7301, RFC 8446) a server sends when it refuses us. */
+const ALERT = {
+  handshakeFailure: 40,
+  badCertificate: 42,
+  unsupportedCertificate: 43,
+  certificateRevoked: 44,
+  certificateExpired: 45,
+  certificateUnknown: 46,
+  unknownCA: 48,
+  accessDenied: 49,
+  unrecognizedName: 112,
+  certificateRequired: 116,
+  noApplicationProtocol: 120,
+} as const;
+
+/**
+ * The cause of a handshake that ended with an alert from the server (Node: "... SSL alert number N"), or
+ * undefined for causeOf to decide.
+ * @param sentCertificate - we had a client certificate to send
+ * @param sawServerCertificate - the server's certificate had arrived (and passed, or we would have failed it)
+ */
+export function alertCause(error: Error, sentCertificate: boolean, sawServerCertificate: boolean): number | undefined {
+  const match = /SSL alert number (\d+)/.exec(error.message);
+  if (match === null) return undefined;
+  switch (Number(match[1])) {
+    case ALERT.certificateRequired:
+      return TransportCause.TLSClientCertificateRequired;
+    case ALERT.handshakeFailure:
+      // TLS 1.2 has no certificate_required: OpenSSL (mosquitto) sends handshake_failure for a missing client
+      // certificate. After the server's certificate, with none of ours, that is the likely reason.
+      return !sentCertificate && sawServerCertificate ? TransportCause.TLSClientCertificateRequired : undefined;
+    case ALERT.badCertificate:
+    case ALERT.unsupportedCertificate:
+    case ALERT.certificateRevoked:
+    case ALERT.certificateExpired:
+    case ALERT.certificateUnknown:
+    case ALERT.unknownCA:
+    case ALERT.accessDenied:
+      return sentCertificate ? TransportCause.TLSClientCertificateRefused : TransportCause.TLSClientCertificateRequired;
+    case ALERT.unrecognizedName:
+      return TransportCause.TLSUnrecognizedName;
+    case ALERT.noApplicationProtocol:
+      return TransportCause.TLSNoApplicationProtocol;
+    default:
+      return undefined;
+  }
+}
+
+/** The ALPN option as the SDK's ClientHello encodes it (one protocol or an array, each 1-255 bytes), in wire format for Node. */
+function alpnProtocols(value: unknown): Buffer {
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item: unknown, i) => {
+    let bytes: Buffer;
+    if (typeof item === "string") bytes = Buffer.from(item, "utf8");
+    else if (item instanceof ArrayBuffer) bytes = Buffer.from(item);
+    else throw new TypeError(`secure.applicationLayerProtocolNegotiation[${i}]: a String or an ArrayBuffer (the SDK's ClientHello takes nothing else)`);
+    if (bytes.length < 1 || bytes.length > 255) {
+      throw new Error(`invalid protocol (secure.applicationLayerProtocolNegotiation[${i}]: ${bytes.length} bytes, not 1-255; on a device its TLS socket throws this from the handshake)`);
+    }
+    return Buffer.concat([Buffer.from([bytes.length]), bytes]);
+  }).reduce((all, one) => Buffer.concat([all, one]), Buffer.alloc(0));
+}
+
 /** The bytes a record of n bytes of data takes on the wire with the negotiated cipher. */
 function recordOverhead(cipher: string, n: number): number {
   if (cipher.includes("GCM")) return 5 + 8 + 16; // header, explicit nonce, tag
@@ -142,17 +216,29 @@ export default class TLSSocket {
       // Added to the device's store: Node's bundled roots stand in for the SDK's ca.ski / ca*.der resources.
       connection.ca = [...rootCertificates, toPem(secure.certificate, "CERTIFICATE", "secure.certificate")];
     }
-    if (secure.clientCertificates !== undefined) {
-      connection.cert = secure.clientCertificates.map((der, i) =>
-        toPem(der, "CERTIFICATE", `secure.clientCertificates[${i}]`),
-      );
+    const certificates = secure.clientCertificates;
+    if (certificates !== undefined) {
+      // ssl_cert.js reads clientCertificates[0] and sends the list as given: a lone certificate breaks it.
+      if (!Array.isArray(certificates)) throw new TypeError("secure.clientCertificates: an array of DER certificates (leaf first)");
+      connection.cert = certificates.map((der, i) => toPem(der, "CERTIFICATE", `secure.clientCertificates[${i}]`)).join("");
+      if (secure.clientKey === undefined) throw new TypeError("secure.clientKey: required with clientCertificates (ssl_cert.js getKey)");
     }
     if (secure.clientKey !== undefined) {
+      if (typeof secure.clientKey === "string") throw new TypeError("secure.clientKey: DER bytes (PKCS#8), not a string: PEM text fails on a device");
       const der = Buffer.from(bufferBytes(secure.clientKey, "secure.clientKey"));
-      connection.key = createPrivateKey({ key: der, format: "der", type: "pkcs8" }).export({ format: "pem", type: "pkcs8" });
+      let key;
+      try {
+        key = createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+      } catch (error) {
+        throw new TypeError(`secure.clientKey: not an unencrypted PKCS#8 DER key (${(error as Error).message}); the SDK's pkcs8.js parses that form only`);
+      }
+      if (key.asymmetricKeyType !== "rsa") {
+        throw new TypeError(`secure.clientKey: a ${String(key.asymmetricKeyType)} key; the SDK's TLS signs with RSA keys only (modules/crypt/etc/pkcs8.js)`);
+      }
+      connection.key = key.export({ format: "pem", type: "pkcs8" });
     }
     const alpn = secure.applicationLayerProtocolNegotiation;
-    if (alpn !== undefined) connection.ALPNProtocols = typeof alpn === "string" ? alpn.split(":") : alpn;
+    if (alpn !== undefined) connection.ALPNProtocols = alpnProtocols(alpn);
 
     const TCP = (options as { TCP?: { io?: unknown } }).TCP;
     if (typeof TCP?.io !== "function") throw new TypeError("TLSSocket: options.TCP.io (the TCP class) is required");
@@ -182,6 +268,7 @@ export default class TLSSocket {
         if (count > OVERHEAD_ESTIMATE) this.#callbacks.onWritable?.(count - OVERHEAD_ESTIMATE);
       },
       callError: (cause) => (cause === undefined ? this.#callbacks.onError?.() : this.#callbacks.onError?.(cause)),
+      handshakeCause: (error) => alertCause(error, certificates !== undefined, sawServerCertificate()),
     };
     const core = new SocketCore(network, owner, network.socketBuffer);
     this.#core = core;
@@ -194,7 +281,23 @@ export default class TLSSocket {
     connection.port = port;
     if (serverName !== undefined && !isIPv4(serverName)) connection.servername = serverName;
     connection.checkServerIdentity = (_host: string, cert: PeerCertificate) => checkServerIdentity(name, cert);
-    const socket: NodeTLSSocket = connect(connection);
+    let socket: NodeTLSSocket;
+    try {
+      socket = connect(connection);
+    } catch (error) {
+      // e.g. "key values mismatch": a key that is not the certificate's. On a device the server refuses the handshake.
+      this.#core = null;
+      core.close();
+      throw new TypeError(`TLSSocket: ${(error as Error).message} (secure.clientKey and secure.clientCertificates[0])`);
+    }
+    const sawServerCertificate = (): boolean => {
+      try {
+        const peer = socket.getPeerCertificate();
+        return peer !== null && Object.keys(peer).length > 0;
+      } catch {
+        return false;
+      }
+    };
     if ("nodelay" in options) socket.setNoDelay(Boolean(options.nodelay));
     socket.once("secureConnect", () => {
       this.#cipher = socket.getCipher()?.name ?? "";

@@ -62,6 +62,8 @@ export interface MosquittoOptions {
   users?: Record<string, string>;
   /** Add a TLS listener with these certificates. */
   tls?: Certificates;
+  /** Mutual TLS on the TLS listener: require_certificate true (a client certificate signed by tls.caFile). */
+  requireCertificate?: boolean;
   /** Log every packet and connection (log_type all) into `output`: for recording a failing run. */
   logAll?: boolean;
 }
@@ -131,6 +133,7 @@ export class Mosquitto {
     const tls = this.options.tls;
     if (tls) {
       lines.push(`listener ${this.tlsPort} 127.0.0.1`, `cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`);
+      if (this.options.requireCertificate) lines.push("require_certificate true");
     }
     writeFileSync(join(this.dir, "mosquitto.conf"), lines.join("\n") + "\n");
   }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ClientState, DisconnectReason, MqttClient } from "../../firmware/mqtt/index.js";
 import { TransportCause } from "../../firmware/mqtt/client/errors.js";
-import { MqttConnection } from "../../firmware/net/connection.js";
+import { MqttConnection, type BrokerAddress } from "../../firmware/net/connection.js";
 import type { NetDevice, Socket, SocketConstructor, TLSOptions, TimerModule } from "../../firmware/net/device.js";
 import { FakeSocket } from "../xs/suites/fake-device.js";
 
@@ -261,5 +261,82 @@ describe("the cause of a failure, as a Moddable device can tell it", () => {
     const connection: MqttConnection = new MqttConnection(client, { host: "127.0.0.1", port: 1883 }, { ...fake.device, TCP: Throwing });
     connection.start();
     expect(got).toEqual([TransportCause.NetworkDown]);
+  });
+});
+
+/** The TLS socket's options as the adapter gives them (a TLS module that only records them). */
+class RecordingTLS extends FakeSocket {
+  static options: TLSOptions | null = null;
+  constructor(options: TLSOptions) {
+    super(options);
+    RecordingTLS.options = options;
+  }
+}
+
+describe("TLS options: what the SDK's TLS socket gets in `secure`, and the options refused", () => {
+  /** DER-looking bytes: a certificate (a SEQUENCE), and an RSA key in PKCS#8 (rsaEncryption in its AlgorithmIdentifier). */
+  const cert = new Uint8Array([0x30, 0x82, 0x01, 0x0a, 0x30, 0x82]);
+  const chain = new Uint8Array([0x30, 0x82, 0x02, 0x00, 0x30, 0x82]);
+  const key = new Uint8Array([0x30, 0x82, 0x04, 0xbc, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00, 0x04, 0x82]);
+  const ca = new Uint8Array([0x30, 0x82, 0x03, 0x00]);
+
+  function open(broker: Partial<BrokerAddress>): TLSOptions {
+    const fake = fakeDevice();
+    RecordingTLS.options = null;
+    const client = new MqttClient({ clientId: "tls" });
+    const device = { ...fake.device, TLS: RecordingTLS as unknown as SocketConstructor<TLSOptions> };
+    new MqttConnection(client, { host: "127.0.0.1", port: 8883, tls: true, ...broker }, device).start();
+    return RecordingTLS.options!;
+  }
+
+  it("ca, serverName, cert, key and ALPNProtocols become certificate, serverName (and host), clientCertificates, clientKey and applicationLayerProtocolNegotiation", () => {
+    const options = open({ ca, serverName: "broker.example", cert, key, ALPNProtocols: ["mqtt", "x-amzn-mqtt-ca"] });
+    expect(options.host).toBe("broker.example");
+    expect(options.secure).toEqual({
+      serverName: "broker.example",
+      certificate: ca,
+      clientCertificates: [cert],
+      clientKey: key,
+      applicationLayerProtocolNegotiation: ["mqtt", "x-amzn-mqtt-ca"],
+    });
+  });
+
+  it("the server name is always sent: the host when serverName is not given; a chain of certificates stays in order", () => {
+    const options = open({ host: "10.0.0.7", cert: [cert, chain], key });
+    expect(options.host).toBe("10.0.0.7");
+    expect(options.secure!.serverName).toBe("10.0.0.7");
+    expect(options.secure!.clientCertificates).toEqual([cert, chain]);
+    expect("clientKey" in open({}).secure!).toBe(false); // nothing of mutual TLS or ALPN unless given
+    expect("applicationLayerProtocolNegotiation" in open({}).secure!).toBe(false);
+  });
+
+  it("a bad option is refused at construction with a TypeError that names it", () => {
+    const refused = (broker: Partial<BrokerAddress>) => {
+      try {
+        open(broker);
+      } catch (error) {
+        expect(error).toBeInstanceOf(TypeError);
+        return (error as Error).message;
+      }
+      return "";
+    };
+    expect(refused({ tls: false, cert, key })).toBe("broker.cert: only over TLS (an mqtts:// URL, or tls: true)");
+    expect(refused({ tls: false, ALPNProtocols: ["mqtt"] })).toBe("broker.ALPNProtocols: only over TLS (an mqtts:// URL, or tls: true)");
+    expect(refused({ cert })).toBe("broker.key: required with cert (the certificate's private key, PKCS#8 DER)");
+    expect(refused({ key })).toBe("broker.cert: required with key (the certificate the key belongs to, DER)");
+    expect(refused({ cert: "-----BEGIN CERTIFICATE-----" as never, key })).toBe("broker.cert: our certificate in DER, as an ArrayBuffer, a Uint8Array or a Resource");
+    expect(refused({ cert: new TextEncoder().encode("-----BEGIN CERTIFICATE-----\n"), key })).toBe(
+      "broker.cert: not DER (PEM text: the device's TLS takes DER; convert with openssl ... -outform DER): our certificate expected",
+    );
+    expect(refused({ cert: [], key })).toBe("broker.cert: an empty list (our certificate, then its intermediates)");
+    expect(refused({ cert: [cert, new Uint8Array(0)], key })).toBe("broker.cert[1]: empty (a certificate in DER expected)");
+    // PKCS#1 ("BEGIN RSA PRIVATE KEY" as DER): no rsaEncryption identifier, the SDK's pkcs8.js cannot read it.
+    expect(refused({ cert, key: new Uint8Array([0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01, 0x00]) })).toMatch(/^broker\.key: not an unencrypted RSA key in PKCS#8 DER/);
+    expect(refused({ ca: new ArrayBuffer(0) })).toBe("broker.ca: empty (the CA certificate in DER expected)");
+    expect(refused({ serverName: "" })).toBe("broker.serverName: a non-empty string (the broker's name, for SNI and its certificate)");
+    expect(refused({ ALPNProtocols: "mqtt" as never })).toBe('broker.ALPNProtocols: a non-empty array of protocol names, e.g. ["mqtt"]');
+    expect(refused({ ALPNProtocols: [] })).toBe('broker.ALPNProtocols: a non-empty array of protocol names, e.g. ["mqtt"]');
+    expect(refused({ ALPNProtocols: ["mqtt", ""] })).toBe('broker.ALPNProtocols[1]: a protocol name of 1 to 255 characters, e.g. "mqtt"');
+    expect(refused({ ca, serverName: "b", cert: cert.buffer, key: key.buffer, ALPNProtocols: ["mqtt"] })).toBe(""); // ArrayBuffers too
   });
 });

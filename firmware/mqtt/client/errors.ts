@@ -122,6 +122,14 @@ export const TransportCause = Object.freeze({
   ClosedByBroker: 0x221,
   /** The connection was reset (by the broker, or dropped by the network). */
   ConnectionReset: 0x222,
+  /** The broker asks for a client certificate (mutual TLS) and we gave none: `cert` and `key` needed. */
+  TLSClientCertificateRequired: 0x214,
+  /** The broker refused our client certificate: not signed by a CA it trusts, expired, revoked, or bad. */
+  TLSClientCertificateRefused: 0x215,
+  /** The broker accepts none of the ALPN protocols we offered (or requires ALPN and we offered none). */
+  TLSNoApplicationProtocol: 0x216,
+  /** The broker does not serve the server name we sent in SNI (or requires SNI and got none). */
+  TLSUnrecognizedName: 0x217,
 } as const);
 export type TransportCause = (typeof TransportCause)[keyof typeof TransportCause];
 
@@ -157,6 +165,10 @@ export function errorMessage(code: number): string {
     case TransportCause.ConnectionClosed: return "connection closed (by the broker or the network)";
     case TransportCause.ClosedByBroker: return "closed by the broker";
     case TransportCause.ConnectionReset: return "connection reset";
+    case TransportCause.TLSClientCertificateRequired: return "TLS: the broker requires a client certificate (give cert and key)";
+    case TransportCause.TLSClientCertificateRefused: return "TLS: the broker refused our client certificate (signed by a CA it does not trust, expired or revoked)";
+    case TransportCause.TLSNoApplicationProtocol: return "TLS: the broker accepts none of our ALPN protocols";
+    case TransportCause.TLSUnrecognizedName: return "TLS: the broker does not know the server name sent (SNI)";
     case ClientError.QueueFull: return "outbox full: message refused";
     case ClientError.MessageDropped: return "outbox full: this message dropped (drop-newest)";
     case ClientError.OldestDropped: return "outbox full: oldest unsent message dropped (drop-oldest)";

@@ -4,6 +4,7 @@
 import { ClientError, DisconnectReason, type ClientArgumentError } from "../../../firmware/mqtt/index.js";
 import { TransportCause } from "../../../firmware/net/index.js";
 import { connect, Mqtt, parseBrokerUrl } from "../../../firmware/net/mqtt.js";
+import type { SocketConstructor, TLSOptions } from "../../../firmware/net/device.js";
 import { FakeSocket, FakeTimers, fakeDevice } from "./fake-device.js";
 import { assertEqual, assertTrue, run, test } from "./harness.js";
 
@@ -152,6 +153,31 @@ test("a bad URL or option is refused with words that name it", () => {
   assertEqual(thrown(() => new Mqtt({ device, host: "" })), "TypeError: options.host: the broker's host name or IPv4 address", "no host");
   assertEqual(thrown(() => new Mqtt({ device, host: "h", port: 1.5 })), "TypeError: options.port: an integer 1-65535, not 1.5", "a fractional port");
   assertEqual(thrown(() => new Mqtt({ device, host: "h", keepalive: -1 })), "TypeError: keepalive is a whole number of seconds from 0 to 65535 [§3.1.2.10]", "a client option");
+});
+
+test("TLS options reach the TLS socket's secure options in the SDK's names, and a bad one is refused naming it", () => {
+  let given: TLSOptions | null = null;
+  const TLS = function (this: unknown, options: TLSOptions) {
+    given = options;
+    return new FakeSocket(options);
+  } as unknown as SocketConstructor<TLSOptions>;
+  const device = { ...fakeDevice({ now: 0 }), TLS };
+  const cert = new Uint8Array([0x30, 0x82, 0x01, 0x0a]);
+  const key = new Uint8Array([0x30, 0x82, 0x04, 0xbc, 0x02, 0x01, 0x00, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00]);
+  const mqtt = connect("mqtts://10.0.0.9", { device, clientId: "mtls", cert: cert.buffer, key, ALPNProtocols: ["mqtt"] });
+  const options = given as unknown as TLSOptions;
+  assertEqual(options.host, "10.0.0.9", "the server name is the host when serverName is not given");
+  const secure = options.secure!;
+  assertEqual(secure.serverName, "10.0.0.9", "secure.serverName");
+  assertEqual((secure.clientCertificates as unknown[]).length, 1, "clientCertificates: a list of one");
+  assertTrue((secure.clientCertificates as unknown[])[0] === cert.buffer, "the certificate as given (an ArrayBuffer)");
+  assertTrue(secure.clientKey === key, "clientKey: the key as given");
+  assertEqual((secure.applicationLayerProtocolNegotiation as string[]).join(), "mqtt", "applicationLayerProtocolNegotiation");
+  mqtt.end();
+  assertEqual(thrown(() => new Mqtt({ device, host: "h", tls: true, cert })), "TypeError: options.key: required with cert (the certificate's private key, PKCS#8 DER)", "cert without key");
+  assertEqual(thrown(() => new Mqtt({ device, host: "h", cert, key })), "TypeError: options.cert: only over TLS (an mqtts:// URL, or tls: true)", "cert without TLS");
+  assertEqual(thrown(() => new Mqtt({ device, host: "h", tls: true, ALPNProtocols: "mqtt" as never })), 'TypeError: options.ALPNProtocols: a non-empty array of protocol names, e.g. ["mqtt"]', "ALPN as a string");
+  assertTrue(thrown(() => new Mqtt({ device, host: "h", tls: true, cert, key: cert })).startsWith("TypeError: options.key: not an unencrypted RSA key in PKCS#8 DER"), "a key that is not PKCS#8 RSA");
 });
 
 await run();
