@@ -9,7 +9,6 @@ import { topicMatches } from "../codec/topic.js";
 import { ClientError } from "./errors.js";
 
 const fromCharCode = String.fromCharCode;
-const EMPTY_PROPERTIES = new Properties();
 const charCodeAt = String.prototype.charCodeAt;
 
 export class MessageView {
@@ -28,7 +27,7 @@ export class MessageView {
    * 5.0: the message's properties (Message Expiry Interval, Content Type, Response Topic, Correlation
    * Data, User Properties, Subscription Identifiers), read in place like the payload; empty in 3.1.1.
    */
-  properties = EMPTY_PROPERTIES;
+  properties = new Properties();
 
   /**
    * Whether the topic is exactly these bytes.
