@@ -1,139 +1,141 @@
 /**
- * `npm start`: the host simulator. Starts the embedded broker (aedes on loopback) unless --broker names
- * one, boots simulated boards running the firmware's device app over the simulated device modules,
- * subscribes to their telemetry with our own client, and shows what happens until Ctrl-C or --duration.
+ * `npm start`: the host simulator. Starts the embedded broker (aedes on loopback, --port or a free port)
+ * unless --broker names one, boots simulated boards running the firmware's device app over the simulated
+ * device modules, subscribes to what they publish (telemetry, status, discovery, commands and their
+ * results) with our own client, and shows what happens until Ctrl-C or --duration: as text, or one JSON
+ * object per line (--json). The command line is read by cli-args.ts, the lines written by cli-report.ts.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import type { Device } from "../firmware/app.js";
 import { MqttClient } from "../firmware/mqtt/index.js";
 import { errorMessage } from "../firmware/mqtt/index.js";
 import { MqttConnection, type BrokerAddress } from "../firmware/net/connection.js";
 import { describeCause } from "../firmware/net/causes.js";
-import { loadBoard } from "./boards.js";
-import { bootBoard } from "./boot.js";
+import { boardNames, loadBoard } from "./boards.js";
+import { bootBoard, simulatedSensors } from "./boot.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./broker.js";
+import { mistake, parseCommandLine, USAGE, type CliOptions } from "./cli-args.js";
+import { classify, EventLog, payloadFields, Tally } from "./cli-report.js";
 import { SimNetwork } from "./network.js";
 import { simulatedDevice } from "./simulated-device.js";
 
-const USAGE = `Usage: npm start -- [options]
+/** A mistake the user can fix (exit 2), found after the command line was read (the --ca file, the --port taken). */
+class UsageMistake extends Error {}
 
-  --broker URL        mqtt://host:port or mqtts://host:port (default: the embedded aedes broker on 127.0.0.1)
-  --username NAME     --password SECRET     credentials for the broker
-  --ca FILE           CA certificate (PEM) for mqtts://
-  --board NAME        esp32_devkit (default) or pico_w (boards/)
-  --devices N         simulate a fleet of N boards (default 1)
-  --interval MS       telemetry interval per sensor (default 2000)
-  --faults            every 7 s, one of: drop a link, stall it, deliver bytes one at a time, take
-                      Wi-Fi away, restart the embedded broker
-  --duration SECONDS  stop by itself after this long (default: run until Ctrl-C)
-  --quiet             only the summaries
-`;
-
-const OPTIONS = {
-  broker: { type: "string" },
-  username: { type: "string" },
-  password: { type: "string" },
-  ca: { type: "string" },
-  board: { type: "string", default: "esp32_devkit" },
-  devices: { type: "string", default: "1" },
-  interval: { type: "string", default: "2000" },
-  faults: { type: "boolean", default: false },
-  duration: { type: "string" },
-  quiet: { type: "boolean", default: false },
-  help: { type: "boolean", default: false },
-} as const;
-
-/** The command line, or the reason it is not one, with the usage (exit 2): never a stack trace. */
-function commandLine() {
-  try {
-    return parseArgs({ options: OPTIONS });
-  } catch (error) {
-    process.stderr.write(`mqtt-xs simulator: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n${USAGE}`);
-    process.exit(2);
-  }
-}
-const { values } = commandLine();
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-
-const start = Date.now();
-const stamp = () => `[${((Date.now() - start) / 1000).toFixed(1).padStart(6)}s]`;
-const say = (who: string, text: string) => {
-  if (!values.quiet) process.stdout.write(`${stamp()} ${who.padEnd(22)} ${text}\n`);
-};
-
-/**
- * A disconnect or failed attempt in words: the transport's cause with its address (else the client's
- * reason), the code, and when the next attempt is.
- */
+/** A disconnect or failed attempt in words: the transport's cause with its address (else the client's reason), the code, and when the next attempt is. */
 function disconnected(reason: number, cause: number, retryIn: number, connection: MqttConnection): string {
   const why = cause !== 0 ? `${describeCause(cause, connection)} (0x${cause.toString(16)})` : `${errorMessage(reason)} (0x${reason.toString(16)})`;
   return `disconnected: ${why}; ${retryIn < 0 ? "no reconnect" : `next attempt in ${(retryIn / 1000).toFixed(1)} s`}`;
 }
 
-/** The first certificate of a PEM file as DER, the form the device's TLS socket takes. */
-function pemToDer(pem: string): Uint8Array {
-  const match = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
-  if (!match) throw new Error("--ca: no PEM certificate in the file");
-  return new Uint8Array(Buffer.from(match[1].replace(/\s+/g, ""), "base64"));
-}
-
-function brokerAddress(url: string): BrokerAddress {
-  const parsed = new URL(url);
-  if (parsed.protocol !== "mqtt:" && parsed.protocol !== "mqtts:") throw new Error(`--broker must be mqtt:// or mqtts://, not ${url}`);
-  const tls = parsed.protocol === "mqtts:";
+/** The disconnect's fields for --json. */
+function disconnectFields(reason: number, cause: number, retryIn: number, connection: MqttConnection): Record<string, unknown> {
   return {
-    host: parsed.hostname,
-    port: Number(parsed.port || (tls ? 8883 : 1883)),
-    tls,
-    ca: values.ca ? pemToDer(readFileSync(values.ca, "utf8")) : undefined,
+    reason,
+    cause,
+    why: cause !== 0 ? describeCause(cause, connection) : errorMessage(reason),
+    retryIn: retryIn < 0 ? null : retryIn / 1000,
   };
 }
 
-async function main(): Promise<void> {
-  const board = loadBoard(values.board!);
-  const count = Number(values.devices);
-  const interval = Number(values.interval);
-  if (!(count >= 1 && count <= 1000)) throw new Error("--devices must be 1 to 1000");
-  if (!(interval >= 10)) throw new Error("--interval must be at least 10 ms");
+/** The first certificate of a PEM file as DER, the form the device's TLS socket takes. */
+function caCertificate(path: string): Uint8Array {
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new UsageMistake(`--ca: cannot read ${path}${code === "ENOENT" ? ": no such file" : code ? ` (${code})` : ""}`);
+  }
+  const match = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
+  if (!match) throw new UsageMistake(`--ca: no PEM certificate (-----BEGIN CERTIFICATE-----) in ${path}`);
+  return new Uint8Array(Buffer.from(match[1].replace(/\s+/g, ""), "base64"));
+}
+
+/** Starts the embedded broker; the port taken is the user's to change. */
+async function embeddedBroker(port: number | undefined): Promise<EmbeddedBroker> {
+  try {
+    return await startEmbeddedBroker(port ?? 0);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (port !== undefined && (code === "EADDRINUSE" || code === "EACCES")) {
+      throw new UsageMistake(`--port ${port}: ${code === "EADDRINUSE" ? "the port is in use" : "not allowed to listen there"} on 127.0.0.1; choose another, or leave --port out for a free one`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Counts what a device's client accepts, by topic: the parts of its stats.queued (which counts a publish
+ * exactly when it returns a packet id, 0 at QoS 0). The device app reports only telemetry (onPublished),
+ * not its status, discovery or command results, so the simulator wraps this client's publish instead:
+ * the firmware stays as a board runs it.
+ */
+function countPublishes(client: MqttClient, tally: Tally): void {
+  const publish = client.publish.bind(client);
+  client.publish = (topic, payload, qos, retain, offset, length) => {
+    const id = publish(topic, payload, qos, retain, offset, length);
+    if (id >= 0) tally.add(classify(typeof topic === "string" ? topic : topic.name).kind);
+    return id;
+  };
+}
+
+async function main(values: CliOptions): Promise<void> {
+  const start = Date.now();
+  const log = new EventLog((line) => process.stdout.write(line), () => Date.now() - start, values);
+  const board = loadBoard(values.board);
+  const count = values.devices;
   let embedded: EmbeddedBroker | null = null;
-  let url = values.broker;
-  if (!url) {
-    embedded = await startEmbeddedBroker();
+  let broker: BrokerAddress;
+  let url: string;
+  if (values.broker) {
+    broker = { host: values.broker.host, port: values.broker.port, tls: values.broker.tls, ca: values.ca ? caCertificate(values.ca) : undefined };
+    url = values.broker.url;
+  } else {
+    embedded = await embeddedBroker(values.port);
+    broker = { host: "127.0.0.1", port: embedded.port, tls: false };
     url = embedded.url;
   }
-  const broker = brokerAddress(url);
-  process.stdout.write(
+  const sensors = simulatedSensors(board, 1, values.interval).map((s) => ({ name: s.name, interval: s.intervalMs / 1000 }));
+  const intervals = sensors.map((s) => `${s.name} every ${s.interval} s`).join(", ");
+  log.start(
+    { board: board.name, description: board.description, devices: count, broker: url, embedded: embedded !== null, sensors, intervalSource: values.interval === undefined ? "board" : "--interval", faults: values.faults },
     `mqtt-xs simulator: ${count} x ${board.name} (${board.description}) -> ${url}${embedded ? " (embedded aedes)" : ""}\n` +
-      `telemetry every ${interval} ms per sensor${values.faults ? ", with faults" : ""}; Ctrl-C to stop\n\n`,
+      `telemetry: ${intervals} (${values.interval === undefined ? "the board's intervals" : "--interval"})${values.faults ? ", with faults" : ""}; Ctrl-C to stop`,
   );
 
-  // The subscriber: our own client on the host, counting what arrives.
-  let arrived = 0;
+  // The subscriber: our own client on the host, showing and counting what arrives, by kind.
+  const received = new Tally();
+  const topics = ["devices/+/telemetry/#", "devices/+/status", "devices/+/cmd/+", "devices/+/cmd-result", "homeassistant/sensor/+/config"];
   const subscriberNetwork = new SimNetwork({ name: "subscriber" });
   const subscriberClient = new MqttClient({
     clientId: `mqtt-xs-sim-sub-${process.pid}`,
     username: values.username,
     password: values.password,
-    onConnected: () => say("subscriber", "connected; subscribed to devices/+/telemetry/# and devices/+/status"),
+    onConnected: () => log.event("subscriber", "connected", { topics }, `connected; subscribed to ${topics.join(", ")}`),
     onDisconnected: (reason) => {
       const next = subscriberClient.nextAttemptAt;
-      say("subscriber", disconnected(reason, subscriber.cause, next < 0 ? -1 : next - subscriber.now(), subscriber));
+      const retryIn = next < 0 ? -1 : next - subscriber.now();
+      log.event("subscriber", "disconnected", disconnectFields(reason, subscriber.cause, retryIn, subscriber), disconnected(reason, subscriber.cause, retryIn, subscriber));
     },
     onMessage: (m) => {
       const topic = m.topicString();
-      if (topic.includes("/telemetry/")) arrived++;
-      say("subscriber", `${topic} ${m.payloadString()}`);
+      const payload = m.payloadString();
+      const { kind, device, name } = classify(topic, payload);
+      received.add(kind);
+      const fields = { by: "subscriber", topic, ...(name === undefined ? {} : { name }), retain: m.retain, ...payloadFields(payload) };
+      let text = `${topic} ${payload}`;
+      if (kind === "discovery") text = `${topic} (discovery config, ${m.payloadLength} bytes${m.retain ? ", retained" : ""})`;
+      else if (kind === "command") text = `command ${name} to ${device}: ${payload === "" ? "(no payload)" : payload}`;
+      else if (kind === "result") text = `command result from ${device}: ${payload}`;
+      log.event(kind === "other" ? "subscriber" : device, kind === "other" ? "message" : kind, fields, text, "subscriber");
     },
   });
-  subscriberClient.subscribe([{ topic: "devices/+/telemetry/#", qos: 1 }, { topic: "devices/+/status", qos: 1 }]);
+  subscriberClient.subscribe(topics.map((topic) => ({ topic, qos: 1 as const })));
   const subscriber = new MqttConnection(subscriberClient, broker, simulatedDevice(subscriberNetwork));
   subscriber.start();
 
-  const devices: { device: Device; network: SimNetwork; id: string }[] = [];
+  const devices: { device: Device; network: SimNetwork; id: string; published: Tally }[] = [];
   for (let n = 0; n < count; n++) {
     const id = `${board.name.replace(/_/g, "-")}-${(0xa1b2c3 + n).toString(16)}`;
     const connection = (): MqttConnection => device.connection;
@@ -143,24 +145,34 @@ async function main(): Promise<void> {
       deviceId: id,
       username: values.username,
       password: values.password,
-      interval,
+      interval: values.interval, // undefined: each sensor's own, from the board file
       seed: n + 1,
+      start: false,
       events: {
-        onAttempt: (host, address) => say(id, address ? `connecting to ${address}:${broker.port}${broker.tls ? " (TLS)" : ""}` : `resolving ${host}`),
-        onConnected: (present) => say(id, `connected (session present: ${present ? "yes" : "no"})`),
-        onDisconnected: (reason, cause, retryIn) => say(id, disconnected(reason, cause, retryIn, connection())),
+        onAttempt: (host, address) =>
+          log.event(id, "connecting", { host, address, port: broker.port, tls: broker.tls }, address ? `connecting to ${address}:${broker.port}${broker.tls ? " (TLS)" : ""}` : `resolving ${host}`),
+        onConnected: (present) => log.event(id, "connected", { sessionPresent: present }, `connected (session present: ${present ? "yes" : "no"})`),
+        onDisconnected: (reason, cause, retryIn) => log.event(id, "disconnected", disconnectFields(reason, cause, retryIn, connection()), disconnected(reason, cause, retryIn, connection())),
         onPublished: (sensor, packetId) => {
-          if (packetId < 0) say(id, `publish ${sensor} refused: ${errorMessage(packetId)}`);
+          if (packetId < 0) log.event(id, "publish-refused", { sensor, code: packetId, why: errorMessage(packetId) }, `publish ${sensor} refused: ${errorMessage(packetId)}`);
         },
-        onSensorError: (sensor) => say(id, `sensor ${sensor} failed to read`),
+        onSensorError: (sensor, message) => log.event(id, "sensor-error", { sensor, message }, `sensor ${sensor} failed to read`),
+        onCommand: (result) => {
+          const { cmd, ok, error } = result;
+          log.event(id, "command-ran", { cmd, ok, ...(error === undefined ? {} : { error }) }, `ran command ${cmd}: ${ok ? "ok" : `failed: ${error}`}`);
+        },
       },
     });
-    devices.push({ device, network, id });
+    const published = new Tally();
+    countPublishes(device.client, published);
+    device.start();
+    devices.push({ device, network, id, published });
   }
 
   const summary = () => {
     const totals = { queued: 0, sent: 0, acked: 0, dropped: 0, resent: 0, connects: 0 };
-    for (const { device } of devices) {
+    const publishedBy = new Tally();
+    for (const { device, published } of devices) {
       const s = device.client.stats;
       totals.queued += s.queued;
       totals.sent += s.sent;
@@ -168,38 +180,48 @@ async function main(): Promise<void> {
       totals.dropped += s.dropped;
       totals.resent += s.resent;
       totals.connects += s.connects;
+      publishedBy.addAll(published);
     }
-    process.stdout.write(
-      `${stamp()} summary: ${devices.length} device(s), connects ${totals.connects}, published ${totals.queued}, sent ${totals.sent}, ` +
-        `acked ${totals.acked}, resent ${totals.resent}, dropped ${totals.dropped}; telemetry received by the subscriber ${arrived}\n`,
-    );
+    log.summary({
+      devices: devices.length,
+      connects: totals.connects,
+      published: totals.queued,
+      publishedBy,
+      sent: totals.sent,
+      acked: totals.acked,
+      resent: totals.resent,
+      dropped: totals.dropped,
+      received: subscriberClient.stats.received,
+      receivedBy: received,
+    });
   };
   const summaries = setInterval(summary, 5000);
 
   let faults: NodeJS.Timeout | null = null;
   if (values.faults) {
     let k = 0;
+    const fault = (who: string, what: string, text: string) => log.event(who, "fault", { fault: what }, `FAULT: ${text}`);
     faults = setInterval(() => {
       const target = devices[k % devices.length];
       const kind = k++ % (embedded ? 5 : 4);
       if (kind === 0) {
-        say(target.id, "FAULT: link dropped");
+        fault(target.id, "drop", "link dropped");
         target.network.drop();
       } else if (kind === 1) {
-        say(target.id, "FAULT: link stalled for 3 s");
+        fault(target.id, "stall", "link stalled for 3 s");
         target.network.stall(3000);
       } else if (kind === 2) {
-        say(target.id, "FAULT: bytes delivered one at a time for 3 s");
+        fault(target.id, "drip", "bytes delivered one at a time for 3 s");
         target.network.drip(true);
         setTimeout(() => target.network.drip(false), 3000);
       } else if (kind === 3) {
-        say(target.id, "FAULT: Wi-Fi lost for 4 s (and the link with it)");
+        fault(target.id, "wifi-down", "Wi-Fi lost for 4 s (and the link with it)");
         target.network.wifiDown();
         target.network.drop();
         setTimeout(() => target.network.wifiUp(), 4000);
       } else {
-        say("broker", "FAULT: embedded broker restarting (down 1 s)");
-        void embedded!.restart(1000).then(() => say("broker", "back"));
+        fault("broker", "broker-restart", "embedded broker restarting (down 1 s)");
+        void embedded!.restart(1000).then(() => log.event("broker", "broker-back", {}, "back"));
       }
     }, 7000);
   }
@@ -211,7 +233,7 @@ async function main(): Promise<void> {
     clearInterval(summaries);
     if (faults) clearInterval(faults);
     for (const { device } of devices) device.stop();
-    await new Promise((r) => setTimeout(r, 300)); // let DISCONNECTs and the last acks through
+    await new Promise((r) => setTimeout(r, 300)); // let DISCONNECTs, the last acks and the last messages through
     subscriber.stop();
     summary();
     if (embedded) await embedded.close();
@@ -219,10 +241,21 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
-  if (values.duration) setTimeout(() => void stop(), Number(values.duration) * 1000);
+  if (values.duration !== undefined) setTimeout(() => void stop(), values.duration * 1000);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`mqtt-xs simulator: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+const line = parseCommandLine(process.argv.slice(2), boardNames());
+if (line.kind === "help") {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+if (line.kind === "error") {
+  process.stderr.write(line.message + "\n");
+  process.exit(2);
+}
+main(line.options).catch((error: unknown) => {
+  // One line, never a stack trace: a mistake the user can fix exits 2, anything else 1.
+  const words = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  process.stderr.write(error instanceof UsageMistake ? mistake(words) + "\n" : `npm start: ${words}\n`);
+  process.exit(error instanceof UsageMistake ? 2 : 1);
 });

@@ -1,0 +1,211 @@
+/**
+ * `npm start`'s command line, read and checked without I/O: the usage, each option's rule, and for a
+ * mistake the one line that says what is wrong (host-sim/cli.ts prints it and exits 2). The boards are
+ * passed in (boards/*.json, read by the caller), so every case can be checked without a process.
+ */
+
+/** The largest fleet. */
+export const MAX_DEVICES = 1000;
+/** --interval's range, ms: the telemetry commands' own (10 ms to a day, firmware/telemetry/commands.ts). */
+export const MIN_INTERVAL_MS = 10;
+export const MAX_INTERVAL_MS = 86_400_000;
+/** --duration's limit, s: the longest a Node timer waits (2^31 - 1 ms). */
+export const MAX_DURATION_S = 2_147_483;
+
+/** The broker forms the simulated boards take. */
+export const BROKER_FORMS = "mqtt://host[:port] or mqtts://host[:port]";
+
+export const USAGE = `Usage: npm start -- [options]
+
+  --broker URL        ${BROKER_FORMS} (default: the embedded aedes broker on 127.0.0.1);
+                      an IPv4 address or a host name: the boards' sockets are IPv4, as on the device
+  --port N            the embedded broker's port (default: a free one); not with --broker
+  --username NAME     --password SECRET     credentials for the broker
+  --ca FILE           CA certificate (PEM) for an mqtts:// broker
+  --board NAME        esp32_devkit (default) or pico_w (boards/)
+  --devices N         simulate a fleet of N boards, 1 to ${MAX_DEVICES} (default 1)
+  --interval MS       telemetry interval of every sensor, ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS}
+                      (default: each sensor's own, from the board file)
+  --faults            every 7 s, one of: drop a link, stall it, deliver bytes one at a time, take
+                      Wi-Fi away, restart the embedded broker
+  --duration SECONDS  stop by itself after this long (default: run until Ctrl-C)
+  --quiet             only the summaries
+  --json              one JSON object per line on stdout (time, device, kind and the event's fields),
+                      the summaries too; nothing else on stdout (npm start -s -- --json: nor npm's header)
+  -h, --help          this text
+
+Exit status: 0 when stopped (Ctrl-C or --duration), 1 when the simulator fails, 2 for a mistake on the
+command line (one line on stderr saying what).
+`;
+
+/** The hint that ends every mistake's line. */
+export const HINT = "(npm start -- --help for the options)";
+
+export interface BrokerUrl {
+  url: string;
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+export interface CliOptions {
+  /** Absent: the embedded broker. */
+  broker?: BrokerUrl;
+  /** The embedded broker's port; absent: a free one. */
+  port?: number;
+  username?: string;
+  password?: string;
+  /** The CA file's path (read by the caller). */
+  ca?: string;
+  board: string;
+  devices: number;
+  /** Telemetry interval of every sensor, ms; absent: each sensor's own (the board file's). */
+  interval?: number;
+  faults: boolean;
+  /** Seconds; absent: until Ctrl-C. */
+  duration?: number;
+  quiet: boolean;
+  json: boolean;
+}
+
+export type CommandLine = { kind: "run"; options: CliOptions } | { kind: "help" } | { kind: "error"; message: string };
+
+/** Each option: whether it takes a value, and what the value is (for "needs a value"). */
+const SPECS: Record<string, string | null> = {
+  broker: BROKER_FORMS,
+  port: "a port number",
+  username: "a user name",
+  password: "a password",
+  ca: "a PEM file",
+  board: "a board name",
+  devices: "a number of boards",
+  interval: "milliseconds",
+  duration: "seconds",
+  faults: null,
+  quiet: null,
+  json: null,
+  help: null,
+};
+
+/** A value as the user typed it: bare when that is unambiguous, else quoted. */
+const shown = (value: string): string => (/^[^\s"']+$/.test(value) ? value : JSON.stringify(value));
+
+/** The mistake's line: `npm start: <what>` and the hint. */
+export const mistake = (what: string): string => `npm start: ${what} ${HINT}`;
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+function unknown(option: string): string {
+  const name = option.replace(/^-+/, "");
+  const near = Object.keys(SPECS).find((known) => distance(name, known) <= 2);
+  return `unknown option ${shown(option)}${near ? ` (did you mean --${near}?)` : ""}`;
+}
+
+/** A whole number from min to max, or the words for what it should have been. */
+function whole(name: string, value: string, min: number, max: number, unit = ""): number | string {
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+  if (n >= min && n <= max) return n;
+  return `--${name}: a whole number${unit} from ${min} to ${max}, not ${shown(value)}`;
+}
+
+/** Checks a broker URL the way the boards take it: mqtt:// or mqtts://, a host (IPv4 or a name), an optional port. */
+export function brokerUrl(url: string): BrokerUrl | string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);
+  if (scheme === null) return `--broker: ${shown(url)} is not a URL; accepted: ${BROKER_FORMS}`;
+  const name = scheme[1].toLowerCase();
+  if (name !== "mqtt" && name !== "mqtts") return `--broker: ${shown(url)} has the scheme ${name}://; accepted: ${BROKER_FORMS}`;
+  const rest = scheme[2];
+  if (rest.includes("[") || /^[^/]*:[^/]*:/.test(rest)) {
+    return `--broker: ${shown(url)} is an IPv6 address; the simulated boards' sockets are IPv4, as on the device: give an IPv4 address or a host name`;
+  }
+  if (rest.includes("@")) return `--broker: ${shown(url)}: no credentials in the URL; give them with --username and --password`;
+  const form = /^([^\s:/?#]+)(?::(\d{1,5}))?\/?$/.exec(rest);
+  if (form === null) return `--broker: ${shown(url)} has a path, a query or an empty host; accepted: ${BROKER_FORMS}`;
+  const tls = name === "mqtts";
+  const port = form[2] === undefined ? (tls ? 8883 : 1883) : Number(form[2]);
+  if (port < 1 || port > 65535) return `--broker: ${shown(url)}: the port must be 1 to 65535, not ${port}`;
+  return { url, host: form[1], port, tls };
+}
+
+/**
+ * Reads the command line (what follows `npm start --`). Options: `--name value` or `--name=value`; a
+ * value may start with one dash (so `--devices -3` is read, and refused for what it is); the last of a
+ * repeated option wins. `-h` or `--help` anywhere: the usage.
+ */
+export function parseCommandLine(argv: readonly string[], boards: readonly string[]): CommandLine {
+  if (argv.includes("-h") || argv.includes("--help")) return { kind: "help" };
+  const error = (what: string): CommandLine => ({ kind: "error", message: mistake(what) });
+  const raw: Record<string, string> = {};
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("-") || arg === "-" || arg === "--") return error(`unexpected argument ${shown(arg)}: every option starts with --`);
+    if (!arg.startsWith("--")) return error(unknown(arg));
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (!Object.hasOwn(SPECS, name)) return error(unknown(eq < 0 ? arg : arg.slice(0, eq)));
+    const what = SPECS[name];
+    if (what === null) {
+      if (inline !== undefined) return error(`--${name} takes no value (not ${shown(arg)})`);
+      flags.add(name);
+      continue;
+    }
+    const value = inline ?? argv[i + 1];
+    if (value === undefined || (inline === undefined && value.startsWith("--"))) return error(`--${name} needs a value: ${what}`);
+    if (inline === undefined) i++;
+    raw[name] = value;
+  }
+
+  const board = raw.board ?? "esp32_devkit";
+  if (!boards.includes(board)) return error(`--board: one of ${boards.join(", ")}, not ${shown(board)}`);
+  const devices = raw.devices === undefined ? 1 : whole("devices", raw.devices, 1, MAX_DEVICES);
+  if (typeof devices === "string") return error(devices);
+  const interval = raw.interval === undefined ? undefined : whole("interval", raw.interval, MIN_INTERVAL_MS, MAX_INTERVAL_MS, " of milliseconds");
+  if (typeof interval === "string") return error(interval);
+  let duration: number | undefined;
+  if (raw.duration !== undefined) {
+    duration = /^\d{1,9}(\.\d+)?$/.test(raw.duration) ? Number(raw.duration) : NaN;
+    if (!(duration > 0 && duration <= MAX_DURATION_S)) return error(`--duration: a number of seconds above 0, up to ${MAX_DURATION_S}, not ${shown(raw.duration)}`);
+  }
+  const port = raw.port === undefined ? undefined : whole("port", raw.port, 1, 65535);
+  if (typeof port === "string") return error(port);
+  let broker: BrokerUrl | undefined;
+  if (raw.broker !== undefined) {
+    const checked = brokerUrl(raw.broker);
+    if (typeof checked === "string") return error(checked);
+    broker = checked;
+  }
+  if (broker !== undefined && port !== undefined) {
+    return error(`--port is the embedded broker's port, and --broker names another broker: give its port in the URL (mqtt://host:${port}), or leave --broker out`);
+  }
+  if (raw.ca !== undefined && !broker?.tls) return error("--ca is for an mqtts:// broker (--broker mqtts://host[:port]); the embedded broker is plain mqtt");
+  if (raw.ca === "") return error("--ca: a PEM file, not an empty name");
+  if (raw.password !== undefined && raw.username === undefined) return error("--password needs --username too (MQTT 3.1.1 sends no password without a user name)");
+  return {
+    kind: "run",
+    options: {
+      broker,
+      port,
+      username: raw.username,
+      password: raw.password,
+      ca: raw.ca,
+      board,
+      devices,
+      interval,
+      faults: flags.has("faults"),
+      duration,
+      quiet: flags.has("quiet"),
+      json: flags.has("json"),
+    },
+  };
+}
