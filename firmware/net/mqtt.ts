@@ -24,8 +24,8 @@ export interface MqttCallbacks {
   onConnected?: (this: Mqtt, sessionPresent: boolean) => void;
   /** A message that matched no subscription with its own handler. The view is valid during the call only. */
   onMessage?: (this: Mqtt, message: MessageView) => void;
-  /** A QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publish completed. */
-  onAcked?: (this: Mqtt, packetId: number) => void;
+  /** A QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publish completed; `reasonCode` 0 in 3.1.1, the ack's in 5.0 (0x80 and up: refused). */
+  onAcked?: (this: Mqtt, packetId: number, reasonCode: number) => void;
   /** A QoS 1/2 publish given up when the broker lost the session (see ClientOptions.onUnconfirmed). */
   onUnconfirmed?: (this: Mqtt, packetId: number) => void;
   /** The broker answered a SUBSCRIBE for `topic`: 0, 1, 2 (granted QoS) or 0x80 (refused). */
@@ -148,7 +148,7 @@ export class Mqtt {
       clientId: options.clientId ?? randomClientId(options.random ?? Math.random),
       onConnected: o.onConnected && ((present) => o.onConnected!.call(self, present)),
       onMessage: o.onMessage && ((message) => o.onMessage!.call(self, message)),
-      onAcked: o.onAcked && ((id) => o.onAcked!.call(self, id)),
+      onAcked: o.onAcked && ((id, reason) => o.onAcked!.call(self, id, reason)),
       onUnconfirmed: o.onUnconfirmed && ((id) => o.onUnconfirmed!.call(self, id)),
       onSubscribed: o.onSubscribed && ((topic, code) => o.onSubscribed!.call(self, topic, code)),
       onDisconnected: o.onDisconnected && ((reason) => o.onDisconnected!.call(self, reason, self.connection.cause)),

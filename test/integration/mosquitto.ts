@@ -66,6 +66,8 @@ export interface MosquittoOptions {
   requireCertificate?: boolean;
   /** Log every packet and connection (log_type all) into `output`: for recording a failing run. */
   logAll?: boolean;
+  /** More configuration lines (e.g. MQTT 5.0 limits: max_qos, retain_available, max_packet_size, max_keepalive). */
+  extra?: string[];
 }
 
 export class Mosquitto {
@@ -121,6 +123,7 @@ export class Mosquitto {
       "max_queued_messages 100000",
       "max_inflight_messages 20",
       `listener ${this.port} 127.0.0.1`,
+      ...(this.options.extra ?? []), // after the listener: some (max_qos) are the listener's own
     ];
     if (this.options.users) {
       const file = join(this.dir, "passwd");

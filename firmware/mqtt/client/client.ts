@@ -267,6 +267,15 @@ export class MqttClient {
   }
 
   /**
+   * QoS 1/2 messages in flight: sent (or being sent) and not yet acknowledged. At most `inflight`, and in
+   * 5.0 at most the server's Receive Maximum.
+   * @returns how many
+   */
+  inflightCount(): number {
+    return this.outbox.inflight;
+  }
+
+  /**
    * Subscribes to one or more topic filters (sent now if connected, else on connect; again after any
    * connect without a session). Throws a ClientArgumentError with a ClientError code for a bad request
    * (InvalidArgument, InvalidTopic, InvalidQoS, SubscriptionTooLarge, SubscriptionsFull), changing
