@@ -32,7 +32,7 @@ export function hostDevice(network: SimNetwork = new SimNetwork({ name: "host" }
  *   printing describeError(code, thrown) on stderr
  * @returns the client, already connecting
  */
-export function connect(url: string, options: Omit<MqttOptions, "host" | "port" | "tls" | "device"> & { device?: NetDevice } = {}): Mqtt {
+export function connect(url: string, options: Omit<MqttOptions, "host" | "port" | "tls" | "websocket" | "device"> & { device?: NetDevice } = {}): Mqtt {
   // Without an onError, what it reports goes to stderr (on a device, to trace): nothing fails unseen.
   const onError = options.onError ?? ((code: number, thrown?: unknown) => console.error(describeError(code, thrown)));
   return connectOn(url, { ...options, onError, device: options.device ?? hostDevice() });

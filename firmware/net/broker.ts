@@ -40,6 +40,11 @@ export interface BrokerAddress {
   key?: DerBytes;
   /** ALPN: the protocols offered, most preferred first, e.g. ["mqtt"] (AWS IoT on 443: ["x-amzn-mqtt-ca"]). */
   ALPNProtocols?: string[];
+  /**
+   * MQTT over WebSockets (ws://, or wss:// with tls): the path of the HTTP Upgrade, e.g. "/mqtt"
+   * (firmware/net/ws/). Absent: MQTT straight over TCP or TLS.
+   */
+  websocket?: string;
 }
 
 /** A view of DER bytes (an ArrayBuffer, a view, or a host buffer such as a Resource); null if not bytes. */
@@ -91,6 +96,10 @@ function isPkcs8Rsa(bytes: Uint8Array): boolean {
  */
 export function checkBroker(broker: BrokerAddress, prefix: string): void {
   const tls = broker.tls === true;
+  const path = broker.websocket;
+  if (path !== undefined && (typeof path !== "string" || path.charCodeAt(0) !== 0x2f || /[\s#]/.test(path))) {
+    throw new TypeError(`${prefix}.websocket: the Upgrade's path, starting with "/" (e.g. "/mqtt"), without spaces or #`);
+  }
   if (broker.ca !== undefined) checkDer(broker.ca, prefix + ".ca", "the CA certificate");
   if (broker.serverName !== undefined && (typeof broker.serverName !== "string" || broker.serverName.length === 0)) {
     throw new TypeError(`${prefix}.serverName: a non-empty string (the broker's name, for SNI and its certificate)`);

@@ -99,7 +99,7 @@ export function watchedTCP(TCP: SocketConstructor, watch: TCPWatch): SocketConst
 
 /** What the words of a cause name: the connection's broker, resolved address and connect bound. */
 export interface CauseContext {
-  readonly broker: { readonly host: string; readonly port: number; readonly serverName?: string; readonly ALPNProtocols?: readonly string[] };
+  readonly broker: { readonly host: string; readonly port: number; readonly serverName?: string; readonly ALPNProtocols?: readonly string[]; readonly websocket?: string };
   /** The address of the last attempt, once resolved (null while resolving). */
   readonly address: string | null;
   /** Milliseconds the transport has to open. */
@@ -129,6 +129,7 @@ export function describeCause(cause: number, at: CauseContext): string {
     case TransportCause.TLSNoApplicationProtocol:
       return "TLS: " + where + " accepts none of our ALPN protocols (" + (broker.ALPNProtocols !== undefined ? "offered: " + broker.ALPNProtocols.join(", ") : "none offered: give ALPNProtocols") + ")";
     case TransportCause.TLSUnrecognizedName: return "TLS: " + where + " does not know the server name " + (broker.serverName ?? broker.host) + " (SNI)";
+    case TransportCause.WebSocketRefused: return "WebSocket upgrade refused by " + where + " (no 101 Switching Protocols: is " + (broker.websocket ?? "/") + " its path?)";
     default: return errorMessage(cause);
   }
 }

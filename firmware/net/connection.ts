@@ -19,7 +19,8 @@ import { ClientState, type MqttClient } from "../mqtt/index.js";
 import { DisconnectReason } from "../mqtt/index.js";
 import { TransportCause } from "../mqtt/client/errors.js";
 import { socketCause, thrownCause, watchedTCP, type CauseContext } from "./causes.js";
-import type { NetDevice, Resolver, Socket, TLSOptions } from "./device.js";
+import type { NetDevice, Resolver, Socket, SocketConstructor, TLSOptions } from "./device.js";
+import { webSocketOver } from "./ws/socket.js";
 import { checkBroker, type BrokerAddress, type DerBytes } from "./broker.js";
 
 export { checkBroker, type BrokerAddress, type DerBytes } from "./broker.js";
@@ -70,6 +71,8 @@ export class MqttConnection implements CauseContext {
   private tcpUp = false;
 
   /** TLS: our certificate chain, as the SDK's clientCertificates (made once). */
+  /** Over WebSockets: the framing layer's socket class, made at the first connection. */
+  private webSocket: SocketConstructor<TLSOptions> | null = null;
   private readonly clientCertificates: DerBytes[] | undefined;
 
   /**
@@ -274,8 +277,8 @@ export class MqttConnection implements CauseContext {
           self.service();
         };
         options.TCP = { io: watchedTCP(this.device.TCP, { up, threw }) };
-        this.socket = new this.device.TLS!(options);
-      } else this.socket = new this.device.TCP(options);
+        this.socket = new (this.socketClass(true))(options);
+      } else this.socket = new (this.socketClass(false))(options);
     } catch (error) {
       this.socket = null;
       this.fail(thrownCause(error));
@@ -310,6 +313,21 @@ export class MqttConnection implements CauseContext {
     }
   }
 
+  /**
+   * The socket class: the device's TCP or TLS, or over WebSockets the framing layer on top of it (made
+   * once: its buffers serve every connection).
+   */
+  private socketClass(tls: boolean): SocketConstructor<TLSOptions> {
+    const inner = tls ? this.device.TLS! : this.device.TCP;
+    const path = this.broker.websocket;
+    if (path === undefined) return inner;
+    if (this.webSocket === null) {
+      const broker = this.broker;
+      this.webSocket = webSocketOver(inner, { host: broker.host, port: broker.port, path, defaultPort: tls ? 443 : 80, Timer: this.device.Timer, tls });
+    }
+    return this.webSocket;
+  }
+
   /** Reads up to `count` bytes straight into the client's receive buffer. */
   private read(count: number): void {
     const client = this.client;
@@ -320,7 +338,7 @@ export class MqttConnection implements CauseContext {
       if (space === 0) return; // the client is waiting for output room: read the rest after the next flush
       const n = space < this.readable ? space : this.readable;
       const buffer = client.inputBuffer();
-      if (this.broker.tls) {
+      if (this.broker.tls && this.broker.websocket === undefined) {
         // The SDK's TLS socket has no read(buffer): read(n) returns a copy of the record's next n bytes.
         buffer.set(new Uint8Array(socket.read(n as never) as ArrayBuffer), client.inputOffset());
       } else socket.read(new Uint8Array(buffer.buffer, buffer.byteOffset + client.inputOffset(), n));

@@ -70,28 +70,39 @@ export interface MqttOptions extends Omit<ClientOptions, CoreCallbacks | "client
   key?: DerBytes;
   /** ALPN protocols offered, e.g. ["mqtt"]. MQTT.js's (Node tls's) name. */
   ALPNProtocols?: string[];
+  /** MQTT over WebSockets: the Upgrade's path (e.g. "/mqtt"); a ws:// or wss:// URL sets it. Default port then 80 (443 with tls). */
+  websocket?: string;
 }
 
 /** How often end() looks whether everything was delivered, ms. */
 const ENDING_CHECK = 20;
 
-const URL_FORM = /^(mqtts?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?\/?$/i;
+const URL_FORM = /^(mqtts?|wss?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?(\/[^\s?#]*)?$/i;
 
 /**
- * The broker of an `mqtt://host[:port]` or `mqtts://host[:port]` URL (default ports 1883 and 8883).
+ * The broker of an `mqtt://host[:port]`, `mqtts://host[:port]`, `ws://host[:port][/path]` or
+ * `wss://host[:port][/path]` URL (default ports 1883, 8883, 80 and 443; a WebSocket path defaults to
+ * "/", as MQTT.js's; most brokers serve "/mqtt").
  * @param url - the broker's URL; credentials go in the options (username, password), not in the URL
- * @returns the host, port and whether TLS is used
- * @throws TypeError naming what is wrong: another scheme, a path, credentials in the URL, a port out of range
+ * @returns the host, port, whether TLS is used, and over WebSockets the path
+ * @throws TypeError naming what is wrong: another scheme, a path after mqtt://, credentials in the URL, a port out of range
  */
 export function parseBrokerUrl(url: string): BrokerAddress {
   if (typeof url !== "string") throw new TypeError("broker URL: a string such as mqtt://host:1883");
   const match = URL_FORM.exec(url);
   if (match === null && url.indexOf("[") >= 0) throw new TypeError(`broker URL ${JSON.stringify(url)}: an IPv6 address; the device's sockets are IPv4 (give an IPv4 address or a host name)`);
-  if (match === null) throw new TypeError(`broker URL ${JSON.stringify(url)}: expected mqtt://host[:port] or mqtts://host[:port] (no path, no credentials: use username and password)`);
-  const tls = match[1].toLowerCase() === "mqtts";
-  const port = match[3] === undefined ? (tls ? 8883 : 1883) : Number(match[3]);
+  const expected = "expected mqtt://host[:port], mqtts://host[:port], ws://host[:port]/path or wss://host[:port]/path (no credentials: use username and password)";
+  if (match === null) throw new TypeError(`broker URL ${JSON.stringify(url)}: ${expected}`);
+  const scheme = match[1].toLowerCase();
+  const ws = scheme === "ws" || scheme === "wss";
+  const tls = scheme === "mqtts" || scheme === "wss";
+  const path = match[4];
+  if (!ws && path !== undefined && path !== "/") throw new TypeError(`broker URL ${JSON.stringify(url)}: a path is for ws:// and wss:// only; ${expected}`);
+  const port = match[3] !== undefined ? Number(match[3]) : ws ? (tls ? 443 : 80) : tls ? 8883 : 1883;
   if (port < 1 || port > 65535) throw new TypeError(`broker URL ${JSON.stringify(url)}: port ${port} is not 1-65535`);
-  return { host: match[2], port, tls };
+  const broker: BrokerAddress = { host: match[2], port, tls };
+  if (ws) broker.websocket = path ?? "/";
+  return broker;
 }
 
 /** What an unhandled onError says: the code's words, and what a handler threw. */
@@ -135,9 +146,11 @@ export class Mqtt {
     const host = options.host;
     if (typeof host !== "string" || host.length === 0) throw new TypeError("options.host: the broker's host name or IPv4 address");
     const tls = options.tls === true;
-    const port = options.port ?? (tls ? 8883 : 1883);
+    const websocket = options.websocket;
+    const port = options.port ?? (websocket !== undefined ? (tls ? 443 : 80) : tls ? 8883 : 1883);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`options.port: an integer 1-65535, not ${String(port)}`);
     const broker: BrokerAddress = { host, port, tls, ca: options.ca, serverName: options.serverName, cert: options.cert, key: options.key, ALPNProtocols: options.ALPNProtocols };
+    if (websocket !== undefined) broker.websocket = websocket;
     checkBroker(broker, "options");
     const self = this;
     const o = options;
@@ -266,11 +279,11 @@ export class Mqtt {
  * @returns the client, already connecting
  * @throws TypeError for a bad URL or option
  */
-export function connect(url: string, options: Omit<MqttOptions, "host" | "port" | "tls">): Mqtt {
+export function connect(url: string, options: Omit<MqttOptions, "host" | "port" | "tls" | "websocket">): Mqtt {
   const broker = parseBrokerUrl(url);
   // A JavaScript caller can pass what the types leave out: the URL would win in silence.
-  for (const name of ["host", "port", "tls"]) {
+  for (const name of ["host", "port", "tls", "websocket"]) {
     if ((options as Record<string, unknown>)[name] !== undefined) throw new TypeError(`options.${name}: the broker comes from the URL ${JSON.stringify(url)}; give it there, or use new Mqtt({ host, port, tls })`);
   }
-  return new Mqtt({ ...options, host: broker.host, port: broker.port, tls: broker.tls }).start();
+  return new Mqtt({ ...options, host: broker.host, port: broker.port, tls: broker.tls, websocket: broker.websocket }).start();
 }

@@ -159,6 +159,6 @@ describe.runIf(mosquittoAvailable())("the npm package, installed from its tarbal
   it("a wrong URL is refused with words, not a stack trace from deep inside", async () => {
     writeFileSync(join(project, "wrong.mjs"), 'import { connect } from "mqtt-xs/sim";\ntry { connect("http://127.0.0.1"); } catch (e) { console.log(e.name + ": " + e.message); }\n');
     const result = await runNode(project, "wrong.mjs");
-    expect(result.out).toBe('TypeError: broker URL "http://127.0.0.1": expected mqtt://host[:port] or mqtts://host[:port] (no path, no credentials: use username and password)\n');
+    expect(result.out).toBe('TypeError: broker URL "http://127.0.0.1": expected mqtt://host[:port], mqtts://host[:port], ws://host[:port]/path or wss://host[:port]/path (no credentials: use username and password)\n');
   });
 });

@@ -20,6 +20,8 @@ import type { ClientOptions } from "../../firmware/mqtt/client/options.js";
 import { MqttConnection } from "../../firmware/net/connection.js";
 import { WebSocketCause } from "../../firmware/net/ws/causes.js";
 import { webSocketOver, type WebSocketOptions } from "../../firmware/net/ws/socket.js";
+import { describeCause } from "../../firmware/net/causes.js";
+import { connect } from "../../host-sim/index.js";
 import { SimNetwork } from "../../host-sim/network.js";
 import { simulatedDevice } from "../../host-sim/simulated-device.js";
 import { makeCertificates } from "./mosquitto.js";
@@ -176,6 +178,37 @@ describe("MQTT over WebSockets with aedes (ws) and MQTT.js", () => {
 
   it("messages larger than a frame stage and the receive ring (3 KB each way) arrive whole", async () => {
     await exchange(broker, broker.port, "ws-large", 5, 3000);
+  });
+
+  it("the composed client from a ws:// URL: connect(\"ws://host:port/mqtt\") publishes to an MQTT.js subscriber; a wrong path says so", async () => {
+    const peer = await mqtt.connectAsync(`ws://127.0.0.1:${broker.port}/mqtt`);
+    const seen: string[] = [];
+    peer.on("message", (_t, p) => seen.push(p.toString()));
+    await peer.subscribeAsync("url/up", { qos: 1 });
+    const acked: number[] = [];
+    const ours = connect(`ws://127.0.0.1:${broker.port}/mqtt`, {
+      clientId: "ws-url",
+      onConnected() {
+        for (let n = 0; n < 3; n++) this.publish("url/up", "u" + n, 1);
+      },
+      onAcked: (id) => acked.push(id),
+    });
+    await waitFor(() => seen.length === 3 && acked.length === 3, 10_000, "3 messages through the ws:// URL");
+    expect(seen).toEqual(["u0", "u1", "u2"]);
+    ours.end(true);
+    await peer.endAsync();
+
+    const lost: string[] = [];
+    const wrong = connect(`ws://127.0.0.1:${broker.port}/nope`, {
+      clientId: "ws-wrong-path",
+      reconnectPeriod: 0,
+      onDisconnected(_reason, cause) {
+        lost.push(describeCause(cause, this.connection));
+      },
+    });
+    await waitFor(() => lost.length > 0, 5000, "the refusal");
+    expect(lost[0]).toBe(`WebSocket upgrade refused by 127.0.0.1:${broker.port} (no 101 Switching Protocols: is /nope its path?)`);
+    wrong.end(true);
   });
 
   it("every frame split at every byte, both ways (drip + a one-byte-per-write front)", async () => {

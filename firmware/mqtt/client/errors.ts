@@ -130,6 +130,22 @@ export const TransportCause = Object.freeze({
   TLSNoApplicationProtocol: 0x216,
   /** The broker does not serve the server name we sent in SNI (or requires SNI and got none). */
   TLSUnrecognizedName: 0x217,
+  /** MQTT over WebSockets (firmware/net/ws/causes.ts, RFC 6455): the Upgrade answered with no 101. */
+  WebSocketRefused: 0x230,
+  /** A 101 with a wrong Upgrade, Connection or Sec-WebSocket-Accept, or an extension we did not ask for. */
+  WebSocketHandshakeInvalid: 0x231,
+  /** The server chose a subprotocol other than mqtt. */
+  WebSocketSubprotocol: 0x232,
+  /** The Upgrade's answer too long, or cut short. */
+  WebSocketHandshakeIncomplete: 0x233,
+  /** A frame that breaks RFC 6455 (masked, reserved bits or opcodes, a bad control frame or continuation). */
+  WebSocketProtocolError: 0x234,
+  /** A text frame: MQTT goes in binary frames only. */
+  WebSocketNotBinary: 0x235,
+  /** A frame longer than allowed. */
+  WebSocketFrameTooLarge: 0x236,
+  /** The server closed the WebSocket (a Close frame). */
+  WebSocketClosed: 0x237,
 } as const);
 export type TransportCause = (typeof TransportCause)[keyof typeof TransportCause];
 
@@ -169,6 +185,14 @@ export function errorMessage(code: number): string {
     case TransportCause.TLSClientCertificateRefused: return "TLS: the broker refused our client certificate (signed by a CA it does not trust, expired or revoked)";
     case TransportCause.TLSNoApplicationProtocol: return "TLS: the broker accepts none of our ALPN protocols";
     case TransportCause.TLSUnrecognizedName: return "TLS: the broker does not know the server name sent (SNI)";
+    case TransportCause.WebSocketRefused: return "WebSocket upgrade refused (no 101 Switching Protocols: check the path)";
+    case TransportCause.WebSocketHandshakeInvalid: return "WebSocket upgrade invalid (Upgrade, Connection or Sec-WebSocket-Accept wrong)";
+    case TransportCause.WebSocketSubprotocol: return "WebSocket: the server did not accept the mqtt subprotocol";
+    case TransportCause.WebSocketHandshakeIncomplete: return "WebSocket upgrade response too long or cut short";
+    case TransportCause.WebSocketProtocolError: return "WebSocket protocol error by the server";
+    case TransportCause.WebSocketNotBinary: return "WebSocket: a text frame (MQTT needs binary frames)";
+    case TransportCause.WebSocketFrameTooLarge: return "WebSocket frame larger than allowed";
+    case TransportCause.WebSocketClosed: return "WebSocket closed by the server";
     case ClientError.QueueFull: return "outbox full: message refused";
     case ClientError.MessageDropped: return "outbox full: this message dropped (drop-newest)";
     case ClientError.OldestDropped: return "outbox full: oldest unsent message dropped (drop-oldest)";

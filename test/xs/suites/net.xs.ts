@@ -146,7 +146,11 @@ test("a bad URL or option is refused with words that name it", () => {
   assertEqual(JSON.stringify(parseBrokerUrl("MQTTS://Broker.example")), '{"host":"Broker.example","port":8883,"tls":true}', "the scheme in capitals, as URLs allow");
   assertEqual(thrown(() => connect("mqtt://h", { device, port: 1884 } as never)), 'TypeError: options.port: the broker comes from the URL "mqtt://h"; give it there, or use new Mqtt({ host, port, tls })', "a port beside the URL");
   assertEqual(thrown(() => parseBrokerUrl("mqtt://[::1]:1883")), `TypeError: broker URL "mqtt://[::1]:1883": an IPv6 address; the device's sockets are IPv4 (give an IPv4 address or a host name)`, "IPv6");
-  assertEqual(thrown(() => parseBrokerUrl("http://h")), 'TypeError: broker URL "http://h": expected mqtt://host[:port] or mqtts://host[:port] (no path, no credentials: use username and password)', "another scheme");
+  assertEqual(JSON.stringify(parseBrokerUrl("ws://broker.example/mqtt")), '{"host":"broker.example","port":80,"tls":false,"websocket":"/mqtt"}', "ws: port 80, the path");
+  assertEqual(JSON.stringify(parseBrokerUrl("wss://broker.example:8084")), '{"host":"broker.example","port":8084,"tls":true,"websocket":"/"}', "wss: a port, the path /");
+  assertEqual(JSON.stringify(parseBrokerUrl("WSS://b")), '{"host":"b","port":443,"tls":true,"websocket":"/"}', "wss: port 443");
+  assertTrue(thrown(() => parseBrokerUrl("mqtt://h/mqtt")).indexOf("a path is for ws:// and wss:// only") > 0, "a path after mqtt://");
+  assertEqual(thrown(() => parseBrokerUrl("http://h")), 'TypeError: broker URL "http://h": expected mqtt://host[:port], mqtts://host[:port], ws://host[:port]/path or wss://host[:port]/path (no credentials: use username and password)', "another scheme");
   assertTrue(thrown(() => parseBrokerUrl("mqtt://user:pw@h")).startsWith("TypeError: broker URL"), "credentials in the URL");
   assertEqual(thrown(() => parseBrokerUrl("mqtt://h:70000")), 'TypeError: broker URL "mqtt://h:70000": port 70000 is not 1-65535', "a port out of range");
   assertEqual(thrown(() => new Mqtt({ host: "h" } as never)), "TypeError: options.device: the device's modules (NetDevice), e.g. mqtt-xs/sim's hostDevice() on Node", "no device");
