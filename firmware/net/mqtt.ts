@@ -13,7 +13,7 @@
  * its arguments through (a TopicHandle from topic() keeps it allocation-free); set-up calls (the
  * constructor, subscribe, unsubscribe) allocate.
  */
-import { MqttClient, type ClientOptions, type MessageView, type QoS, type TopicHandle } from "../mqtt/index.js";
+import { MqttClient, type ClientOptions, type MessageView, type PublishProperties, type QoS, type TopicHandle } from "../mqtt/index.js";
 import { ClientError, ClientState, errorMessage } from "../mqtt/index.js";
 import { checkBroker, MqttConnection, type BrokerAddress, type ConnectionEvents, type DerBytes } from "./connection.js";
 import type { NetDevice } from "./device.js";
@@ -205,10 +205,11 @@ export class Mqtt {
    * @param payload - bytes, or a string sent as UTF-8
    * @param qos - 0, 1 or 2 (default 0)
    * @param retain - the broker keeps it for later subscribers (default false)
+   * @param properties - 5.0 only: the PUBLISH properties (MQTT.js's names), see MqttClient.publish
    * @returns the packet id (QoS 1/2; onAcked reports it), 0 (QoS 0), or a negative ClientError code (errorMessage has its words): nothing is thrown
    */
-  publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS = 0, retain = false): number {
-    const result = this.client.publish(topic, payload, qos, retain);
+  publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS = 0, retain = false, properties?: PublishProperties): number {
+    const result = this.client.publish(topic, payload, qos, retain, 0, -1, properties);
     this.connection.service();
     return result;
   }

@@ -208,3 +208,91 @@ describe("what the broker may send us, enforced", () => {
     expect(seen).toEqual([30, "application/json", "C"]);
   });
 });
+
+describe("SUBSCRIBE at 5.0", () => {
+  it("No Local, Retain As Published, Retain Handling and a Subscription Identifier go as the spec writes them; different identifiers go in different SUBSCRIBEs", () => {
+    const b = new Broker();
+    b.connack();
+    b.client.subscribe([
+      { topic: "a/#", qos: 1, noLocal: true, retainAsPublished: true, retainHandling: 2, subscriptionIdentifier: 7 },
+      { topic: "b", qos: 2, subscriptionIdentifier: 7 },
+      { topic: "c", qos: 0, retainHandling: 1 },
+    ]);
+    const subs = b.take() as mqttPacket.ISubscribePacket[];
+    expect(subs.map((s) => [s.properties ?? {}, s.subscriptions])).toEqual([
+      [{ subscriptionIdentifier: 7 }, [{ topic: "a/#", qos: 1, nl: true, rap: true, rh: 2 }, { topic: "b", qos: 2, nl: false, rap: false, rh: 0 }]],
+      [{}, [{ topic: "c", qos: 0, nl: false, rap: false, rh: 1 }]],
+    ]);
+  });
+
+  it("a shared subscription's handler gets the messages of its filter (matched after $share/{ShareName}/)", () => {
+    const got: string[] = [];
+    const b = new Broker();
+    b.connack();
+    b.client.subscribe([{ topic: "$share/workers/jobs/+", qos: 0, onMessage: (m) => got.push(m.topicString()) }]);
+    b.send({ cmd: "publish", topic: "jobs/1", payload: Buffer.from("x"), qos: 0 });
+    expect(got).toEqual(["jobs/1"]);
+  });
+
+  it("refuses what the spec does not allow, with words: No Local on a shared subscription, a bad share name, 5.0 options at 3.1.1", () => {
+    const b = new Broker();
+    expect(() => b.client.subscribe([{ topic: "$share/g/t", noLocal: true }])).toThrow("noLocal on a shared subscription is a Protocol Error [MQTT-3.8.3-4]");
+    expect(() => b.client.subscribe([{ topic: "$share//t" }])).toThrow("[MQTT-4.8.2-1]");
+    expect(() => b.client.subscribe([{ topic: "$share/g" }])).toThrow("[MQTT-4.8.2-2]");
+    expect(() => b.client.subscribe([{ topic: "t", retainHandling: 3 as 2 }])).toThrow("retainHandling must be 0, 1 or 2");
+    expect(() => b.client.subscribe([{ topic: "t", subscriptionIdentifier: 0 }])).toThrow("subscriptionIdentifier is 1 to 268435455");
+    const v4 = new MqttClient({ clientId: "v4" });
+    expect(() => v4.subscribe([{ topic: "t", noLocal: true }])).toThrow("MQTT 5.0's (protocolVersion: 5)");
+  });
+});
+
+describe("PUBLISH properties from the app", () => {
+  it("go as mqtt-packet reads them: format indicator, expiry, content type, response topic, correlation data, user properties", () => {
+    const b = new Broker();
+    b.connack();
+    const id = b.client.publish("req", '{"q":1}', 1, false, 0, -1, {
+      payloadFormatIndicator: true,
+      messageExpiryInterval: 30,
+      contentType: "application/json",
+      responseTopic: "answers/me",
+      correlationData: new Uint8Array([1, 2, 3]),
+      userProperties: { trace: "abc", "ü": "ö" },
+    });
+    expect(id).toBe(1);
+    const [p] = b.take() as mqttPacket.IPublishPacket[];
+    expect(p.payload.toString()).toBe('{"q":1}');
+    expect(p.properties).toEqual({
+      messageExpiryInterval: 30,
+      payloadFormatIndicator: true,
+      contentType: "application/json",
+      responseTopic: "answers/me",
+      correlationData: Buffer.from([1, 2, 3]),
+      userProperties: { trace: "abc", "ü": "ö" },
+    });
+  });
+
+  it("are refused with a code when wrong: not UTF-8 with the format indicator, a wildcard response topic, at 3.1.1", () => {
+    const b = new Broker();
+    b.connack();
+    expect(b.client.publish("t", new Uint8Array([0xff]), 0, false, 0, -1, { payloadFormatIndicator: true })).toBe(ClientError.InvalidPayload);
+    expect(b.client.publish("t", "x", 0, false, 0, -1, { responseTopic: "a/#" })).toBe(ClientError.InvalidTopic);
+    expect(b.client.publish("t", "x", 0, false, 0, -1, { messageExpiryInterval: -1 })).toBe(ClientError.InvalidArgument);
+    expect(b.client.publish("t", "x", 0, false, 0, -1, { correlationData: "x" as never })).toBe(ClientError.InvalidArgument);
+    const v4 = new MqttClient({ clientId: "v4" });
+    expect(v4.publish("t", "x", 0, false, 0, -1, { contentType: "text/plain" })).toBe(ClientError.InvalidArgument);
+  });
+
+  it("the Message Expiry Interval counts down while the message waits, and one that runs out is dropped and reported, never sent", () => {
+    const b = new Broker();
+    b.take(); // CONNECT; no CONNACK yet: messages wait
+    expect(b.client.publish("t", "short", 1, false, 0, -1, { messageExpiryInterval: 2 })).toBe(1);
+    expect(b.client.publish("t", "long", 1, false, 0, -1, { messageExpiryInterval: 10 })).toBe(2);
+    b.now = 3000;
+    expect(b.client.poll(b.now)).toBeLessThanOrEqual(10_000); // the next expiry is a deadline
+    expect(b.events).toEqual([`error ${ClientError.MessageExpired}`, "unconfirmed 1"]);
+    expect(b.client.stats.expired).toBe(1);
+    b.connack();
+    const [p] = b.take() as mqttPacket.IPublishPacket[];
+    expect([p.payload.toString(), p.properties?.messageExpiryInterval]).toEqual(["long", 7]);
+  });
+});

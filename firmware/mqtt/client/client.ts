@@ -22,6 +22,7 @@ import { ProtocolVersion, type QoS } from "../codec/packet.js";
 import { connectSize, encodeConnect, validateConnect, type ConnectFields } from "../codec/packets/connect.js";
 import { AckQueue } from "./acks.js";
 import { Backoff } from "./backoff.js";
+import { Expiry } from "./expiry.js";
 import { ClientError, DisconnectReason } from "./errors.js";
 import { AppEvents } from "./events.js";
 import { connectFields, connectProperties } from "./handshake.js";
@@ -33,6 +34,7 @@ import { MessageView } from "./message.js";
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./options.js";
 import { Outbound } from "./outbound.js";
 import { Outbox } from "./outbox.js";
+import type { PublishProperties } from "./publish-properties.js";
 import { ACK_WRITTEN, DISCONNECT_WRITTEN, Mode, Output } from "./output.js";
 import { Router } from "./router.js";
 import { ServerLimits } from "./server-limits.js";
@@ -64,6 +66,7 @@ export class MqttClient {
   private readonly version: ProtocolVersion;
   /** 5.0: what the server's last CONNACK allows (3.1.1: the defaults, no limits). */
   private readonly limits = new ServerLimits();
+  private readonly expiry: Expiry;
 
   /**
    * Makes the client and all its memory, sized from the options; start() begins connecting.
@@ -89,7 +92,8 @@ export class MqttClient {
     this.outbox = new Outbox(o.transmitBufferSize, o.queueSlots);
     this.subscriptions = new Subscriptions(o.subscriptions, o.controlBufferSize, this.events, version);
     const ids = new PacketIds(this.outbox, this.subscriptions);
-    this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.#stats, o, this.limits);
+    this.expiry = new Expiry(this.outbox, this.events, this.#stats);
+    this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.#stats, o, this.limits, this.expiry);
     this.inbound = new Inbound(acks, this.subscriptions, this.events, this.#stats, new MessageView(), version === ProtocolVersion.V5 ? o.receiveMaximum : 65_535);
     const inbound = this.inbound;
     this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (type, id) => inbound.released(type, id), version);
@@ -134,6 +138,7 @@ export class MqttClient {
    * @param now - the transport's clock, milliseconds that never go back
    */
   start(now: number): void {
+    this.expiry.clock = now;
     this.life.start(now);
   }
 
@@ -199,6 +204,14 @@ export class MqttClient {
    * @returns the time poll() should next be called at (Infinity: only after I/O)
    */
   poll(now: number): number {
+    const expiry = this.expiry;
+    expiry.expire(now); // 5.0: messages whose Message Expiry Interval ran out before they went
+    const expiresAt = expiry.deadline();
+    const next = this.deadline(now);
+    return expiresAt < next ? expiresAt : next;
+  }
+
+  private deadline(now: number): number {
     const life = this.life;
     switch (life.state) {
       case ClientState.Waiting:
@@ -250,12 +263,14 @@ export class MqttClient {
    * @param retain - the broker keeps the message for later subscribers (default false)
    * @param offset - the payload's first byte, when bytes (default 0)
    * @param length - the payload's byte count from offset, -1 for all (default -1)
+   * @param properties - 5.0 only: Payload Format Indicator, Message Expiry Interval (counted down while
+   *   queued), Content Type, Response Topic, Correlation Data, User Properties
    * @returns the packet id (QoS 1/2), 0 (QoS 0), or a negative ClientError code (errorMessage has its words)
    */
-  publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS = 0, retain = false, offset = 0, length = -1): number {
+  publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS = 0, retain = false, offset = 0, length = -1, properties?: PublishProperties): number {
     if (this.life.ending) return ClientError.Ended; // before start() is fine: the message waits in the outbox
     this.output.unpick(); // a run the transport was shown and did not begin holds no message back
-    return this.outbound.publish(topic, payload, qos, retain, offset, length);
+    return this.outbound.publish(topic, payload, qos, retain, offset, length, properties);
   }
 
   /**
@@ -326,6 +341,7 @@ export class MqttClient {
   written(count: number, now: number): void {
     if (!(count > 0) || (count | 0) !== count) return;
     this.keepalive.lastSent = now;
+    this.expiry.clock = now;
     const done = this.output.written(count, now);
     if ((done & DISCONNECT_WRITTEN) !== 0) {
       this.lost(now, DisconnectReason.Normal); // DISCONNECT is out: close [MQTT-3.14.4-1], and stop
@@ -367,6 +383,7 @@ export class MqttClient {
     if (!(count > 0) || (count | 0) !== count || !this.life.reading()) return;
     this.input.rx.commit(count);
     this.keepalive.lastReceived = now;
+    this.expiry.clock = now;
     this.output.unpick(); // an ack may be for a message the transport was shown and did not begin again
     this.router.process(now);
   }

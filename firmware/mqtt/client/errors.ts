@@ -84,6 +84,8 @@ export const ClientError = Object.freeze({
   RetainNotSupported: -116,
   /** 5.0: the PUBLISH is larger than the broker's Maximum Packet Size [MQTT-3.2.2-15]. */
   PacketTooLargeForServer: -117,
+  /** 5.0: a message's Message Expiry Interval ran out while it waited in the outbox: dropped, never sent. */
+  MessageExpired: -118,
 } as const);
 export type ClientError = (typeof ClientError)[keyof typeof ClientError];
 
@@ -211,6 +213,7 @@ export function errorMessage(code: number): string {
     case ClientError.QoSNotSupported: return "QoS above the broker's Maximum QoS";
     case ClientError.RetainNotSupported: return "the broker does not support retained messages";
     case ClientError.PacketTooLargeForServer: return "message larger than the broker's Maximum Packet Size";
+    case ClientError.MessageExpired: return "message expired in the outbox before it could be sent (messageExpiryInterval)";
     default: {
       if (code < 0 && code > -100) return "decode error " + code;
       const words = reasonWords(code); // an MQTT 5.0 reason code from the broker

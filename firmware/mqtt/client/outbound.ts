@@ -5,9 +5,11 @@
  */
 import { PacketType, ProtocolVersion, type QoS } from "../codec/packet.js";
 import { clearDuplicate, encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
+import type { Expiry } from "./expiry.js";
+import { publishPropertiesSize, writePublishProperties, type PublishProperties } from "./publish-properties.js";
 import type { ServerLimits } from "./server-limits.js";
 import { validateTopicName } from "../codec/topic.js";
-import { copyBytes, MAX_STRING_LENGTH, utf8Length, writeU16, writeUtf8 } from "../codec/wire.js";
+import { copyBytes, MAX_STRING_LENGTH, utf8Length, writeU16, writeUtf8, writeVarint } from "../codec/wire.js";
 import type { AckQueue } from "./acks.js";
 import { ClientError, DisconnectReason } from "./errors.js";
 import type { AppEvents } from "./events.js";
@@ -47,6 +49,8 @@ export class Outbound {
     private readonly options: ResolvedOptions,
     /** What the server's last CONNACK allows (5.0; 3.1.1 keeps the defaults). */
     private readonly limits: ServerLimits,
+    /** 5.0: the messages' Message Expiry Intervals, counted down while they wait. */
+    private readonly expiry: Expiry,
   ) {
     this.v5 = options.protocolVersion === 5;
     const p = options.queuePolicy;
@@ -59,7 +63,7 @@ export class Outbound {
    * or a negative ClientError. No typeof on the handle path: on XS run from source a string literal in a
    * hot path costs a chunk per call.
    */
-  publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS, retain: boolean, offset: number, length: number): number {
+  publish(topic: TopicHandle | string, payload: Uint8Array | string, qos: QoS, retain: boolean, offset: number, length: number, properties?: PublishProperties): number {
     if (!(qos === 0 || qos === 1 || qos === 2)) return ClientError.InvalidQoS;
     if (!(retain === false || retain === true)) return ClientError.InvalidArgument;
     // A handle made by another copy of this module (two module instances) fails instanceof: it is taken by
@@ -88,7 +92,13 @@ export class Outbound {
       if (offset !== 0 || length !== -1) return ClientError.InvalidArgument; // a range is for bytes
     }
     const v5 = this.v5;
-    const size = publishSize(topicLength, payloadLength, qos, v5 ? ProtocolVersion.V5 : ProtocolVersion.V311);
+    let propertiesLength = 0;
+    if (properties !== undefined) {
+      if (!v5) return ClientError.InvalidArgument; // properties are 5.0's
+      propertiesLength = publishPropertiesSize(properties, payloadBytes ? (payload as Uint8Array) : null, offset, payloadLength);
+      if (propertiesLength < 0) return propertiesLength;
+    }
+    const size = publishSize(topicLength, payloadLength, qos, v5 ? ProtocolVersion.V5 : ProtocolVersion.V311, propertiesLength);
     const outbox = this.outbox;
     if (size > outbox.capacity) return ClientError.PayloadTooLarge;
     // 5.0: refused at the call, not sent to be refused: the server's last CONNACK said what it takes.
@@ -109,20 +119,28 @@ export class Outbound {
     }
     const at = outbox.reserve(size);
     const buf = outbox.bytes;
-    if (isHandle && payloadBytes) {
+    let expiryAt = 0;
+    if (isHandle && payloadBytes && propertiesLength === 0) {
       encodePublish(buf, at, (topic as TopicHandle).bytes, payload as Uint8Array, offset, payloadLength, qos, retain, false, packetId, v5 ? NO_PROPERTIES : null, 0);
     } else {
-      // A string topic or payload is written straight into place, with no intermediate bytes.
-      let off = writePublishHeader(buf, at, topicLength, payloadLength, qos, retain, false, v5 ? 0 : -1);
+      // A string topic or payload, or properties, are written straight into place, with no intermediate bytes.
+      let off = writePublishHeader(buf, at, topicLength, payloadLength, qos, retain, false, v5 ? propertiesLength : -1);
       if (isHandle) buf.set((topic as TopicHandle).bytes, off);
       else writeUtf8(buf, off, topic as string);
       off += topicLength;
       if (qos > 0) off = writeU16(buf, off, packetId);
-      if (v5) buf[off++] = 0; // the property length: none
+      if (v5) {
+        off = writeVarint(buf, off, propertiesLength);
+        if (properties !== undefined) {
+          if (properties.messageExpiryInterval !== undefined) expiryAt = off + 1 - at; // written first
+          off = writePublishProperties(buf, off, properties);
+        }
+      }
       if (payloadBytes) copyBytes(buf, off, payload as Uint8Array, offset, payloadLength);
       else writeUtf8(buf, off, payload as string);
     }
-    outbox.add(size, packetId, qos);
+    const i = outbox.add(size, packetId, qos);
+    if (expiryAt !== 0) this.expiry.stamp(i, expiryAt, properties!.messageExpiryInterval!);
     this.stats.queued++;
     this.reportDropped(room);
     return packetId;
@@ -192,10 +210,16 @@ export class Outbound {
         outbox.setState(i, RecordState.Sending);
         return i;
       }
-      if (state === RecordState.Queued) return this.start(i) ? i : NONE;
+      if (state === RecordState.Queued) {
+        if (!this.start(i)) return NONE;
+        if (outbox.expiryAt[i] !== 0) this.expiry.countDown(i);
+        return i;
+      }
     }
     return NONE;
   }
+
+
 
   /** Starts a Queued record if the in-flight window has room for it. */
   start(i: number): boolean {

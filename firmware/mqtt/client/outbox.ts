@@ -39,6 +39,12 @@ export class Outbox {
   readonly waitSince: Float64Array;
   /** The order Released records got their PUBREC in: PUBRELs go again in that order [MQTT-4.6.0-4]. */
   readonly pubrecOrder: Float64Array;
+  /** 5.0: when a message with a Message Expiry Interval runs out (the client's clock), else Infinity. */
+  readonly expiresAt: Float64Array;
+  /** 5.0: where in the record its Message Expiry Interval's four bytes are (0: none). */
+  readonly expiryAt: Int32Array;
+  /** Records with an expiry: the sweep walks the outbox only when some are there. */
+  expiring = 0;
   /** The age list: next and previous record, oldest first. */
   readonly next: Int32Array;
   private readonly prev: Int32Array;
@@ -70,6 +76,8 @@ export class Outbox {
     this.resend = new Uint8Array(slots);
     this.waitSince = new Float64Array(slots);
     this.pubrecOrder = new Float64Array(slots);
+    this.expiresAt = new Float64Array(slots).fill(Infinity);
+    this.expiryAt = new Int32Array(slots);
     this.next = new Int32Array(slots);
     this.prev = new Int32Array(slots);
     this.free = new Int32Array(slots);
@@ -133,6 +141,11 @@ export class Outbox {
     if (i < 0 || this.state[i] === RecordState.Free) return;
     this.count(i, -1);
     this.state[i] = RecordState.Free;
+    if (this.expiryAt[i] !== 0) {
+      this.expiryAt[i] = 0;
+      this.expiresAt[i] = Infinity;
+      this.expiring--;
+    }
     this.live--;
     this.liveBytes -= this.length[i];
     const p = this.prev[i];

@@ -16,6 +16,8 @@ export class ClientStats {
   acked = 0;
   /** 5.0: of the acked, those the broker refused (a PUBACK or PUBREC reason code of 0x80 and up). */
   rejected = 0;
+  /** 5.0: dropped from the outbox because their Message Expiry Interval ran out before they went. */
+  expired = 0;
   /** Thrown away by the client: drop-newest and drop-oldest, and QoS 0 cut off by a lost link. */
   dropped = 0;
   /** Given up when a session was lost after the broker may have taken them (onUnconfirmed). */

@@ -4,26 +4,21 @@
  * comes [MQTT-3.9.2-1] [MQTT-3.11.2-1], as coreMQTT and rumqttc do), and the dispatch of a message to the
  * first matching subscription that has a handler.
  */
-import { PacketType, ProtocolVersion, type IncomingPacket, type QoS } from "../codec/packet.js";
+import { PacketType, ProtocolVersion, type IncomingPacket } from "../codec/packet.js";
 import { encodeSubscribe, subscribeSize } from "../codec/packets/subscribe.js";
 import { encodeUnsubscribe, unsubscribeSize } from "../codec/packets/unsubscribe.js";
+import { Property, writeVarintProperty } from "../codec/properties.js";
 import type { ByteRing } from "../codec/ring.js";
-import { validateTopicFilter } from "../codec/topic.js";
-import { utf8Bytes } from "../codec/wire.js";
+import { topicMatches } from "../codec/topic.js";
 import { ClientArgumentError, ClientError, DisconnectReason } from "./errors.js";
 import type { AppEvents } from "./events.js";
 import type { MessageView } from "./message.js";
+import { checkRequest, type CheckedRequest, type SubscribeRequest } from "./subscribe-request.js";
+
+export type { SubscribeRequest } from "./subscribe-request.js";
 
 /** SUBSCRIBE/UNSUBSCRIBE requests outstanding at once; more wait for an ack. */
 export const MAX_REQUESTS = 4;
-
-/** One filter of a subscribe() call. */
-export interface SubscribeRequest {
-  topic: string;
-  qos?: QoS;
-  /** Called for messages that match this filter (the first matching subscription with a handler gets it). */
-  onMessage?: (message: MessageView) => void;
-}
 
 const Sub = Object.freeze({
   Free: 0,
@@ -41,13 +36,20 @@ type Sub = (typeof Sub)[keyof typeof Sub];
 
 type Handler = ((message: MessageView) => void) | null;
 const EMPTY = new Uint8Array(0);
-/** 5.0's SUBSCRIBE and UNSUBSCRIBE carry a property block; ours is empty. */
+/** 5.0's UNSUBSCRIBE carries a property block; ours is empty. */
 const NO_PROPERTIES = new Uint8Array(0);
 
 export class Subscriptions {
   private readonly topic: string[];
   private readonly filter: Uint8Array[];
-  private readonly qos: Uint8Array;
+  /** The byte after the filter: QoS, and in 5.0 the Subscription Options (§3.8.3.1). */
+  private readonly options: Uint8Array;
+  /** 5.0: the Subscription Identifier (0: none); a SUBSCRIBE carries one, so only equal ones share it. */
+  private readonly subscriptionId: Int32Array;
+  /** Where matching starts in the filter: after a shared subscription's `$share/{ShareName}/` (§4.8.2). */
+  private readonly matchFrom: Uint16Array;
+  /** A SUBSCRIBE's properties (a Subscription Identifier at most), written per request. */
+  private readonly subscribeProperties = new Uint8Array(5);
   private readonly state: Uint8Array;
   /** The packet id of the request that last carried an entry. */
   private readonly req: Uint16Array;
@@ -64,7 +66,7 @@ export class Subscriptions {
   private changed = false;
   /** Scratch lists for encoding one request, allocated once. */
   private readonly scratchFilters: Uint8Array[];
-  private readonly scratchQos: QoS[];
+  private readonly scratchOptions: Uint8Array;
   private readonly scratchSlot: Int32Array;
 
   constructor(
@@ -75,14 +77,16 @@ export class Subscriptions {
   ) {
     this.topic = new Array<string>(capacity).fill("");
     this.filter = new Array<Uint8Array>(capacity).fill(EMPTY);
-    this.qos = new Uint8Array(capacity);
+    this.options = new Uint8Array(capacity);
+    this.subscriptionId = new Int32Array(capacity);
+    this.matchFrom = new Uint16Array(capacity);
     this.state = new Uint8Array(capacity);
     this.req = new Uint16Array(capacity);
     this.handler = new Array<Handler>(capacity).fill(null);
     this.reqSlot = new Int32Array(MAX_REQUESTS * capacity);
     this.reqTopic = new Array<string>(MAX_REQUESTS * capacity).fill("");
     this.scratchFilters = new Array<Uint8Array>(capacity).fill(EMPTY);
-    this.scratchQos = new Array<QoS>(capacity).fill(0);
+    this.scratchOptions = new Uint8Array(capacity);
     this.scratchSlot = new Int32Array(capacity);
   }
 
@@ -92,26 +96,13 @@ export class Subscriptions {
    */
   subscribe(requests: readonly SubscribeRequest[]): void {
     if (!Array.isArray(requests) || requests.length === 0) throw new ClientArgumentError(ClientError.InvalidArgument, "subscribe needs a list of at least one request [MQTT-3.8.3-3]");
-    const filters: Uint8Array[] = [];
+    const checked: CheckedRequest[] = [];
     let fresh = 0;
     for (let k = 0; k < requests.length; k++) {
       const r = requests[k] as SubscribeRequest | null;
-      if (typeof r !== "object" || r === null || typeof r.topic !== "string") throw new ClientArgumentError(ClientError.InvalidTopic, "subscribe: a request's topic must be a string");
-      const qos = r.qos ?? 0;
-      if (!(qos === 0 || qos === 1 || qos === 2)) throw new ClientArgumentError(ClientError.InvalidQoS, `subscribe ${r.topic}: qos must be 0, 1 or 2`);
-      if (r.onMessage !== undefined && typeof r.onMessage !== "function") throw new ClientArgumentError(ClientError.InvalidArgument, `subscribe ${r.topic}: onMessage must be a function`);
-      const bytes = utf8Bytes(r.topic);
-      if (bytes === null) throw new ClientArgumentError(ClientError.InvalidTopic, `topic filter ${JSON.stringify(r.topic)} is not valid UTF-8 [MQTT-1.5.3-1]`);
-      const length = bytes.length;
-      const invalid = validateTopicFilter(bytes, 0, length);
-      if (invalid !== 0) throw new ClientArgumentError(ClientError.InvalidTopic, `topic filter ${JSON.stringify(r.topic)} is not valid (${invalid}) [§4.7.1]`);
-      // A filter that does not fit one SUBSCRIBE in the control buffer could never be sent.
-      if (subscribeSize([bytes], 1, this.version) > this.controlCapacity) {
-        throw new ClientArgumentError(ClientError.SubscriptionTooLarge, `topic filter of ${length} bytes: a SUBSCRIBE for it would not fit the control buffer (${this.controlCapacity} bytes)`);
-      }
-      filters.push(bytes);
-      let seen = this.find(r.topic) >= 0;
-      for (let j = 0; j < k && !seen; j++) if (requests[j].topic === r.topic) seen = true;
+      checked.push(checkRequest(r, this.version, this.controlCapacity));
+      let seen = this.find(r!.topic) >= 0;
+      for (let j = 0; j < k && !seen; j++) if (requests[j].topic === r!.topic) seen = true;
       if (!seen) fresh++;
     }
     let free = 0;
@@ -121,9 +112,12 @@ export class Subscriptions {
       const r = requests[k];
       let i = this.find(r.topic);
       if (i < 0) i = this.state.indexOf(Sub.Free);
+      const c = checked[k];
       this.topic[i] = r.topic;
-      this.filter[i] = filters[k];
-      this.qos[i] = r.qos ?? 0;
+      this.filter[i] = c.bytes;
+      this.options[i] = c.options;
+      this.subscriptionId[i] = c.subscriptionIdentifier;
+      this.matchFrom[i] = c.matchFrom;
       this.handler[i] = r.onMessage ?? null;
       this.state[i] = Sub.ToSend;
     }
@@ -177,23 +171,32 @@ export class Subscriptions {
     const subscribing = from === Sub.ToSend;
     let count = 0;
     const room = control.writable();
+    // A SUBSCRIBE carries one Subscription Identifier (§3.8.2.1.2): only entries with the first one's go together.
+    let subscriptionId = -1;
+    let propertiesLength = 0;
     for (let i = 0; i < this.capacity; i++) {
       if (this.state[i] !== from) continue;
+      if (subscribing) {
+        if (subscriptionId < 0) {
+          subscriptionId = this.subscriptionId[i];
+          propertiesLength = subscriptionId === 0 ? 0 : writeVarintProperty(this.subscribeProperties, 0, Property.SubscriptionIdentifier, subscriptionId);
+        } else if (this.subscriptionId[i] !== subscriptionId) continue;
+      }
       this.scratchFilters[count] = this.filter[i];
-      this.scratchQos[count] = this.qos[i] as QoS;
-      const size = subscribing ? subscribeSize(this.scratchFilters, count + 1, this.version) : unsubscribeSize(this.scratchFilters, count + 1, this.version);
+      this.scratchOptions[count] = this.options[i];
+      const size = subscribing ? subscribeSize(this.scratchFilters, count + 1, this.version, propertiesLength) : unsubscribeSize(this.scratchFilters, count + 1, this.version);
       if (size > room) break;
       this.scratchSlot[count++] = i;
     }
     if (count === 0) return false;
     const id = nextId();
     if (id === 0) return false;
-    const size = subscribing ? subscribeSize(this.scratchFilters, count, this.version) : unsubscribeSize(this.scratchFilters, count, this.version);
+    const size = subscribing ? subscribeSize(this.scratchFilters, count, this.version, propertiesLength) : unsubscribeSize(this.scratchFilters, count, this.version);
     const at = control.reserve(size);
-    const properties = this.version === ProtocolVersion.V5 ? NO_PROPERTIES : null;
+    const v5 = this.version === ProtocolVersion.V5;
     const end = subscribing
-      ? encodeSubscribe(control.buffer, at, id, this.scratchFilters, this.scratchQos, count, properties, 0)
-      : encodeUnsubscribe(control.buffer, at, id, this.scratchFilters, count, properties, 0);
+      ? encodeSubscribe(control.buffer, at, id, this.scratchFilters, this.scratchOptions, count, v5 ? this.subscribeProperties : null, propertiesLength)
+      : encodeUnsubscribe(control.buffer, at, id, this.scratchFilters, count, v5 ? NO_PROPERTIES : null, 0);
     control.commit(end - at);
     this.reqId[k] = id;
     this.lastQueued = k;
@@ -262,7 +265,9 @@ export class Subscriptions {
       if (handler === null) continue;
       const state = this.state[i];
       if (state === Sub.Free || state === Sub.ToRemove || state === Sub.Removing) continue;
-      if (view.matches(this.filter[i])) return handler;
+      const filter = this.filter[i];
+      const from = this.matchFrom[i];
+      if (topicMatches(filter, from, filter.length - from, view.buffer, view.topicOffset, view.topicLength)) return handler;
     }
     return null;
   }

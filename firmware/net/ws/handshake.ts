@@ -93,7 +93,7 @@ const NAME_CONNECTION = 2;
 const NAME_ACCEPT = 3;
 const NAME_PROTOCOL = 4;
 const NAME_EXTENSIONS = 5;
-const NAMES = ["upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions"];
+const NAMES = Object.freeze(["upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions"]);
 
 /**
  * The server's response, fed in pieces of any size (split at every byte in the tests). Lines longer
