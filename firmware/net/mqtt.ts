@@ -229,6 +229,17 @@ export class Mqtt {
   }
 
   /**
+   * 5.0 enhanced authentication: re-authenticates on the live connection (see MqttClient.reauthenticate).
+   * @param data - the Authentication Data to send, e.g. a fresh token
+   * @returns 0, or ClientError.InvalidArgument
+   */
+  reauthenticate(data?: Uint8Array): number {
+    const result = this.client.reauthenticate(data);
+    this.connection.service();
+    return result;
+  }
+
+  /**
    * Unsubscribes from a filter given exactly as it was subscribed.
    * @param filter - the filter
    */

@@ -296,3 +296,49 @@ describe("PUBLISH properties from the app", () => {
     expect([p.payload.toString(), p.properties?.messageExpiryInterval]).toEqual(["long", 7]);
   });
 });
+
+describe("enhanced authentication (§4.12)", () => {
+  it("CONNECT carries the method and first data; each AUTH 0x18 is answered with onAuth's data; CONNACK ends it", () => {
+    const asked: string[] = [];
+    const b = new Broker({
+      properties: { authenticationMethod: "SCRAM-SHA-1", authenticationData: new Uint8Array([1]) },
+      onAuth: (reason, data) => {
+        asked.push(`${reason.toString(16)}:${data ? [...data].join(",") : "-"}`);
+        return new Uint8Array([data![0] + 1]);
+      },
+    });
+    const [connect] = b.take() as mqttPacket.IConnectPacket[];
+    expect(connect.properties?.authenticationMethod).toBe("SCRAM-SHA-1");
+    expect([...(connect.properties?.authenticationData as Buffer)]).toEqual([1]);
+    b.send({ cmd: "auth", reasonCode: 0x18, properties: { authenticationMethod: "SCRAM-SHA-1", authenticationData: Buffer.from([5]) } });
+    const [auth] = b.take() as mqttPacket.IAuthPacket[];
+    expect([auth.cmd, auth.reasonCode, auth.properties?.authenticationMethod, [...(auth.properties?.authenticationData as Buffer)]]).toEqual(["auth", 0x18, "SCRAM-SHA-1", [6]]);
+    b.send({ cmd: "connack", reasonCode: 0, sessionPresent: false, properties: { authenticationMethod: "SCRAM-SHA-1" } });
+    expect(b.events).toEqual(["connected false"]);
+    expect(asked).toEqual(["18:5"]);
+  });
+
+  it("reauthenticate() sends AUTH 0x19 with fresh data on a live connection; the server's Success reaches onAuth", () => {
+    const asked: number[] = [];
+    const b = new Broker({ properties: { authenticationMethod: "JWT", authenticationData: new Uint8Array([1]) }, onAuth: (reason) => (asked.push(reason), null) });
+    b.connack();
+    expect(b.client.reauthenticate(new Uint8Array([9, 9]))).toBe(0);
+    const [auth] = b.take() as mqttPacket.IAuthPacket[];
+    expect([auth.reasonCode, [...(auth.properties?.authenticationData as Buffer)]]).toEqual([0x19, [9, 9]]);
+    b.send({ cmd: "auth", reasonCode: 0, properties: { authenticationMethod: "JWT" } });
+    expect(asked).toEqual([0]);
+    expect(b.client.wantsClose).toBe(false);
+  });
+
+  it("an AUTH with another method, or AUTH when we asked for none, is a protocol error; reauthenticate() without a method is refused", () => {
+    const b = new Broker({ properties: { authenticationMethod: "JWT" } });
+    b.take();
+    b.send({ cmd: "auth", reasonCode: 0x18, properties: { authenticationMethod: "OTHER" } });
+    expect(b.events).toContain("disconnected 82");
+    const plain = new Broker();
+    plain.connack();
+    expect(plain.client.reauthenticate()).toBe(ClientError.InvalidArgument);
+    plain.send({ cmd: "auth", reasonCode: 0x18, properties: { authenticationMethod: "JWT" } });
+    expect(plain.events).toContain("disconnected 82");
+  });
+});

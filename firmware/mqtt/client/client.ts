@@ -19,8 +19,10 @@
  * their parts through router.ts; this class owns the calls, the timers and the loss of a connection.
  */
 import { ProtocolVersion, type QoS } from "../codec/packet.js";
+import { utf8Bytes } from "../codec/wire.js";
 import { connectSize, encodeConnect, validateConnect, type ConnectFields } from "../codec/packets/connect.js";
 import { AckQueue } from "./acks.js";
+import { Authentication } from "./auth.js";
 import { Backoff } from "./backoff.js";
 import { Expiry } from "./expiry.js";
 import { ClientError, DisconnectReason } from "./errors.js";
@@ -67,6 +69,7 @@ export class MqttClient {
   /** 5.0: what the server's last CONNACK allows (3.1.1: the defaults, no limits). */
   private readonly limits = new ServerLimits();
   private readonly expiry: Expiry;
+  private readonly auth: Authentication;
 
   /**
    * Makes the client and all its memory, sized from the options; start() begins connecting.
@@ -93,12 +96,14 @@ export class MqttClient {
     this.subscriptions = new Subscriptions(o.subscriptions, o.controlBufferSize, this.events, version);
     const ids = new PacketIds(this.outbox, this.subscriptions);
     this.expiry = new Expiry(this.outbox, this.events, this.#stats);
+    const method = version === ProtocolVersion.V5 ? options.properties?.authenticationMethod : undefined;
+    this.auth = new Authentication(method === undefined ? null : utf8Bytes(method), this.events);
     this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.#stats, o, this.limits, this.expiry);
     this.inbound = new Inbound(acks, this.subscriptions, this.events, this.#stats, new MessageView(), version === ProtocolVersion.V5 ? o.receiveMaximum : 65_535);
     const inbound = this.inbound;
-    this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (type, id) => inbound.released(type, id), version);
+    this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (type, id) => inbound.released(type, id), version, this.auth);
     const lose = (now: number, reason: number, report: boolean, holdOff: boolean) => this.lost(now, reason, report, holdOff);
-    this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.#stats, o, this.limits, lose);
+    this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.#stats, o, this.limits, this.auth, lose);
   }
 
   /** The connection's state (a ClientState). */
@@ -179,6 +184,7 @@ export class MqttClient {
     if (life.state !== ClientState.Opening) return;
     life.state = ClientState.Connecting;
     this.input.clear();
+    this.auth.reset();
     const output = this.output;
     output.reset();
     output.mode = Mode.Connecting;
@@ -271,6 +277,20 @@ export class MqttClient {
     if (this.life.ending) return ClientError.Ended; // before start() is fine: the message waits in the outbox
     this.output.unpick(); // a run the transport was shown and did not begin holds no message back
     return this.outbound.publish(topic, payload, qos, retain, offset, length, properties);
+  }
+
+  /**
+   * 5.0 enhanced authentication: starts a re-authentication on the live connection (AUTH, Re-authenticate
+   * 0x19, §4.12.1) with the method given in properties.authenticationMethod; the server's answers reach
+   * onAuth, a failure ends the connection with its reason.
+   * @param data - the Authentication Data to send (e.g. a fresh token), or none
+   * @returns 0, or ClientError.InvalidArgument (not 5.0, no method, not connected, data not bytes)
+   */
+  reauthenticate(data?: Uint8Array): number {
+    if (this.life.state !== ClientState.Connected) return ClientError.InvalidArgument;
+    const r = this.auth.request(0x19, data ?? null);
+    if (r === 0) this.output.unpick();
+    return r;
   }
 
   /**

@@ -86,6 +86,8 @@ export const ClientError = Object.freeze({
   PacketTooLargeForServer: -117,
   /** 5.0: a message's Message Expiry Interval ran out while it waited in the outbox: dropped, never sent. */
   MessageExpired: -118,
+  /** 5.0: an AUTH (method and data) does not fit the control buffer: raise controlBufferSize. */
+  AuthTooLarge: -119,
 } as const);
 export type ClientError = (typeof ClientError)[keyof typeof ClientError];
 
@@ -214,6 +216,7 @@ export function errorMessage(code: number): string {
     case ClientError.RetainNotSupported: return "the broker does not support retained messages";
     case ClientError.PacketTooLargeForServer: return "message larger than the broker's Maximum Packet Size";
     case ClientError.MessageExpired: return "message expired in the outbox before it could be sent (messageExpiryInterval)";
+    case ClientError.AuthTooLarge: return "AUTH (authentication method and data) larger than the control buffer";
     default: {
       if (code < 0 && code > -100) return "decode error " + code;
       const words = reasonWords(code); // an MQTT 5.0 reason code from the broker

@@ -16,6 +16,7 @@ export class AppEvents {
   private readonly onSubscribed: ((topic: string, returnCode: number) => void) | undefined;
   private readonly onDisconnected: ((reason: number) => void) | undefined;
   private readonly onError: ((code: number, thrown?: unknown) => void) | undefined;
+  private readonly onAuth: ((reasonCode: number, data: Uint8Array | null) => Uint8Array | null | undefined) | undefined;
 
   constructor(options: ClientOptions) {
     this.onConnected = options.onConnected;
@@ -25,6 +26,7 @@ export class AppEvents {
     this.onSubscribed = options.onSubscribed;
     this.onDisconnected = options.onDisconnected;
     this.onError = options.onError;
+    this.onAuth = options.onAuth;
   }
 
   connected(sessionPresent: boolean): void {
@@ -63,6 +65,18 @@ export class AppEvents {
 
   disconnected(reason: number): void {
     this.call(this.onDisconnected, reason);
+  }
+
+  /** 5.0: the server's AUTH (its reason and data); returns the data to answer with (none if the handler threw). */
+  auth(reasonCode: number, data: Uint8Array | null): Uint8Array | null | undefined {
+    const onAuth = this.onAuth;
+    if (!onAuth) return null;
+    try {
+      return onAuth(reasonCode, data);
+    } catch (thrown) {
+      this.error(ClientError.HandlerThrew, thrown);
+      return null;
+    }
   }
 
   /** Tells the app; `thrown` is what its handler threw (HandlerThrew only). */

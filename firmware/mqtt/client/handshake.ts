@@ -3,7 +3,7 @@
  * verdict on CONNACK.
  */
 import type { ConnectFields } from "../codec/packets/connect.js";
-import { Property, writeU16Property, writeU32Property, writeUserProperty } from "../codec/properties.js";
+import { Property, writeDataProperty, writeU16Property, writeU32Property, writeUserProperty } from "../codec/properties.js";
 import { validateTopicName } from "../codec/topic.js";
 import { utf8Bytes } from "../codec/wire.js";
 import { refusedForWhoWeAre as refusedByReason } from "../codec/reasons.js";
@@ -55,7 +55,13 @@ export function connectProperties(options: ClientOptions, resolved: ResolvedOpti
     if (k === null || v === null) throw new TypeError(`properties.userProperties.${key} is not valid UTF-8 [MQTT-1.5.4-1]`);
     pairs.push(k, v);
   }
-  let size = 5 + 3 + 5;
+  const method = options.properties?.authenticationMethod;
+  const data = options.properties?.authenticationData;
+  if (method !== undefined && (typeof method !== "string" || method.length === 0)) throw new TypeError("properties.authenticationMethod must be a non-empty string");
+  if (data !== undefined && (!(data instanceof Uint8Array) || method === undefined)) throw new TypeError("properties.authenticationData must be a Uint8Array, with an authenticationMethod [MQTT-3.1.2-... §3.1.2.11.10]");
+  const methodBytes = method === undefined ? null : utf8Bytes(method);
+  if (method !== undefined && methodBytes === null) throw new TypeError("properties.authenticationMethod is not valid UTF-8 [MQTT-1.5.4-1]");
+  let size = 5 + 3 + 5 + (methodBytes === null ? 0 : 3 + methodBytes.length) + (data === undefined ? 0 : 3 + data.length);
   for (const bytes of pairs) size += 2 + bytes.length + 1;
   const buf = new Uint8Array(size);
   let off = 0;
@@ -63,6 +69,8 @@ export function connectProperties(options: ClientOptions, resolved: ResolvedOpti
   if (resolved.receiveMaximum !== 65_535) off = writeU16Property(buf, off, Property.ReceiveMaximum, resolved.receiveMaximum);
   off = writeU32Property(buf, off, Property.MaximumPacketSize, resolved.maxPacketSize);
   for (let i = 0; i < pairs.length; i += 2) off = writeUserProperty(buf, off, pairs[i], pairs[i + 1]);
+  if (methodBytes !== null) off = writeDataProperty(buf, off, Property.AuthenticationMethod, methodBytes);
+  if (data !== undefined) off = writeDataProperty(buf, off, Property.AuthenticationData, data);
   return buf.slice(0, off);
 }
 

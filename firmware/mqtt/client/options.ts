@@ -27,6 +27,10 @@ export interface ConnectProperties {
   receiveMaximum?: number;
   /** Name/value pairs sent with CONNECT (§3.1.2.11.8). */
   userProperties?: Record<string, string>;
+  /** Enhanced authentication (§4.12): the method's name, e.g. "SCRAM-SHA-1"; the server's AUTH reach onAuth. */
+  authenticationMethod?: string;
+  /** The method's first data, sent in CONNECT. */
+  authenticationData?: Uint8Array;
 }
 
 export interface ClientOptions {
@@ -115,6 +119,11 @@ export interface ClientOptions {
    * HandlerThrew, `thrown` is what the app's handler threw (its message and stack, if an Error).
    */
   onError?: (code: number, thrown?: unknown) => void;
+  /**
+   * 5.0 enhanced authentication: the server sent AUTH, `reasonCode` 0x18 (continue: return the next data to
+   * send) or 0x00 (a re-authentication succeeded); `data` is its Authentication Data (a copy), or null.
+   */
+  onAuth?: (reasonCode: number, data: Uint8Array | null) => Uint8Array | null | undefined;
 }
 
 /** The options with every default filled in. */

@@ -11,6 +11,7 @@ import { encodeDisconnect } from "../codec/packets/disconnect.js";
 import { encodePingreq } from "../codec/packets/ping.js";
 import { ByteRing } from "../codec/ring.js";
 import type { AckQueue } from "./acks.js";
+import type { Authentication } from "./auth.js";
 import type { Keepalive } from "./keepalive.js";
 import type { Outbound } from "./outbound.js";
 import { NONE, RecordState, type Outbox } from "./outbox.js";
@@ -71,6 +72,8 @@ export class Output {
     /** A PUBACK or PUBCOMP went whole: its inbound message is acknowledged (a QoS 2 id is free). */
     private readonly released: (type: PacketType, packetId: number) => void,
     private readonly version: ProtocolVersion = ProtocolVersion.V311,
+    /** 5.0 enhanced authentication: an AUTH owed goes through the control buffer. */
+    private readonly auth: Authentication | null = null,
   ) {
     this.control = new ByteRing(controlBufferSize);
   }
@@ -179,6 +182,11 @@ export class Output {
       return;
     }
     const mode = this.mode;
+    // An AUTH owed (enhanced authentication, §4.12) goes next, during the handshake too.
+    if (mode !== Mode.Closed && mode !== Mode.Ending && this.auth !== null && this.auth.queueNext(this.control)) {
+      this.source = Source.Control;
+      return;
+    }
     if (mode === Mode.Closed || mode === Mode.Connecting) return;
     const acks = this.acks;
     if (acks.length > 0) return this.stage(Source.Ack, acks.headType(), acks.headId(), NONE);

@@ -9,6 +9,7 @@ import { PacketType } from "../codec/packet.js";
 import { Property } from "../codec/properties.js";
 import { reasonCodeOf } from "../codec/status.js";
 import { DisconnectReason } from "./errors.js";
+import type { Authentication } from "./auth.js";
 import type { AppEvents } from "./events.js";
 import { refusalReason, refusedForWhoWeAre } from "./handshake.js";
 import type { Inbound } from "./inbound.js";
@@ -38,6 +39,7 @@ export class Router {
     private readonly stats: ClientStats,
     private readonly options: ResolvedOptions,
     private readonly limits: ServerLimits,
+    private readonly auth: Authentication,
     private readonly lose: Lose,
   ) {}
 
@@ -84,6 +86,7 @@ export class Router {
   private handle(now: number): boolean {
     const p = this.input.packet;
     if (this.life.state === ClientState.Connecting) {
+      if (p.type === PacketType.Auth) return this.check(now, this.auth.received(p)); // §4.12: the exchange before CONNACK
       if (p.type !== PacketType.Connack) return this.fail(now, DisconnectReason.ProtocolError); // [MQTT-3.2.0-1]
       return this.connack(now);
     }
@@ -109,6 +112,8 @@ export class Router {
       case PacketType.Pingresp:
         this.keepalive.pingresp();
         return true;
+      case PacketType.Auth:
+        return this.check(now, this.auth.received(p)); // a re-authentication's answer (§4.12.1)
       case PacketType.Disconnect: {
         // 5.0 (decode.ts refuses it in 3.1.1): the broker closes, with its reason (§3.14.2.1). A reason
         // about who we are (banned, not authorized, session taken over, a rate or quota) waits the longest.
