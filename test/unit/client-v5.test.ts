@@ -153,6 +153,7 @@ describe("reason codes reach the app", () => {
     b.send({ cmd: "disconnect", reasonCode: 0x8b, properties: { reasonString: "maintenance" } });
     expect(b.events).toEqual(["connected false", `error ${0x8b}`, "disconnected 8b"]);
     expect(errorMessage(0x8b)).toBe("server shutting down");
+    expect(b.client.reasonString).toBe("maintenance");
     expect(b.client.wantsClose).toBe(true);
     b.client.closed(b.now);
     expect(b.client.nextAttemptAt).toBeGreaterThan(0);

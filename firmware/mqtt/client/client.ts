@@ -121,6 +121,14 @@ export class MqttClient {
     return this.life.lastReason;
   }
 
+  /**
+   * 5.0: the Reason String the broker gave with its last CONNACK, DISCONNECT, ack or AUTH that carried one
+   * (words for a human, beside the reason code), or "".
+   */
+  get reasonString(): string {
+    return this.router.reasonString;
+  }
+
   /** While waiting to reconnect (ClientState.Waiting): when the next attempt is due, on the clock poll() is given; otherwise -1. */
   get nextAttemptAt(): number {
     return this.life.state === ClientState.Waiting ? this.life.nextAttemptAt : -1;

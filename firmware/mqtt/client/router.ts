@@ -27,6 +27,9 @@ import type { Subscriptions } from "./subscriptions.js";
 export type Lose = (now: number, reason: number, report: boolean, holdOff: boolean) => void;
 
 export class Router {
+  /** 5.0: the Reason String of the last packet from the broker that carried one (§3.2.2.3.7 and alike), or "". */
+  reasonString = "";
+
   constructor(
     private readonly life: Lifecycle,
     private readonly input: Input,
@@ -85,6 +88,8 @@ export class Router {
   /** Routes the decoded packet to its part; false if it must wait (for room for a response) or the connection ended. */
   private handle(now: number): boolean {
     const p = this.input.packet;
+    // Read before the packet is handled: its callbacks (onDisconnected, onAcked) may want it. Allocates only when one came.
+    if (p.properties.has(Property.ReasonString)) this.reasonString = p.properties.string(Property.ReasonString) ?? "";
     if (this.life.state === ClientState.Connecting) {
       if (p.type === PacketType.Auth) return this.check(now, this.auth.received(p)); // §4.12: the exchange before CONNACK
       if (p.type !== PacketType.Connack) return this.fail(now, DisconnectReason.ProtocolError); // [MQTT-3.2.0-1]
