@@ -21,6 +21,8 @@ export interface BootOptions {
   deviceId?: string;
   username?: string;
   password?: string;
+  /** The MQTT version: 4 (3.1.1, the default) or 5 (5.0): the client's protocolVersion. */
+  protocolVersion?: 4 | 5;
   /** Telemetry interval per sensor, ms (default: the board's own intervals). */
   interval?: number;
   /** Seeds the simulated sensors (default 1). */
@@ -69,7 +71,7 @@ export function bootBoard(options: BootOptions): SimulatedBoard {
       broker,
       username: options.username,
       password: options.password,
-      client: board.client,
+      client: options.protocolVersion === undefined ? board.client : { ...board.client, protocolVersion: options.protocolVersion },
       sensors: simulatedSensors(board, seed, options.interval),
       clock: () => Date.now(),
       model: spec.model,

@@ -15,6 +15,13 @@ export const MAX_DURATION_S = 2_147_483;
 /** The broker forms the simulated boards take. */
 export const BROKER_FORMS = "mqtt://host[:port] or mqtts://host[:port]";
 
+/** The MQTT versions --mqtt takes: 4 (MQTT 3.1.1) and 5 (MQTT 5.0), the client's protocolVersion. */
+export const MQTT_VERSIONS = { 4: "3.1.1", 5: "5.0" } as const;
+
+/** What --mqtt 5 without --broker prints (on stderr) before running at 3.1.1. */
+export const EMBEDDED_V5_FALLBACK =
+  "npm start: the embedded broker (aedes) speaks MQTT 3.1.1 only: running at 3.1.1; give --broker mqtt://host:port of a 5.0 broker such as mosquitto for 5.0";
+
 export const USAGE = `Usage: npm start -- [options]
 
   --broker URL        ${BROKER_FORMS} (default: the embedded aedes broker on 127.0.0.1);
@@ -22,6 +29,14 @@ export const USAGE = `Usage: npm start -- [options]
   --port N            the embedded broker's port (default: a free one); not with --broker
   --username NAME     --password SECRET     credentials for the broker
   --ca FILE           CA certificate (PEM) for an mqtts:// broker
+  --cert FILE         mutual TLS: our certificate (PEM; several blocks: ours, then its intermediates);
+                      needs --key and an mqtts:// --broker
+  --key FILE          mutual TLS: its private key (PEM, an RSA key: the device's TLS signs with RSA only)
+  --alpn A,B          ALPN protocols offered, in order (e.g. mqtt); an mqtts:// --broker only
+  --servername NAME   the name sent in SNI and checked in the broker's certificate (default: the
+                      --broker host); an mqtts:// --broker only
+  --mqtt 4|5          MQTT 3.1.1 (4, the default) or 5.0 (5) for every board and the subscriber; the
+                      embedded broker speaks 3.1.1 only (5 needs --broker)
   --board NAME        esp32_devkit (default) or pico_w (boards/)
   --devices N         simulate a fleet of N boards, 1 to ${MAX_DEVICES} (default 1)
   --interval MS       telemetry interval of every sensor, ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS}
@@ -57,6 +72,15 @@ export interface CliOptions {
   password?: string;
   /** The CA file's path (read by the caller). */
   ca?: string;
+  /** Mutual TLS: the certificate file (PEM, one or more blocks) and the private key file (PEM); paths, read by the caller. */
+  cert?: string;
+  key?: string;
+  /** ALPN protocols offered, in order. */
+  alpn?: string[];
+  /** The name sent in SNI and checked in the broker's certificate. */
+  serverName?: string;
+  /** The MQTT version asked for (--mqtt): 4 (3.1.1, the default) or 5 (5.0); see protocolVersion() for what runs. */
+  mqtt: 4 | 5;
   board: string;
   devices: number;
   /** Telemetry interval of every sensor, ms; absent: each sensor's own (the board file's). */
@@ -77,6 +101,11 @@ const SPECS: Record<string, string | null> = {
   username: "a user name",
   password: "a password",
   ca: "a PEM file",
+  cert: "a PEM file",
+  key: "a PEM file",
+  alpn: "protocol names separated by commas",
+  servername: "a host name",
+  mqtt: "4 or 5",
   board: "a board name",
   devices: "a number of boards",
   interval: "milliseconds",
@@ -190,6 +219,25 @@ export function parseCommandLine(argv: readonly string[], boards: readonly strin
   }
   if (raw.ca !== undefined && !broker?.tls) return error("--ca is for an mqtts:// broker (--broker mqtts://host[:port]); the embedded broker is plain mqtt");
   if (raw.ca === "") return error("--ca: a PEM file, not an empty name");
+  for (const name of ["cert", "key", "alpn", "servername"] as const) {
+    if (raw[name] !== undefined && !broker?.tls) return error(`--${name} is for an mqtts:// broker (--broker mqtts://host[:port]); ${broker ? "this one is plain mqtt" : "the embedded broker is plain mqtt"}`);
+  }
+  if (raw.cert === "" || raw.key === "") return error(`--${raw.cert === "" ? "cert" : "key"}: a PEM file, not an empty name`);
+  if (raw.cert !== undefined && raw.key === undefined) return error("--cert needs --key too (the certificate's private key, PEM)");
+  if (raw.key !== undefined && raw.cert === undefined) return error("--key needs --cert too (the certificate the key belongs to, PEM)");
+  let alpn: string[] | undefined;
+  if (raw.alpn !== undefined) {
+    alpn = raw.alpn.split(",");
+    if (alpn.some((p) => p.length === 0 || Buffer.byteLength(p) > 255)) {
+      return error(`--alpn: protocol names of 1 to 255 bytes separated by commas, e.g. mqtt or x-other,mqtt, not ${shown(raw.alpn)}`);
+    }
+  }
+  if (raw.servername !== undefined && !/^[^\s\/:@]+$/.test(raw.servername)) return error(`--servername: a host name, not ${shown(raw.servername)}`);
+  let mqtt: 4 | 5 = 4;
+  if (raw.mqtt !== undefined) {
+    if (raw.mqtt !== "4" && raw.mqtt !== "5") return error(`--mqtt: 4 (MQTT 3.1.1) or 5 (MQTT 5.0), not ${shown(raw.mqtt)}`);
+    mqtt = raw.mqtt === "5" ? 5 : 4;
+  }
   if (raw.password !== undefined && raw.username === undefined) return error("--password needs --username too (MQTT 3.1.1 sends no password without a user name)");
   return {
     kind: "run",
@@ -199,6 +247,11 @@ export function parseCommandLine(argv: readonly string[], boards: readonly strin
       username: raw.username,
       password: raw.password,
       ca: raw.ca,
+      cert: raw.cert,
+      key: raw.key,
+      alpn,
+      serverName: raw.servername,
+      mqtt,
       board,
       devices,
       interval,
@@ -208,4 +261,13 @@ export function parseCommandLine(argv: readonly string[], boards: readonly strin
       json: flags.has("json"),
     },
   };
+}
+
+/**
+ * The MQTT version that runs: --mqtt's, except 5 without --broker, which runs at 4 since the embedded
+ * broker (aedes) speaks 3.1.1 only; then `fallback` is the line that says so (EMBEDDED_V5_FALLBACK).
+ */
+export function protocolVersion(options: Pick<CliOptions, "mqtt" | "broker">): { version: 4 | 5; fallback?: string } {
+  if (options.mqtt === 5 && options.broker === undefined) return { version: 4, fallback: EMBEDDED_V5_FALLBACK };
+  return { version: options.mqtt };
 }

@@ -4,22 +4,25 @@
  * device modules, subscribes to what they publish (telemetry, status, discovery, commands and their
  * results) with our own client, and shows what happens until Ctrl-C or --duration: as text, or one JSON
  * object per line (--json). The command line is read by cli-args.ts, the lines written by cli-report.ts.
+ * The TLS flags (--ca, --cert, --key, --alpn, --servername) and the MQTT version (--mqtt) go to every
+ * board's connection and to the subscriber's alike.
  */
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Device } from "../firmware/app.js";
 import { MqttClient } from "../firmware/mqtt/index.js";
 import { errorMessage } from "../firmware/mqtt/index.js";
-import { MqttConnection, type BrokerAddress } from "../firmware/net/connection.js";
+import { checkBroker, MqttConnection, type BrokerAddress } from "../firmware/net/connection.js";
 import { describeCause } from "../firmware/net/causes.js";
 import { boardNames, loadBoard } from "./boards.js";
 import { bootBoard, simulatedSensors } from "./boot.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./broker.js";
-import { mistake, parseCommandLine, USAGE, type CliOptions } from "./cli-args.js";
+import { MQTT_VERSIONS, mistake, parseCommandLine, protocolVersion, USAGE, type CliOptions } from "./cli-args.js";
 import { classify, EventLog, payloadFields, Tally } from "./cli-report.js";
 import { SimNetwork } from "./network.js";
 import { simulatedDevice } from "./simulated-device.js";
 
-/** A mistake the user can fix (exit 2), found after the command line was read (the --ca file, the --port taken). */
+/** A mistake the user can fix (exit 2), found after the command line was read (the --ca, --cert or --key file, what checkBroker refuses, the --port taken). */
 class UsageMistake extends Error {}
 
 /** A disconnect or failed attempt in words: the transport's cause with its address (else the client's reason), the code, and when the next attempt is. */
@@ -38,18 +41,59 @@ function disconnectFields(reason: number, cause: number, retryIn: number, connec
   };
 }
 
-/** The first certificate of a PEM file as DER, the form the device's TLS socket takes. */
-function caCertificate(path: string): Uint8Array {
-  let pem: string;
+/** A file named by an option, as text; unreadable: a mistake naming the option. */
+function readOption(option: string, path: string): string {
   try {
-    pem = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new UsageMistake(`--ca: cannot read ${path}${code === "ENOENT" ? ": no such file" : code ? ` (${code})` : ""}`);
+    throw new UsageMistake(`${option}: cannot read ${path}${code === "ENOENT" ? ": no such file" : code ? ` (${code})` : ""}`);
   }
-  const match = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
-  if (!match) throw new UsageMistake(`--ca: no PEM certificate (-----BEGIN CERTIFICATE-----) in ${path}`);
-  return new Uint8Array(Buffer.from(match[1].replace(/\s+/g, ""), "base64"));
+}
+
+/** Every certificate of a PEM file as DER, the form the device's TLS socket takes; none: a mistake. */
+function pemCertificates(option: string, path: string): Uint8Array[] {
+  const pem = readOption(option, path);
+  const blocks = [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/g)];
+  if (blocks.length === 0) throw new UsageMistake(`${option}: no PEM certificate (-----BEGIN CERTIFICATE-----) in ${path}`);
+  return blocks.map((block) => new Uint8Array(Buffer.from(block[1].replace(/\s+/g, ""), "base64")));
+}
+
+/** The private key of a PEM file as unencrypted PKCS#8 DER, the form the device's TLS takes; RSA only (its TLS signs with nothing else). */
+function pemPrivateKey(path: string): Uint8Array {
+  const pem = readOption("--key", path);
+  if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) throw new UsageMistake(`--key: no PEM private key (-----BEGIN PRIVATE KEY-----) in ${path}`);
+  let key;
+  try {
+    key = createPrivateKey(pem);
+  } catch (error) {
+    const encrypted = /ENCRYPTED/.test(pem);
+    const why = encrypted ? "it is encrypted: give an unencrypted one (openssl pkey -in key.pem -out plain.pem)" : (error as Error).message.split("\n")[0];
+    throw new UsageMistake(`--key: cannot read the private key in ${path}: ${why}`);
+  }
+  if (key.asymmetricKeyType !== "rsa") {
+    throw new UsageMistake(`--key: ${path} is not an RSA key (it is ${key.asymmetricKeyType ?? "of unknown type"}); the device's TLS signs with RSA only`);
+  }
+  return new Uint8Array(key.export({ type: "pkcs8", format: "der" }));
+}
+
+/** checkBroker's names for the options, and the command line's. */
+const FLAGS: Record<string, string> = { ca: "--ca", cert: "--cert", key: "--key", ALPNProtocols: "--alpn", serverName: "--servername" };
+
+/** The broker's options checked as the boards' connections will (checkBroker), a TypeError made a mistake that names the flag. */
+function checkedBroker(broker: BrokerAddress): BrokerAddress {
+  try {
+    checkBroker(broker, "broker");
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    const words = error.message.replace(/^broker\.(\w+)(?:\[(\d+)\])?/, (all, name: string, index?: string) => {
+      const flag = FLAGS[name];
+      if (flag === undefined) return all;
+      return index === undefined ? flag : `${flag} (${name === "cert" ? "PEM block" : "protocol"} ${Number(index) + 1})`;
+    });
+    throw new UsageMistake(words);
+  }
+  return broker;
 }
 
 /** Starts the embedded broker; the port taken is the user's to change. */
@@ -89,18 +133,43 @@ async function main(values: CliOptions): Promise<void> {
   let broker: BrokerAddress;
   let url: string;
   if (values.broker) {
-    broker = { host: values.broker.host, port: values.broker.port, tls: values.broker.tls, ca: values.ca ? caCertificate(values.ca) : undefined };
+    const certs = values.cert === undefined ? undefined : pemCertificates("--cert", values.cert);
+    broker = checkedBroker({
+      host: values.broker.host,
+      port: values.broker.port,
+      tls: values.broker.tls,
+      ca: values.ca ? pemCertificates("--ca", values.ca)[0] : undefined,
+      cert: certs === undefined ? undefined : certs.length === 1 ? certs[0] : certs,
+      key: values.key === undefined ? undefined : pemPrivateKey(values.key),
+      ALPNProtocols: values.alpn,
+      serverName: values.serverName,
+    });
     url = values.broker.url;
   } else {
     embedded = await embeddedBroker(values.port);
     broker = { host: "127.0.0.1", port: embedded.port, tls: false };
     url = embedded.url;
   }
+  const { version, fallback } = protocolVersion(values);
+  if (fallback !== undefined) process.stderr.write(fallback + "\n");
+  const mqtt = MQTT_VERSIONS[version];
   const sensors = simulatedSensors(board, 1, values.interval).map((s) => ({ name: s.name, interval: s.intervalMs / 1000 }));
   const intervals = sensors.map((s) => `${s.name} every ${s.interval} s`).join(", ");
   log.start(
-    { board: board.name, description: board.description, devices: count, broker: url, embedded: embedded !== null, sensors, intervalSource: values.interval === undefined ? "board" : "--interval", faults: values.faults },
-    `mqtt-xs simulator: ${count} x ${board.name} (${board.description}) -> ${url}${embedded ? " (embedded aedes)" : ""}\n` +
+    {
+      board: board.name,
+      description: board.description,
+      devices: count,
+      broker: url,
+      embedded: embedded !== null,
+      protocolVersion: version,
+      mqtt,
+      ...(fallback === undefined ? {} : { asked: MQTT_VERSIONS[values.mqtt] }),
+      sensors,
+      intervalSource: values.interval === undefined ? "board" : "--interval",
+      faults: values.faults,
+    },
+    `mqtt-xs simulator: ${count} x ${board.name} (${board.description}) -> ${url}${embedded ? " (embedded aedes)" : ""}, MQTT ${mqtt}${fallback === undefined ? "" : " (--mqtt 5 asked: aedes speaks 3.1.1 only)"}\n` +
       `telemetry: ${intervals} (${values.interval === undefined ? "the board's intervals" : "--interval"})${values.faults ? ", with faults" : ""}; Ctrl-C to stop`,
   );
 
@@ -110,6 +179,7 @@ async function main(values: CliOptions): Promise<void> {
   const subscriberNetwork = new SimNetwork({ name: "subscriber" });
   const subscriberClient = new MqttClient({
     clientId: `mqtt-xs-sim-sub-${process.pid}`,
+    protocolVersion: version,
     username: values.username,
     password: values.password,
     onConnected: () => log.event("subscriber", "connected", { topics }, `connected; subscribed to ${topics.join(", ")}`),
@@ -145,6 +215,7 @@ async function main(values: CliOptions): Promise<void> {
       deviceId: id,
       username: values.username,
       password: values.password,
+      protocolVersion: version,
       interval: values.interval, // undefined: each sensor's own, from the board file
       seed: n + 1,
       start: false,

@@ -1,7 +1,7 @@
 // npm start's command line, read without a process (host-sim/cli-args.ts): each mistake is one line that
 // says what is wrong and how to see the options; each option's default and range.
 import { describe, expect, it } from "vitest";
-import { HINT, MAX_DEVICES, brokerUrl, parseCommandLine, type CliOptions } from "../../host-sim/cli-args.js";
+import { EMBEDDED_V5_FALLBACK, HINT, MAX_DEVICES, USAGE, brokerUrl, parseCommandLine, protocolVersion, type CliOptions } from "../../host-sim/cli-args.js";
 
 const BOARDS = ["esp32_devkit", "pico_w"];
 const parse = (...argv: string[]) => parseCommandLine(argv, BOARDS);
@@ -26,6 +26,11 @@ describe("npm start's options", () => {
       username: undefined,
       password: undefined,
       ca: undefined,
+      cert: undefined,
+      key: undefined,
+      alpn: undefined,
+      serverName: undefined,
+      mqtt: 4, // MQTT 3.1.1
       board: "esp32_devkit",
       devices: 1,
       interval: undefined, // not 2000: the board file's intervals apply
@@ -93,6 +98,36 @@ describe("npm start's mistakes: one line, what is wrong, the hint", () => {
     [["--password", "p"], "--password needs --username too"],
     [["--broker", "http://127.0.0.1:1"], "--broker: http://127.0.0.1:1 has the scheme http://; accepted: mqtt://host[:port] or mqtts://host[:port]"],
     [["--broker", "mqtt://[::1]:1883"], "--broker: mqtt://[::1]:1883 is an IPv6 address; the simulated boards' sockets are IPv4"],
+    // The TLS flags: each only with an mqtts:// --broker, --cert and --key together, no empty values.
+    [["--cert", "c.pem", "--key", "k.pem"], "--cert is for an mqtts:// broker (--broker mqtts://host[:port]); the embedded broker is plain mqtt"],
+    [["--broker", "mqtt://127.0.0.1", "--cert", "c.pem", "--key", "k.pem"], "--cert is for an mqtts:// broker (--broker mqtts://host[:port]); this one is plain mqtt"],
+    [["--key", "k.pem"], "--key is for an mqtts:// broker"],
+    [["--alpn", "mqtt"], "--alpn is for an mqtts:// broker"],
+    [["--broker", "mqtt://127.0.0.1", "--alpn", "mqtt"], "--alpn is for an mqtts:// broker (--broker mqtts://host[:port]); this one is plain mqtt"],
+    [["--servername", "broker.example"], "--servername is for an mqtts:// broker"],
+    [["--broker", "mqtt://127.0.0.1", "--servername", "broker.example"], "--servername is for an mqtts:// broker"],
+    [["--broker", "mqtts://127.0.0.1", "--cert", "c.pem"], "--cert needs --key too (the certificate's private key, PEM)"],
+    [["--broker", "mqtts://127.0.0.1", "--key", "k.pem"], "--key needs --cert too (the certificate the key belongs to, PEM)"],
+    [["--broker", "mqtts://127.0.0.1", "--cert=", "--key", "k.pem"], "--cert: a PEM file, not an empty name"],
+    [["--broker", "mqtts://127.0.0.1", "--cert", "c.pem", "--key="], "--key: a PEM file, not an empty name"],
+    [["--broker", "mqtts://127.0.0.1", "--cert"], "--cert needs a value: a PEM file"],
+    [["--broker", "mqtts://127.0.0.1", "--alpn", "--quiet"], "--alpn needs a value: protocol names separated by commas"],
+    [["--broker", "mqtts://127.0.0.1", "--alpn="], '--alpn: protocol names of 1 to 255 bytes separated by commas, e.g. mqtt or x-other,mqtt, not ""'],
+    [["--broker", "mqtts://127.0.0.1", "--alpn", "mqtt,,x"], "--alpn: protocol names of 1 to 255 bytes separated by commas, e.g. mqtt or x-other,mqtt, not mqtt,,x"],
+    [["--broker", "mqtts://127.0.0.1", "--alpn", "mqtt,"], "not mqtt,"],
+    [["--broker", "mqtts://127.0.0.1", "--alpn", "x".repeat(256)], "--alpn: protocol names of 1 to 255 bytes"],
+    [["--broker", "mqtts://127.0.0.1", "--servername="], '--servername: a host name, not ""'],
+    [["--broker", "mqtts://127.0.0.1", "--servername", "mqtts://broker.example"], "--servername: a host name, not mqtts://broker.example"],
+    [["--broker", "mqtts://127.0.0.1", "--servername", "a b"], '--servername: a host name, not "a b"'],
+    [["--servrname", "x"], "unknown option --servrname (did you mean --servername?)"],
+    // --mqtt: 4 or 5, nothing else.
+    [["--mqtt", "3"], "--mqtt: 4 (MQTT 3.1.1) or 5 (MQTT 5.0), not 3"],
+    [["--mqtt", "5.0"], "--mqtt: 4 (MQTT 3.1.1) or 5 (MQTT 5.0), not 5.0"],
+    [["--mqtt", "3.1.1"], "--mqtt: 4 (MQTT 3.1.1) or 5 (MQTT 5.0), not 3.1.1"],
+    [["--mqtt", "v5"], "not v5"],
+    [["--mqtt="], '--mqtt: 4 (MQTT 3.1.1) or 5 (MQTT 5.0), not ""'],
+    [["--mqtt"], "--mqtt needs a value: 4 or 5"],
+    [["--mqtt", "--json"], "--mqtt needs a value: 4 or 5"],
   ] as const) {
     it(`${argv.join(" ")}: "${words}"`, () => {
       const message = mistake(...argv);
@@ -102,6 +137,48 @@ describe("npm start's mistakes: one line, what is wrong, the hint", () => {
       expect(message).not.toContain("\n");
     });
   }
+});
+
+describe("the TLS flags: --cert, --key, --alpn, --servername (the files are read by cli.ts)", () => {
+  it("with an mqtts:// broker: the paths as given, --alpn split at commas, --servername as given", () => {
+    const o = options("--broker", "mqtts://127.0.0.1:8883", "--ca", "ca.pem", "--cert", "device.pem", "--key", "device-key.pem", "--alpn", "x-amzn-mqtt-ca,mqtt", "--servername", "broker.example");
+    expect(o).toMatchObject({ ca: "ca.pem", cert: "device.pem", key: "device-key.pem", alpn: ["x-amzn-mqtt-ca", "mqtt"], serverName: "broker.example" });
+    expect(options("--broker=mqtts://h", "--alpn=mqtt").alpn).toEqual(["mqtt"]);
+    expect(options("--broker=mqtts://h", "--servername=localhost").serverName).toBe("localhost");
+    expect(options("--broker=mqtts://h", "--cert=c.pem", "--key=k.pem")).toMatchObject({ cert: "c.pem", key: "k.pem" });
+  });
+
+  it("each alone where it may be: --alpn and --servername need no certificate; absent, each is undefined", () => {
+    expect(options("--broker", "mqtts://h", "--alpn", "mqtt")).toMatchObject({ alpn: ["mqtt"], cert: undefined, key: undefined, serverName: undefined });
+    expect(options("--broker", "mqtts://h", "--servername", "h2")).toMatchObject({ serverName: "h2", alpn: undefined });
+    expect(options("--broker", "mqtts://h")).toMatchObject({ cert: undefined, key: undefined, alpn: undefined, serverName: undefined });
+  });
+
+  it("the usage names each", () => {
+    for (const flag of ["--cert FILE", "--key FILE", "--alpn A,B", "--servername NAME", "--mqtt 4|5"]) expect(USAGE).toContain(flag);
+  });
+});
+
+describe("--mqtt: the MQTT version of every board and the subscriber", () => {
+  it("4 by default; 4 and 5 accepted, the last one wins", () => {
+    expect(options().mqtt).toBe(4);
+    expect(options("--mqtt", "4").mqtt).toBe(4);
+    expect(options("--mqtt", "5").mqtt).toBe(5);
+    expect(options("--mqtt=5", "--mqtt", "4").mqtt).toBe(4);
+  });
+
+  it("what runs: 5 with --broker; 4 with the embedded broker (aedes speaks 3.1.1 only), and the line that says so", () => {
+    expect(protocolVersion(options("--mqtt", "5", "--broker", "mqtt://127.0.0.1:1883"))).toEqual({ version: 5 });
+    expect(protocolVersion(options("--mqtt", "5", "--broker", "mqtts://broker.example"))).toEqual({ version: 5 });
+    expect(protocolVersion(options("--mqtt", "4", "--broker", "mqtt://127.0.0.1:1883"))).toEqual({ version: 4 });
+    expect(protocolVersion(options())).toEqual({ version: 4 });
+    expect(protocolVersion(options("--mqtt", "5"))).toEqual({ version: 4, fallback: EMBEDDED_V5_FALLBACK });
+    expect(protocolVersion(options("--mqtt", "5", "--port", "1883"))).toEqual({ version: 4, fallback: EMBEDDED_V5_FALLBACK });
+    expect(EMBEDDED_V5_FALLBACK).toBe(
+      "npm start: the embedded broker (aedes) speaks MQTT 3.1.1 only: running at 3.1.1; give --broker mqtt://host:port of a 5.0 broker such as mosquitto for 5.0",
+    );
+    expect(EMBEDDED_V5_FALLBACK).not.toContain("\n");
+  });
 });
 
 describe("--broker: the forms the boards take", () => {
