@@ -126,7 +126,7 @@ export class MqttClient {
    * (words for a human, beside the reason code), or "".
    */
   get reasonString(): string {
-    return this.router.reasonString;
+    return this.router.reasonText();
   }
 
   /** While waiting to reconnect (ClientState.Waiting): when the next attempt is due, on the clock poll() is given; otherwise -1. */

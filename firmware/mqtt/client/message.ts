@@ -6,9 +6,11 @@
 import type { QoS } from "../codec/packet.js";
 import { Properties } from "../codec/properties.js";
 import { topicMatches } from "../codec/topic.js";
+import { decodeUtf8 } from "../codec/wire.js";
+
+export { decodeUtf8 } from "../codec/wire.js";
 import { ClientError } from "./errors.js";
 
-const fromCharCode = String.fromCharCode;
 const charCodeAt = String.prototype.charCodeAt;
 
 export class MessageView {
@@ -120,26 +122,3 @@ export class MessageView {
   }
 }
 
-/** Decodes UTF-8 to a string (malformed bytes become U+FFFD). Allocates. */
-export function decodeUtf8(buf: Uint8Array, off: number, length: number): string {
-  let text = "";
-  const end = off + length;
-  while (off < end) {
-    const b = buf[off++];
-    let c: number;
-    if (b < 0x80) c = b;
-    else if (b >= 0xc2 && b < 0xe0 && off < end) c = ((b & 0x1f) << 6) | (buf[off++] & 0x3f);
-    else if (b >= 0xe0 && b < 0xf0 && off + 1 < end) {
-      c = ((b & 0x0f) << 12) | ((buf[off] & 0x3f) << 6) | (buf[off + 1] & 0x3f);
-      off += 2;
-    } else if (b >= 0xf0 && b < 0xf5 && off + 2 < end) {
-      c = ((b & 0x07) << 18) | ((buf[off] & 0x3f) << 12) | ((buf[off + 1] & 0x3f) << 6) | (buf[off + 2] & 0x3f);
-      off += 3;
-      c -= 0x10000;
-      text += fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
-      continue;
-    } else c = 0xfffd;
-    text += fromCharCode(c);
-  }
-  return text;
-}

@@ -5,7 +5,8 @@
  * packet whose answer finds no room waits in the receive buffer; a broker's fault ends the connection
  * through `lose`, which the facade gives (it owns the loss: every part is told, then the app).
  */
-import { PacketType } from "../codec/packet.js";
+import { PacketType, type IncomingPacket } from "../codec/packet.js";
+import { copyBytes, decodeUtf8 } from "../codec/wire.js";
 import { Property } from "../codec/properties.js";
 import { reasonCodeOf } from "../codec/status.js";
 import { DisconnectReason } from "./errors.js";
@@ -27,8 +28,13 @@ import type { Subscriptions } from "./subscriptions.js";
 export type Lose = (now: number, reason: number, report: boolean, holdOff: boolean) => void;
 
 export class Router {
-  /** 5.0: the Reason String of the last packet from the broker that carried one (§3.2.2.3.7 and alike), or "". */
-  reasonString = "";
+  /**
+   * 5.0: the Reason String of the last packet from the broker that carried one (§3.2.2.3.7 and alike): its
+   * bytes, copied (at most 256) when it comes; made a string only when the app asks (reasonText()).
+   */
+  private readonly reasonBytes = new Uint8Array(256);
+  private reasonLength = 0;
+  private reasonCached: string | null = "";
 
   constructor(
     private readonly life: Lifecycle,
@@ -88,8 +94,8 @@ export class Router {
   /** Routes the decoded packet to its part; false if it must wait (for room for a response) or the connection ended. */
   private handle(now: number): boolean {
     const p = this.input.packet;
-    // Read before the packet is handled: its callbacks (onDisconnected, onAcked) may want it. Allocates only when one came.
-    if (p.properties.has(Property.ReasonString)) this.reasonString = p.properties.string(Property.ReasonString) ?? "";
+    // Kept before the packet is handled: its callbacks (onDisconnected, onAcked) may ask for it.
+    if (p.properties.has(Property.ReasonString)) this.keepReason(p);
     if (this.life.state === ClientState.Connecting) {
       if (p.type === PacketType.Auth) return this.check(now, this.auth.received(p)); // §4.12: the exchange before CONNACK
       if (p.type !== PacketType.Connack) return this.fail(now, DisconnectReason.ProtocolError); // [MQTT-3.2.0-1]
@@ -132,6 +138,22 @@ export class Router {
         // (§4.12), or anything else a client does not expect.
         return this.fail(now, DisconnectReason.ProtocolError);
     }
+  }
+
+  private keepReason(p: IncomingPacket): void {
+    const props = p.properties;
+    const at = props.dataOffset(Property.ReasonString);
+    const length = props.dataLength(Property.ReasonString);
+    const n = length < this.reasonBytes.length ? length : this.reasonBytes.length;
+    copyBytes(this.reasonBytes, 0, p.buffer, at, n);
+    this.reasonLength = n;
+    this.reasonCached = null;
+  }
+
+  /** The last Reason String as text (made once per Reason String received). */
+  reasonText(): string {
+    if (this.reasonCached === null) this.reasonCached = decodeUtf8(this.reasonBytes, 0, this.reasonLength);
+    return this.reasonCached;
   }
 
   private check(now: number, reason: number): boolean {

@@ -5,7 +5,7 @@
  * into a caller's buffer from plain values.
  */
 import { DecodeError } from "./status.js";
-import { readU16, readVarint, validateUtf8, varintSize, writeU16, writeVarint } from "./wire.js";
+import { decodeUtf8, readU16, readVarint, validateUtf8, varintSize, writeU16, writeVarint } from "./wire.js";
 
 /** §2.2.2.2 Table 2-4: the property identifiers. */
 export const Property = Object.freeze({
@@ -104,6 +104,10 @@ export class Properties {
   private readonly at = new Int32Array(IDS).fill(-1);
   /** Whether `at` holds anything to forget (a 3.1.1 packet never does). */
   private recorded = false;
+  /** The last value nth() found: its identifier, its index among them, its offset. */
+  private walkId = 0;
+  private walkIndex = 0;
+  private walkAt = 0;
 
   /** Forgets the last packet's properties. */
   clear(buffer: Uint8Array): void {
@@ -114,6 +118,7 @@ export class Properties {
     this.subscriptionIdentifierCount = 0;
     if (this.recorded) this.at.fill(-1);
     this.recorded = false;
+    this.walkId = 0;
   }
 
   has(id: Property): boolean {
@@ -150,23 +155,12 @@ export class Properties {
   /** A UTF-8 string property as a string, or undefined. Allocates the string. */
   string(id: Property): string | undefined {
     const at = this.at[id];
-    if (at < 0) return undefined;
-    let text = "";
-    const end = at + 2 + readU16(this.buffer, at);
-    for (let i = at + 2; i < end; ) {
-      const b = this.buffer[i];
-      // checked by validateUtf8 when decoded: the lead byte gives the length
-      let c = b < 0x80 ? b : b < 0xe0 ? b & 0x1f : b < 0xf0 ? b & 0x0f : b & 0x07;
-      const n = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
-      for (let k = 1; k < n; k++) c = (c << 6) | (this.buffer[i + k] & 0x3f);
-      text += String.fromCodePoint(c);
-      i += n;
-    }
-    return text;
+    return at < 0 ? undefined : decodeUtf8(this.buffer, at + 2, readU16(this.buffer, at));
   }
 
   /** Points keyOffset/keyLength/valueOffset/valueLength at the `index`th User Property; false past the last. */
   userProperty(index: number): boolean {
+    if (index >= this.userPropertyCount) return false;
     const at = this.nth(Property.UserProperty, index);
     if (at < 0) return false;
     const buf = this.buffer;
@@ -183,14 +177,27 @@ export class Properties {
     return at < 0 ? 0 : readVarint(this.buffer, at, at + 4);
   }
 
-  /** Walks the block to the value of the `index`th occurrence of `id`, or -1. */
+  /**
+   * Walks the block to the value of the `index`th occurrence of `id`, or -1. Reading them in order (0, 1,
+   * 2, ...) goes on from the last one found, so a loop over them walks the block once, not once each.
+   */
   private nth(id: number, index: number): number {
     const buf = this.buffer;
     const end = this.offset + this.length;
     let off = this.offset;
+    let left = index;
+    if (id === this.walkId && index === this.walkIndex + 1) {
+      off = skipValue(buf, this.walkAt, TYPE[id]); // after the value found last
+      left = 0;
+    }
     while (off < end) {
       const current = buf[off++]; // every identifier defined fits in one byte of its variable byte integer
-      if (current === id && index-- === 0) return off;
+      if (current === id && left-- === 0) {
+        this.walkId = id;
+        this.walkIndex = index;
+        this.walkAt = off;
+        return off;
+      }
       off = skipValue(buf, off, TYPE[current]);
     }
     return -1;
