@@ -13,7 +13,7 @@ export const MAX_INTERVAL_MS = 86_400_000;
 export const MAX_DURATION_S = 2_147_483;
 
 /** The broker forms the simulated boards take. */
-export const BROKER_FORMS = "mqtt://host[:port] or mqtts://host[:port]";
+export const BROKER_FORMS = "mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]";
 
 /** The MQTT versions --mqtt takes: 4 (MQTT 3.1.1) and 5 (MQTT 5.0), the client's protocolVersion. */
 export const MQTT_VERSIONS = { 4: "3.1.1", 5: "5.0" } as const;
@@ -61,6 +61,8 @@ export interface BrokerUrl {
   host: string;
   port: number;
   tls: boolean;
+  /** ws:// and wss://: the WebSocket Upgrade's path. */
+  websocket?: string;
 }
 
 export interface CliOptions {
@@ -146,23 +148,24 @@ function whole(name: string, value: string, min: number, max: number, unit = "")
   return `--${name}: a whole number${unit} from ${min} to ${max}, not ${shown(value)}`;
 }
 
-/** Checks a broker URL the way the boards take it: mqtt:// or mqtts://, a host (IPv4 or a name), an optional port. */
+/** Checks a broker URL the way the boards take it: mqtt(s):// or ws(s)://, a host (IPv4 or a name), an optional port, a path for ws(s). */
 export function brokerUrl(url: string): BrokerUrl | string {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);
   if (scheme === null) return `--broker: ${shown(url)} is not a URL; accepted: ${BROKER_FORMS}`;
   const name = scheme[1].toLowerCase();
-  if (name !== "mqtt" && name !== "mqtts") return `--broker: ${shown(url)} has the scheme ${name}://; accepted: ${BROKER_FORMS}`;
+  if (name !== "mqtt" && name !== "mqtts" && name !== "ws" && name !== "wss") return `--broker: ${shown(url)} has the scheme ${name}://; accepted: ${BROKER_FORMS}`;
+  const ws = name === "ws" || name === "wss";
   const rest = scheme[2];
   if (rest.includes("[") || /^[^/]*:[^/]*:/.test(rest)) {
     return `--broker: ${shown(url)} is an IPv6 address; the simulated boards' sockets are IPv4, as on the device: give an IPv4 address or a host name`;
   }
   if (rest.includes("@")) return `--broker: ${shown(url)}: no credentials in the URL; give them with --username and --password`;
-  const form = /^([^\s:/?#]+)(?::(\d{1,5}))?\/?$/.exec(rest);
-  if (form === null) return `--broker: ${shown(url)} has a path, a query or an empty host; accepted: ${BROKER_FORMS}`;
-  const tls = name === "mqtts";
-  const port = form[2] === undefined ? (tls ? 8883 : 1883) : Number(form[2]);
+  const form = (ws ? /^([^\s:/?#]+)(?::(\d{1,5}))?(\/[^\s?#]*)?$/ : /^([^\s:/?#]+)(?::(\d{1,5}))?\/?$/).exec(rest);
+  if (form === null) return `--broker: ${shown(url)} has ${ws ? "a query or an empty host" : "a path, a query or an empty host"}; accepted: ${BROKER_FORMS}`;
+  const tls = name === "mqtts" || name === "wss";
+  const port = form[2] !== undefined ? Number(form[2]) : ws ? (tls ? 443 : 80) : tls ? 8883 : 1883;
   if (port < 1 || port > 65535) return `--broker: ${shown(url)}: the port must be 1 to 65535, not ${port}`;
-  return { url, host: form[1], port, tls };
+  return ws ? { url, host: form[1], port, tls, websocket: form[3] ?? "/" } : { url, host: form[1], port, tls };
 }
 
 /**

@@ -138,6 +138,7 @@ async function main(values: CliOptions): Promise<void> {
       host: values.broker.host,
       port: values.broker.port,
       tls: values.broker.tls,
+      websocket: values.broker.websocket,
       ca: values.ca ? pemCertificates("--ca", values.ca)[0] : undefined,
       cert: certs === undefined ? undefined : certs.length === 1 ? certs[0] : certs,
       key: values.key === undefined ? undefined : pemPrivateKey(values.key),

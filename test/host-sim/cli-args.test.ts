@@ -92,11 +92,11 @@ describe("npm start's mistakes: one line, what is wrong, the hint", () => {
     [["5"], "unexpected argument 5: every option starts with --"],
     [["--quiet=3"], "--quiet takes no value (not --quiet=3)"],
     [["--devices"], "--devices needs a value: a number of boards"],
-    [["--broker", "--quiet"], "--broker needs a value: mqtt://host[:port] or mqtts://host[:port]"],
+    [["--broker", "--quiet"], "--broker needs a value: mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]"],
     [["--ca", "ca.pem"], "--ca is for an mqtts:// broker"],
     [["--broker", "mqtt://127.0.0.1", "--ca", "ca.pem"], "--ca is for an mqtts:// broker"],
     [["--password", "p"], "--password needs --username too"],
-    [["--broker", "http://127.0.0.1:1"], "--broker: http://127.0.0.1:1 has the scheme http://; accepted: mqtt://host[:port] or mqtts://host[:port]"],
+    [["--broker", "http://127.0.0.1:1"], "--broker: http://127.0.0.1:1 has the scheme http://; accepted: mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]"],
     [["--broker", "mqtt://[::1]:1883"], "--broker: mqtt://[::1]:1883 is an IPv6 address; the simulated boards' sockets are IPv4"],
     // The TLS flags: each only with an mqtts:// --broker, --cert and --key together, no empty values.
     [["--cert", "c.pem", "--key", "k.pem"], "--cert is for an mqtts:// broker (--broker mqtts://host[:port]); the embedded broker is plain mqtt"],
@@ -188,10 +188,16 @@ describe("--broker: the forms the boards take", () => {
     expect(brokerUrl("MQTT://Broker.Example:1884/")).toMatchObject({ host: "Broker.Example", port: 1884, tls: false });
   });
 
+  it("ws:// and wss://, default ports 80 and 443, with the Upgrade's path (default /)", () => {
+    expect(brokerUrl("ws://127.0.0.1:9001/mqtt")).toEqual({ url: "ws://127.0.0.1:9001/mqtt", host: "127.0.0.1", port: 9001, tls: false, websocket: "/mqtt" });
+    expect(brokerUrl("wss://broker.example")).toMatchObject({ port: 443, tls: true, websocket: "/" });
+    expect(brokerUrl("ws://broker.example/mqtt?x=1")).toContain("has a query or an empty host");
+  });
+
   for (const [url, words] of [
-    ["127.0.0.1:1883", "is not a URL; accepted: mqtt://host[:port] or mqtts://host[:port]"],
+    ["127.0.0.1:1883", "is not a URL; accepted: mqtt://host[:port], mqtts://host[:port], ws://host[:port][/path] or wss://host[:port][/path]"],
     ["tcp://127.0.0.1:1883", "has the scheme tcp://; accepted"],
-    ["ws://127.0.0.1:9001", "has the scheme ws://; accepted"],
+    ["http://127.0.0.1:9001", "has the scheme http://; accepted"],
     ["mqtt://[::1]", "is an IPv6 address"],
     ["mqtt://[fe80::1%25eth0]:1883", "is an IPv6 address"],
     ["mqtt://::1", "is an IPv6 address"],

@@ -495,3 +495,30 @@ describe.skipIf(!available)("npm start against mosquitto: --mqtt 5, and --cert/-
     }
   });
 });
+
+describe("npm start --broker ws://", () => {
+  it("the boards and the subscriber reach aedes over MQTT over WebSockets (ws), and telemetry arrives", async () => {
+    const { Aedes } = await import("aedes");
+    const { createServer: createHttpServer } = await import("node:http");
+    const { createWebSocketStream, WebSocketServer } = await import("ws");
+    const aedes = await Aedes.createBroker();
+    const http = createHttpServer();
+    const wss = new WebSocketServer({ server: http, path: "/mqtt" });
+    wss.on("connection", (socket) => aedes.handle(createWebSocketStream(socket) as never));
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const port = (http.address() as { port: number }).port;
+    try {
+      const run = running(["--broker", `ws://127.0.0.1:${port}/mqtt`, "--json", "--interval", "200", "--duration", "3"]);
+      const r = await run.done;
+      expect(r.status, r.stderr).toBe(0);
+      const lines = jsonLines(r.stdout);
+      expect(lines.some((l) => l.kind === "connected" && l.device === "subscriber")).toBe(true);
+      expect(lines.filter((l) => l.kind === "telemetry").length).toBeGreaterThanOrEqual(2);
+    } finally {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => http.close(() => r()));
+      await new Promise<void>((r) => aedes.close(() => r()));
+    }
+  });
+});
