@@ -19,14 +19,15 @@ export interface CheckResult {
 }
 
 /**
- * Runs `runs` random runs with seeds seed, seed + 1, ...; stops after `stopAfter` failures.
+ * Runs `runs` random runs with seeds seed, seed + 1, ...; stops after `stopAfter` failures. `version` 5:
+ * runs of MQTT 5.0 (randomRun(seed, maxSteps, [], 5) makes one again).
  */
-export function checkRuns(makeClient: ClientFactory, readStats: StatsReader, seed: number, runs: number, maxSteps: number, stopAfter = 1, without: readonly string[] = [], tally?: Record<string, number>): CheckResult {
+export function checkRuns(makeClient: ClientFactory, readStats: StatsReader, seed: number, runs: number, maxSteps: number, stopAfter = 1, without: readonly string[] = [], tally?: Record<string, number>, version: 4 | 5 = 4): CheckResult {
   const failures: Failure[] = [];
   let steps = 0;
   let i = 0;
   for (; i < runs && failures.length < stopAfter; i++) {
-    const run = randomRun(seed + i, maxSteps, without);
+    const run = randomRun(seed + i, maxSteps, without, version);
     const result = runSteps(run, makeClient, readStats, tally);
     steps += result.steps;
     if (result.violation !== null) failures.push({ seed: seed + i, violation: result.violation, steps: result.steps, run });

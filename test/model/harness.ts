@@ -5,7 +5,9 @@
  * transport that stalls) and compares after every step: events, return codes, stats, and every packet
  * the client writes. A run is data (options + steps, steps.ts), so a failing one can be replayed and
  * shrunk. runSteps is one function on purpose: the client, the model and the broker's end share one run's
- * state, step by step.
+ * state, step by step. At MQTT 5.0 the broker's end also says what its CONNACK allows, answers with
+ * reason codes, may send DISCONNECT, holds back while our Receive Maximum is reached (but when a step
+ * breaks it), and rarely sends a Topic Alias; the client's packets are decoded at 5.0 (wire.ts).
  * This module runs on XS: no Node APIs.
  */
 import { Model, validName, wellFormed, type BrokerFrame, type ModelOptions, type SubscribeCall } from "./model.js";
@@ -47,7 +49,7 @@ export interface MessageLike {
 export interface Callbacks {
   onConnected: (sessionPresent: boolean) => void;
   onMessage: (m: MessageLike) => void;
-  onAcked: (id: number) => void;
+  onAcked: (id: number, reasonCode?: number) => void;
   onUnconfirmed: (id: number) => void;
   onSubscribed: (topic: string, code: number) => void;
   onDisconnected: (reason: number) => void;
@@ -67,7 +69,7 @@ export const readStats: StatsReader = (client) => {
   for (const key of STAT_NAMES) out[key] = s[key];
   return out;
 };
-const STAT_NAMES = ["published", "queued", "refused", "completed", "acked", "dropped", "unconfirmed", "sent", "resent", "received", "oversized", "connects"];
+const STAT_NAMES = ["published", "queued", "refused", "completed", "acked", "dropped", "unconfirmed", "sent", "resent", "received", "oversized", "connects", "rejected"];
 
 export interface RunResult {
   /** The first violation, or null when every step held. */
@@ -89,11 +91,14 @@ class Broker {
   nextId = 1;
   pings = 0;
   connectSeen = false;
+  /** 5.0: ids of the QoS 1/2 PUBLISH sent on this connection that no PUBACK or PUBCOMP has answered yet (our Receive Maximum's count, §4.9). */
+  readonly toClient: number[] = [];
 }
 
 /** Runs one run to its end or its first violation. */
 export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsReader, tally?: Record<string, number>): RunResult {
   const o = run.options;
+  const v5 = o.protocolVersion === 5;
   const model = new Model(o);
   const randomRng = new Rng(run.randomSeed);
   const random = () => {
@@ -107,7 +112,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
   const callbacks: Callbacks = {
     onConnected: (sp) => got.push("connected " + (sp ? 1 : 0)),
     onMessage: (m) => got.push("message app " + text(m)),
-    onAcked: (id) => got.push("acked " + id),
+    onAcked: (id, reason) => got.push("acked " + id + (reason ? " " + hex(reason) : "")),
     onUnconfirmed: (id) => got.push("unconfirmed " + id),
     onSubscribed: (topic, code) => got.push(`subscribed ${topic} ${hex(code)}`),
     onDisconnected: (reason) => got.push("disconnected " + hex(reason)),
@@ -143,7 +148,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
   const decodeOut = () => {
     for (;;) {
       const buf = Uint8Array.from(out);
-      const d = w.decodeClientPacket(buf, 0, buf.length);
+      const d = w.decodeClientPacket(buf, 0, buf.length, v5 ? 5 : 4);
       if (d.error) return model.violation ?? (model.violation = "the client wrote an invalid packet: " + d.error + " [" + w.hex(buf, 0, Math.min(buf.length, 24)) + "]");
       if (!publishBegun && out.length > 0) {
         publishBegun = true;
@@ -154,12 +159,16 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
       const p = d.packet!;
       publishBegun = false;
       brokerSees(p);
-      model.wire(p, now);
+      model.wire(p, now, d.length);
       if (model.violation) return model.violation;
     }
   };
 
   const brokerSees = (p: w.ClientPacket) => {
+    if (p.type === "puback" || p.type === "pubcomp") {
+      const k = broker.toClient.indexOf(p.id);
+      if (k >= 0) broker.toClient.splice(k, 1);
+    }
     if (p.type === "connect") broker.connectSeen = true;
     else if (p.type === "pingreq") broker.pings++;
     else if (p.type === "pubrec") {
@@ -227,6 +236,9 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
 
   const send = (bytes: number[], frame: BrokerFrame) => {
     if (!link) return;
+    // 5.0: a packet other than PUBLISH over our Maximum Packet Size closes the connection from its fixed
+    // header (0x95): the broker broke [MQTT-3.1.2-24] (a CONNACK with many properties to a small maxPacketSize)
+    if (v5 && frame.kind !== "publish" && frame.kind !== "malformed" && bytes.length > o.maxPacketSize) frame = { kind: "malformed", reason: 0x95 };
     pendingIn.push({ bytes, frame });
     feed();
   };
@@ -238,6 +250,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
     pendingIn = [];
     broker.connectSeen = false;
     broker.pings = 0;
+    broker.toClient.length = 0;
   };
 
   const sync = (where: string): string | null => {
@@ -255,7 +268,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
     if (tally) {
       for (const e of got) {
         const parts = e.split(" ");
-        const key = parts[0] === "message" ? `message q${e.slice(-2).replace(/\D/g, "")}` : parts[0] === "subscribed" ? "subscribed " + parts[2] : parts[0] === "connected" || parts[0] === "error" || parts[0] === "disconnected" ? e : parts[0];
+        const key = parts[0] === "message" ? `message q${e.slice(-2).replace(/\D/g, "")}` : parts[0] === "subscribed" ? "subscribed " + parts[2] : parts[0] === "acked" && parts.length > 2 ? "acked " + parts[2] : parts[0] === "connected" || parts[0] === "error" || parts[0] === "disconnected" ? e : parts[0];
         tally[key] = (tally[key] ?? 0) + 1;
       }
     }
@@ -288,7 +301,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
 
   /** Steps left in which the broker sends nothing (a frozen broker, or a link that only carries our bytes). */
   let frozen = 0;
-  const BROKER = ["connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "burst", "stale"];
+  const BROKER = ["connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "burst", "stale", "disconnect"];
   const apply = (s: Step): void => {
     if (frozen > 0) {
       frozen--;
@@ -353,7 +366,23 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
         // sp 0: as the broker's session says (never on a refusal [MQTT-3.2.2-4]); 1: the wrong way round.
         const right = s.rc === 0 && broker.session && !o.clean;
         const sessionPresent = s.sp === 1 ? !right : right;
-        send(w.connack(sessionPresent, s.rc), { kind: "connack", sessionPresent, returnCode: s.rc });
+        if (v5) {
+          // 5.0: the refusal is a reason code (0x80 and up); the properties say what the server allows
+          const lim = s.lim ?? [-1, -1, -1, -1, -1];
+          const l: w.ConnackLimits = { receiveMaximum: lim[0], maximumQoS: lim[1], retainAvailable: lim[2], maximumPacketSize: lim[3], serverKeepAlive: lim[4] };
+          const limits = { receiveMaximum: l.receiveMaximum >= 0 ? l.receiveMaximum : 65535, maximumQoS: l.maximumQoS >= 0 ? l.maximumQoS : 2, retainAvailable: l.retainAvailable !== 0, maximumPacketSize: l.maximumPacketSize >= 0 ? l.maximumPacketSize : 268435460, serverKeepAlive: l.serverKeepAlive };
+          // The broker leaves out its Topic Alias Maximum (the client ignores it) when the CONNACK would not fit our Maximum Packet Size
+          let bytes = w.connack5(sessionPresent, s.rc, s.rc === 0 ? l : null, true);
+          if (bytes.length > o.maxPacketSize) bytes = w.connack5(sessionPresent, s.rc, s.rc === 0 ? l : null, false);
+          if (s.badp !== undefined && s.rc === 0) {
+            // A property no server may send so: Receive Maximum 0, Maximum QoS 2, Retain Available 2,
+            // Maximum Packet Size 0, or Receive Maximum twice (§3.2.2.3): a Protocol Error (0x82)
+            const bad = [[0x21, 0, 0], [0x24, 2], [0x25, 2], [0x27, 0, 0, 0, 0], [0x21, 0, 5, 0x21, 0, 6]][s.badp % 5];
+            bytes = w.connackWith(sessionPresent, bad);
+            return send(bytes, { kind: "malformed", reason: 0x82 });
+          }
+          send(bytes, { kind: "connack", sessionPresent, returnCode: s.rc, limits });
+        } else send(w.connack(sessionPresent, s.rc), { kind: "connack", sessionPresent, returnCode: s.rc });
         if (s.rc === 0 && model.connected) broker.session = !o.clean;
         return;
       case "ack": {
@@ -366,16 +395,18 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
           let id = 1 + (s.i % 65535);
           while (ids.indexOf(id) >= 0) id = id === 65535 ? 1 : id + 1;
           const first = [w.PUBACK, w.PUBREC, w.PUBCOMP][s.i % 3];
-          return send(w.ack(first, id), { kind: first === w.PUBACK ? "puback" : first === w.PUBREC ? "pubrec" : "pubcomp", id });
+          return sendAck(first, id, s.rc ?? 0, s.rs === true);
         }
         const [qos, id, state] = ackable[s.i % ackable.length];
         // bad 2: the wrong ack for its QoS or state (PUBCOMP before PUBREC, PUBACK for QoS 2...).
         let first = qos === 1 ? w.PUBACK : state === 1 ? w.PUBREC : s.i % 4 === 0 ? w.PUBREC : w.PUBCOMP;
         if (s.bad === 2) first = qos === 1 ? w.PUBREC : state === 1 ? w.PUBCOMP : w.PUBACK;
-        return send(w.ack(first, id), { kind: first === w.PUBACK ? "puback" : first === w.PUBREC ? "pubrec" : "pubcomp", id });
+        return sendAck(first, id, s.rc ?? 0, s.rs === true);
       }
       case "inbound": {
         if (!link || !model.connected) return;
+        // 5.0: the broker holds back a QoS 1/2 PUBLISH while our Receive Maximum is reached [MQTT-3.3.4-9], but when it breaks the rule (over)
+        if (v5 && s.q > 0 && broker.toClient.length >= o.receiveMaximum && !s.over) return;
         const topic = TOPICS[s.t % TOPICS.length];
         let id = 0;
         let dup = false;
@@ -392,8 +423,9 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
             }
           }
         }
-        const bytes = w.publish(topic, s.q, s.r, dup, id, s.t, s.n);
-        return send(bytes, { kind: "publish", topic, payload: w.payloadText(s.t, s.n), qos: s.q, retain: s.r, dup, id, oversized: bytes.length > o.maxPacketSize });
+        const bytes = w.publish(topic, s.q, s.r, dup, id, s.t, s.n, v5 ? 5 : 4, s.alias ? 1 + (s.t % 3) : 0);
+        if (v5 && s.q > 0) broker.toClient.push(id);
+        return send(bytes, { kind: "publish", topic, payload: w.payloadText(s.t, s.n), qos: s.q, retain: s.r, dup, id, oversized: bytes.length > o.maxPacketSize, alias: s.alias === true });
       }
       case "burst":
         // Several PUBLISH in one write, each a new id: a broker emptying its queue for us.
@@ -408,17 +440,20 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
           const m = broker.sent.get(id);
           if (m) broker.released.set(id, m);
         }
-        return send(w.ack(w.PUBREL, id), { kind: "pubrel", id });
+        // 5.0: a PUBREL for an id the broker does not hold may say so (0x92); the client answers PUBCOMP all the same
+        return send(v5 && s.bad ? w.ack5(w.PUBREL, id, 0x92, s.i % 2 === 0) : w.ack(w.PUBREL, id), { kind: "pubrel", id });
       }
       case "stale": {
         // A broker that sends a QoS 2 PUBLISH again after its PUBREL, PUBCOMP not back yet: not allowed
         // [MQTT-4.3.3-1], but mosquitto 2.0.11 does it after a failed PUBREL resend. Still the old message.
         if (!link || !model.connected || broker.released.size === 0) return;
+        if (v5 && broker.toClient.length >= o.receiveMaximum) return; // within our Receive Maximum all the same
         const ids = [...broker.released.keys()];
         const id = ids[s.i % ids.length];
         const [t, n] = broker.released.get(id)!;
         const topic = TOPICS[t % TOPICS.length];
-        const bytes = w.publish(topic, 2, false, true, id, t, n);
+        const bytes = w.publish(topic, 2, false, true, id, t, n, v5 ? 5 : 4);
+        if (v5) broker.toClient.push(id);
         return send(bytes, { kind: "publish", topic, payload: w.payloadText(t, n), qos: 2, retain: false, dup: true, id, oversized: bytes.length > o.maxPacketSize });
       }
       case "suback": {
@@ -427,13 +462,15 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
         if (pending.length === 0 && s.bad === 0) return;
         if (pending.length === 0 || s.bad === 1) {
           const id = 1 + (s.i % 100);
+          if (v5) return send(w.suback5(s.i % 2 ? 0x90 : 0xb0, id, [0]), s.i % 2 ? { kind: "suback", id, codes: [0] } : { kind: "unsuback", id });
           return send(s.i % 2 ? w.suback(id, [0]) : w.ack(w.UNSUBACK, id), s.i % 2 ? { kind: "suback", id, codes: [0] } : { kind: "unsuback", id });
         }
         const r = pending[s.i % pending.length];
-        if (!r.subscribe) return send(w.ack(w.UNSUBACK, r.id), { kind: "unsuback", id: r.id });
-        const codes = r.topics.map((_, j) => [0, 1, 2, 0x80][(s.codes >> (2 * j)) & 3]);
+        // 5.0: UNSUBACK has a reason code per filter too (§3.11.3): 0x00 Success or 0x11 No subscription existed
+        if (!r.subscribe) return send(v5 ? w.suback5(0xb0, r.id, r.topics.map((_, j) => ((s.codes >> j) & 1 ? 0x11 : 0))) : w.ack(w.UNSUBACK, r.id), { kind: "unsuback", id: r.id });
+        const codes = r.topics.map((_, j) => (v5 ? [0, 1, 2, 0x80, 0x87, 0x97, 0x8f, 0xa2] : [0, 1, 2, 0x80])[(s.codes >> (v5 ? 3 * j : 2 * j)) & (v5 ? 7 : 3)]);
         if (s.bad === 2) codes.push(0); // one return code too many [MQTT-3.9.3-1]
-        return send(w.suback(r.id, codes), { kind: "suback", id: r.id, codes });
+        return send(v5 ? w.suback5(0x90, r.id, codes) : w.suback(r.id, codes), { kind: "suback", id: r.id, codes });
       }
       case "pingresp":
         if (!link || !model.connected || broker.pings === 0) return;
@@ -443,12 +480,13 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
         if (!link || !(model.connected || model.connecting)) return;
         // Packets no broker may send: reserved type, bad flags, QoS 3, a CONNECT, a second CONNACK, and a
         // SUBACK over maxPacketSize (refused from its fixed header alone).
+        // 5.0: type 15 is AUTH, which no client that sent no Authentication Method may get (a protocol error, §4.12)
         const forms: [number[], number][] = [
-          [[0xf0, 0], 0x81],
+          [[0xf0, 0], v5 ? 0x82 : 0x81],
           [[0x41, 2, 0, 1], 0x81],
           [[0x36, 4, 0, 1, 0x61, 0], 0x81],
           [[0x10, 0], 0x82],
-          [model.connected ? w.connack(false, 0) : [0x10, 0], 0x82],
+          [model.connected ? (v5 ? w.connack5(false, 0, null) : w.connack(false, 0)) : [0x10, 0], 0x82],
           [w.header(0x90, o.maxPacketSize + 1), 0x95],
         ];
         const [bytes, reason] = forms[s.v % forms.length];
@@ -469,7 +507,20 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
       case "freeze":
         frozen = s.n;
         return;
+      case "disconnect":
+        // 5.0: the broker ends the connection with a reason (Table 3-10), then closes it
+        if (!link || !model.connected) return;
+        send(w.disconnect5(s.rc, s.rs), { kind: "disconnect", reason: s.rc });
+        return;
     }
+  };
+
+  /** PUBACK, PUBREC or PUBCOMP; 5.0 with a reason code (a PUBCOMP's only other one is 0x92) and maybe a Reason String. */
+  const sendAck = (first: number, id: number, rc: number, rs: boolean) => {
+    const kind = first === w.PUBACK ? "puback" : first === w.PUBREC ? "pubrec" : "pubcomp";
+    if (!v5) return send(w.ack(first, id), { kind, id });
+    const reason = first === w.PUBCOMP && rc !== 0 ? 0x92 : rc;
+    send(w.ack5(first, id, reason, rs), { kind, id, reason });
   };
 
   const check = (result: number, expected: number, what: string) => {

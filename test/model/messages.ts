@@ -4,7 +4,7 @@
  * the in-flight window, DUP only into a kept session, PUBRELs again in PUBREC order), what the broker's
  * acks do, and what a lost connection or session does to them. This module runs on XS.
  */
-import { C, publishSize, type BrokerFrame, type ModelOptions, type ModelStats } from "./rules.js";
+import { C, publishSize, type BrokerFrame, type Limits, type ModelOptions, type ModelStats } from "./rules.js";
 import type { ClientPacket } from "./wire.js";
 
 export const enum M {
@@ -41,6 +41,9 @@ export interface Context {
   readonly stats: ModelStats;
   /** Responses owed, in order: [type, id] (4 PUBACK, 5 PUBREC, 6 PUBREL, 7 PUBCOMP). */
   readonly acks: number[][];
+  /** 5.0: what the server's last CONNACK allows (3.1.1: the defaults). */
+  readonly limits: Limits;
+  readonly v5: boolean;
   fail(what: string): void;
 }
 
@@ -50,6 +53,12 @@ export class Messages {
   private pubrecSeq = 0;
   /** The id of the resumed session's PUBREL being written, -1 for a queued response, 0 for none. */
   private pubrelWriting = 0;
+  /**
+   * 5.0 (§4.9): the send quota of this connection: the server's Receive Maximum at CONNACK, one less for
+   * each QoS 1/2 PUBLISH begun (a DUP one too), one more for each PUBACK, PUBCOMP or refusing PUBREC, never
+   * above where it started [MQTT-4.9.0-1] [MQTT-4.9.0-2]. A PUBREL sent again takes none.
+   */
+  private quota = Infinity;
 
   constructor(private readonly c: Context) {}
 
@@ -67,9 +76,13 @@ export class Messages {
       const off = (offset as number | undefined) ?? 0;
       if (length !== undefined && length !== -1 && !(Number.isInteger(length) && (length as number) >= 0 && off + (length as number) <= n)) return C.InvalidArgument;
     } else if ((offset !== undefined && offset !== 0) || (length !== undefined && length !== -1)) return C.InvalidArgument;
-    const size = publishSize(topic, payloadBytes, qos);
-    const { o, stats } = this.c;
+    const size = publishSize(topic, payloadBytes, qos, this.c.v5);
+    const { o, stats, limits } = this.c;
     if (size > o.transmitBufferSize) return C.PayloadTooLarge;
+    // 5.0: refused at the call by what the last CONNACK said (3.1.1: the defaults let everything through)
+    if (qos > limits.maximumQoS) return C.QoSNotSupported; // [MQTT-3.2.2-11]
+    if (retain === true && !limits.retainAvailable) return C.RetainNotSupported; // [MQTT-3.2.2-14]
+    if (size > limits.maximumPacketSize) return C.PacketTooLargeForServer; // [MQTT-3.2.2-15]
     stats.published++;
     if (!this.fits(size)) {
       if (o.queuePolicy === "drop-newest") {
@@ -140,7 +153,10 @@ export class Messages {
   begins(type: number, ending: boolean): void {
     if (type === 3) {
       const m = this.nextPublish(ending);
-      if (m) m.writing = true;
+      if (m && !m.writing) {
+        m.writing = true;
+        if (m.qos > 0) this.quota--; // [MQTT-4.9.0-2] each QoS 1/2 PUBLISH sent takes one
+      }
     } else if (type === 6) {
       // Responses go before the outbox: a PUBREL begun is the one queued, else the resumed session's first.
       const head = this.c.acks[0];
@@ -168,12 +184,18 @@ export class Messages {
     for (const m of this.msgs) if (m.writing) return m; // a PUBLISH begun is finished, even after end()
     if (ending) return null;
     for (const m of this.msgs) {
-      if (m.state === M.Sent && m.resend) return m;
+      // 5.0: a PUBLISH sent again takes its share of the new connection's send quota [MQTT-4.9.0-2]
+      if (m.state === M.Sent && m.resend) return this.quota > 0 ? m : null;
       if (m.state !== M.Queued) continue;
-      if (m.qos > 0 && this.inflight() >= this.c.o.inflight) return null; // the window is full: nothing overtakes
+      if (m.qos > 0 && (this.inflight() >= this.window() || this.quota <= 0)) return null; // the window is full: nothing overtakes
       return m;
     }
     return null;
+  }
+
+  /** QoS 1/2 in flight at most: ours, and in 5.0 the server's Receive Maximum if lower [MQTT-3.3.4-7]. */
+  private window(): number {
+    return Math.min(this.c.o.inflight, this.c.limits.receiveMaximum);
   }
 
   /** QoS 1/2 messages sent (or being sent) and not finished: the in-flight window. */
@@ -185,7 +207,11 @@ export class Messages {
 
   wirePublish(p: Extract<ClientPacket, { type: "publish" }>, now: number, ending: boolean): void {
     const m = this.nextPublish(ending);
-    if (m === null) return this.c.fail(`PUBLISH ${p.topic} id ${p.id} when none may go (window ${this.inflight()}/${this.c.o.inflight}, ending ${ending})`);
+    if (m === null) return this.c.fail(`PUBLISH ${p.topic} id ${p.id}${p.dup ? " (DUP)" : ""} when none may go (window ${this.inflight()}/${this.window()}${this.c.v5 ? `, send quota ${this.quota} [MQTT-4.9.0-2]` : ""}, ending ${ending})`);
+    const l = this.c.limits;
+    if (p.qos > l.maximumQoS) return this.c.fail(`PUBLISH id ${p.id} at QoS ${p.qos}, above the server's Maximum QoS ${l.maximumQoS} [MQTT-3.2.2-11]`);
+    if (p.retain && !l.retainAvailable) return this.c.fail(`PUBLISH id ${p.id} with RETAIN, the server has Retain Available 0 [MQTT-3.2.2-14]`);
+    if (p.size > l.maximumPacketSize) return this.c.fail(`PUBLISH id ${p.id} of ${p.size} bytes, over the server's Maximum Packet Size ${l.maximumPacketSize} [MQTT-3.2.2-15]`);
     if (this.hasPubrelResend()) return this.c.fail("PUBLISH before the PUBRELs of the resumed session");
     if (p.topic !== m.topic || p.payload !== m.payload || p.qos !== m.qos || p.retain !== m.retain) {
       return this.c.fail(`PUBLISH ${p.topic} q${p.qos} ${p.payload} is not the next message (${m.topic} q${m.qos} ${m.payload}, accepted #${m.seq})`);
@@ -236,12 +262,18 @@ export class Messages {
     return m !== undefined && m.qos === 2 && !m.writing && m.state !== M.Queued;
   }
 
-  /** PUBACK, PUBREC or PUBCOMP: false if it is a protocol error (an ack for nothing sent, or the wrong one). */
-  ack(f: { kind: "puback" | "pubrec" | "pubcomp"; id: number }, now: number): boolean {
+  /**
+   * PUBACK, PUBREC or PUBCOMP: false if it is a protocol error (an ack for nothing sent, or the wrong one).
+   * 5.0: its reason code reaches onAcked; 0x80 and up is a refusal (stats.rejected), and a refusing PUBREC
+   * ends the flow there, without PUBREL (§4.3.3), which it may do only before PUBREL went.
+   */
+  ack(f: { kind: "puback" | "pubrec" | "pubcomp"; id: number; reason?: number }, now: number): boolean {
     const m = this.msgs.find((x) => x.qos > 0 && x.id === f.id);
     const qos = f.kind === "puback" ? 1 : 2;
-    if (!m || m.qos !== qos || m.writing || m.state === M.Queued || (f.kind === "puback" && m.state !== M.Sent) || (f.kind === "pubcomp" && m.state !== M.Released)) return false;
-    if (f.kind === "pubrec") {
+    const reason = f.reason ?? 0;
+    const refusingPubrec = f.kind === "pubrec" && reason >= 0x80;
+    if (!m || m.qos !== qos || m.writing || m.state === M.Queued || ((f.kind === "puback" || refusingPubrec) && m.state !== M.Sent) || (f.kind === "pubcomp" && m.state !== M.Released)) return false;
+    if (f.kind === "pubrec" && !refusingPubrec) {
       // [MQTT-4.3.3-1] PUBREL answers PUBREC (again, if PUBREC came again).
       m.state = M.Released;
       m.resend = false;
@@ -253,7 +285,10 @@ export class Messages {
     this.msgs.splice(this.msgs.indexOf(m), 1);
     this.c.stats.acked++;
     this.c.stats.completed++;
-    this.c.events.push("acked " + m.id);
+    if (reason >= 0x80) this.c.stats.rejected++;
+    this.c.events.push("acked " + m.id + (reason !== 0 ? " 0x" + reason.toString(16) : ""));
+    // [MQTT-4.9.0-2] PUBACK, PUBCOMP or a refusing PUBREC gives one back, never above the start
+    if (this.quota < this.c.limits.receiveMaximum) this.quota++;
     return true;
   }
 
@@ -272,6 +307,30 @@ export class Messages {
   /** CONNACK with session present: a PUBREL that goes again waits for its PUBCOMP from now on. */
   sessionResumed(now: number): void {
     for (const m of this.msgs) if (m.state === M.Released) m.waitSince = now;
+  }
+
+  /**
+   * CONNACK accepted, after the session's fate: a new send quota [MQTT-4.9.0-1]. 5.0: a message whose
+   * PUBLISH would go now and is beyond what this CONNACK allows (Maximum QoS [MQTT-3.2.2-11], Retain
+   * Available [MQTT-3.2.2-14], Maximum Packet Size [MQTT-3.2.2-15]) is never sent: one queued is dropped
+   * (onError with its code, onUnconfirmed for QoS 1/2); one a kept session would send again (DUP) may
+   * have reached the broker, so it is unconfirmed (onError with its code, onUnconfirmed), never acked.
+   */
+  connected(): void {
+    const l = this.c.limits;
+    this.quota = this.c.v5 ? l.receiveMaximum : Infinity;
+    if (!this.c.v5) return;
+    for (const m of this.msgs.slice()) {
+      const resend = m.state === M.Sent && m.resend;
+      if (m.state !== M.Queued && !resend) continue;
+      const code = m.qos > l.maximumQoS ? C.QoSNotSupported : m.retain && !l.retainAvailable ? C.RetainNotSupported : m.size > l.maximumPacketSize ? C.PacketTooLargeForServer : 0;
+      if (code === 0) continue;
+      this.msgs.splice(this.msgs.indexOf(m), 1);
+      if (resend) this.c.stats.unconfirmed++;
+      else this.c.stats.dropped++;
+      this.c.events.push("error " + code);
+      if (m.qos > 0) this.c.events.push("unconfirmed " + m.id);
+    }
   }
 
   /** The broker has no session for us: what the old one held that it may have taken is unconfirmed. */

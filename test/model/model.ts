@@ -1,5 +1,5 @@
 /**
- * The reference model: what the MQTT 3.1.1 client promises its app and what it may put on the wire,
+ * The reference model: what the MQTT 3.1.1 and 5.0 client promises its app and what it may put on the wire,
  * written as a small executable specification, apart from the client's code. The model check
  * (harness.ts) drives the real client and this model with the same inputs and compares after every step.
  *
@@ -36,13 +36,24 @@
  * - Liveness: a link that brings nothing is declared dead within keepalive + pingTimeout (PINGREQ when
  *   nothing was sent or nothing received for keepalive); a QoS 1/2 message unacknowledged for ackTimeout
  *   ends the connection (0x102). Reconnects back off exactly as options say.
+ * - MQTT 5.0 (protocolVersion 5, runs of their own): CONNECT announces our Receive Maximum and Maximum
+ *   Packet Size, and a session that never expires with clean false. From each successful CONNACK: a new
+ *   QoS 1/2 PUBLISH only while fewer than min(inflight, its Receive Maximum) are in flight, and no PUBLISH
+ *   (a DUP one too) beyond the send quota [MQTT-4.9.0-2]; publish() refuses QoS above Maximum QoS
+ *   (-115), retain without Retain Available (-116), a PUBLISH over Maximum Packet Size (-117); no packet
+ *   goes over Maximum Packet Size [MQTT-3.2.2-15]; a queued message beyond the limits is dropped
+ *   (onError, onUnconfirmed), one a kept session would send again is unconfirmed; Server Keep Alive
+ *   replaces ours [MQTT-3.2.2-21]. Ack reason codes reach onAcked (0x80 and up: stats.rejected; a refusing
+ *   PUBREC ends the flow, no PUBREL). The broker's DISCONNECT ends the connection with its reason (0x00:
+ *   0x103). More unacknowledged QoS 1/2 PUBLISH towards us than our Receive Maximum closes (0x93), the
+ *   message not taken; a Topic Alias (we allow none) closes (0x94).
  * The model is in four files: rules.ts (its vocabulary, topic rules and sizes), messages.ts (publishing,
  * fates, the PUBLISH/PUBREL order, acks, sessions), subscriptions.ts (requests by packet id, dispatch) and
  * this one (the connection: states, CONNECT and CONNACK, keepalive, ack timeout, backoff, the responses
  * owed, receiving, and what the harness asks). This module runs on XS: no Node APIs.
  */
 import { Messages, messageEvent, type Context } from "./messages.js";
-import { ACK_QUEUE, C, R, THROWING_PAYLOAD, type BrokerFrame, type ModelOptions, type ModelStats } from "./rules.js";
+import { ACK_QUEUE, C, defaultLimits, disconnectHoldsOff, R, refusedForWhoWeAre5, THROWING_PAYLOAD, type BrokerFrame, type Limits, type ModelOptions, type ModelStats } from "./rules.js";
 import { Subscriptions, type Request } from "./subscriptions.js";
 import type { ClientPacket } from "./wire.js";
 
@@ -61,7 +72,17 @@ export class Model implements Context {
   readonly o: ModelOptions;
   /** Events the client must have reported, in order (the harness compares and empties it). */
   readonly events: string[] = [];
-  readonly stats: ModelStats = { published: 0, queued: 0, refused: 0, completed: 0, acked: 0, dropped: 0, unconfirmed: 0, sent: 0, resent: 0, received: 0, oversized: 0, connects: 0 };
+  readonly stats: ModelStats = { published: 0, queued: 0, refused: 0, completed: 0, acked: 0, dropped: 0, unconfirmed: 0, sent: 0, resent: 0, received: 0, oversized: 0, connects: 0, rejected: 0 };
+  /** 5.0 (protocolVersion 5): CONNECT, CONNACK's limits, reason codes, DISCONNECT from the broker, our Receive Maximum. */
+  readonly v5: boolean;
+  /** What the server's last successful CONNACK allows (3.1.1: the defaults, no limits). */
+  readonly limits: Limits = defaultLimits();
+  /**
+   * 5.0: our Receive Maximum as the client keeps it (§4.9): QoS 1 PUBLISH, and QoS 2 PUBLISH of an id not
+   * held, received on this connection and not yet answered by a PUBACK or PUBCOMP written whole; one more
+   * than options.receiveMaximum closes the connection (0x93).
+   */
+  private inboundUnacked = 0;
   /** Values the client drew from random(), in order, for its backoff. */
   readonly randoms: number[] = [];
   /** The first violation found, or null. */
@@ -100,6 +121,7 @@ export class Model implements Context {
 
   constructor(options: ModelOptions) {
     this.o = options;
+    this.v5 = options.protocolVersion === 5;
     this.messages = new Messages(this);
     this.subscriptions = new Subscriptions(this);
   }
@@ -236,7 +258,8 @@ export class Model implements Context {
         }
         if (this.pingSentAt >= 0 && now >= this.pingSentAt + this.o.pingTimeout) return this.lost(now, R.KeepAliveTimeout);
         if (this.messages.ackOverdue(now)) return this.lost(now, R.AckTimeout);
-        const ka = this.o.keepalive * 1000;
+        // 5.0: the Server Keep Alive replaces ours [MQTT-3.2.2-21]
+        const ka = (this.v5 && this.limits.serverKeepAlive >= 0 ? this.limits.serverKeepAlive : this.o.keepalive) * 1000;
         if (ka > 0 && this.pingSentAt < 0 && (now - this.lastSent >= ka || now - this.lastReceived >= ka)) {
           // [MQTT-3.1.2-23] nothing sent, or nothing heard, for a keepalive period: PINGREQ.
           this.pingSentAt = now;
@@ -262,15 +285,24 @@ export class Model implements Context {
     }
   }
 
-  /** A whole packet the client wrote, checked against what it may send now. */
-  wire(p: ClientPacket, now: number): void {
+  /** A whole packet the client wrote (`size` bytes), checked against what it may send now. */
+  wire(p: ClientPacket, now: number, size = 0): void {
     this.now = now;
+    // 5.0: no packet over the server's Maximum Packet Size [MQTT-3.2.2-15] (CONNECT goes before it is known)
+    if (this.v5 && p.type !== "connect" && size > this.limits.maximumPacketSize) return this.fail(`${p.type.toUpperCase()} of ${size} bytes, over the server's Maximum Packet Size ${this.limits.maximumPacketSize} [MQTT-3.2.2-15]`);
     if (this.afterDisconnect) return this.fail(`${p.type} after DISCONNECT [MQTT-3.14.4-2]`);
     if (!this.hasTransport || this.state === St.Opening) return this.fail(`${p.type} written with no connection`);
     if (p.type === "connect") {
       if (!this.connectOwed) return this.fail("CONNECT sent twice on one connection [MQTT-3.1.0-2]");
       this.connectOwed = false;
       if (p.clientId !== this.o.clientId || p.clean !== this.o.clean || p.keepalive !== this.o.keepalive) return this.fail("CONNECT fields differ from the options");
+      if (this.v5) {
+        // §3.1.2.11: a session that never expires with clean false (0 with clean true: left out), our
+        // Receive Maximum (left out at 65,535, the default) and Maximum Packet Size [MQTT-3.1.2-24].
+        const want: Record<number, number | undefined> = { 0x11: this.o.clean ? undefined : 0xffffffff, 0x21: this.o.receiveMaximum === 65535 ? undefined : this.o.receiveMaximum, 0x27: this.o.maxPacketSize };
+        for (const id in want) if (p.props[id] !== want[id]) return this.fail(`CONNECT property 0x${Number(id).toString(16)} is ${p.props[id]}, expected ${want[id]}`);
+        if (p.props[0x22] !== undefined && p.props[0x22] !== 0) return this.fail("CONNECT allows Topic Aliases: the client takes none");
+      }
       return;
     }
     if (this.connectOwed) return this.fail(`${p.type} before CONNECT [MQTT-3.1.0-1]`);
@@ -295,6 +327,7 @@ export class Model implements Context {
         return;
       case "disconnect":
         if (!this.disconnectOwed) return this.fail("DISCONNECT without end()");
+        if (p.reason !== 0) return this.fail(`DISCONNECT after end() with reason 0x${p.reason.toString(16)}, expected 0x00 (Normal disconnection)`);
         if (this.acks.length > 0) return this.fail("DISCONNECT before the acks owed");
         this.disconnectOwed = false;
         // DISCONNECT is out: the client closes [MQTT-3.14.4-1] and stops.
@@ -309,6 +342,8 @@ export class Model implements Context {
     if (!head || head[0] !== type || head[1] !== id) return this.fail(`ack type ${type} id ${id} written, expected ${head ? `type ${head[0]} id ${head[1]}` : "none"} [MQTT-4.6.0-2]`);
     // Only once its PUBCOMP has gone is a PUBLISH with that id a new message [MQTT-4.3.3-2].
     if (type === 7) this.inbound.delete(id);
+    // 5.0: a PUBACK or PUBCOMP written gives the broker one back (§4.9)
+    if ((type === 4 || type === 7) && this.inboundUnacked > 0) this.inboundUnacked--;
     this.popAck();
   }
 
@@ -368,27 +403,37 @@ export class Model implements Context {
 
   /** Whether a packet would queue a response (a PUBREC only when it is for a message that may get one). */
   private needsResponse(f: BrokerFrame): boolean {
-    if (f.kind === "publish") return f.qos > 0;
+    if (f.kind === "publish") return f.qos > 0 && (f.oversized || !f.alias);
     if (f.kind === "pubrel") return true;
-    return f.kind === "pubrec" && this.state === St.Connected && this.messages.pubrecValid(f.id);
+    return f.kind === "pubrec" && (f.reason ?? 0) < 0x80 && this.state === St.Connected && this.messages.pubrecValid(f.id);
   }
 
   private handle(f: BrokerFrame, now: number): void {
     if (f.kind === "malformed") return this.protocolError(now, f.reason);
     if (this.state === St.Connecting) {
       if (f.kind !== "connack") return this.protocolError(now, R.ProtocolError); // [MQTT-3.2.0-1]
-      return this.connack(f.sessionPresent, f.returnCode, now);
+      return this.connack(f.sessionPresent, f.returnCode, now, f.limits);
     }
     switch (f.kind) {
       case "connack":
         return this.protocolError(now, R.ProtocolError);
       case "publish":
-        return this.inboundPublish(f);
+        // 5.0: we allowed no Topic Alias (Topic Alias Maximum 0): one from the broker closes (0x94) [MQTT-3.1.2-27]
+        if (f.alias && !f.oversized) return this.protocolError(now, R.TopicAliasInvalid);
+        return this.inboundPublish(f, now);
       case "puback":
       case "pubrec":
       case "pubcomp":
-        if (!this.messages.ack({ kind: f.kind, id: f.id }, now)) this.protocolError(now, R.ProtocolError);
+        if (!this.messages.ack({ kind: f.kind, id: f.id, reason: f.reason }, now)) this.protocolError(now, R.ProtocolError);
         return;
+      case "disconnect": {
+        // 5.0: the broker closes with its reason (§3.14.2.1); 0x00 is reported as ServerDisconnected. A
+        // reason about us (not authorized, busy, taken over, quota, rate) makes the next attempt wait the longest.
+        if (f.reason >= 0x80) this.events.push("error 0x" + f.reason.toString(16));
+        this.lost(now, f.reason === 0 ? R.ServerDisconnected : f.reason);
+        if (this.state === St.Waiting && disconnectHoldsOff(f.reason)) this.nextAttemptAt = now + this.o.reconnectPeriodMax;
+        return;
+      }
       case "pubrel":
         this.acks.push([7, f.id]); // [MQTT-4.3.3-2] PUBCOMP, also for an id not held; the id goes with it
         return;
@@ -403,17 +448,27 @@ export class Model implements Context {
     }
   }
 
-  private connack(sessionPresent: boolean, returnCode: number, now: number): void {
-    if (returnCode !== 0 && sessionPresent) return this.protocolError(now, R.ProtocolError); // [MQTT-3.2.2-4]
+  private connack(sessionPresent: boolean, returnCode: number, now: number, limits?: Limits): void {
+    if (returnCode !== 0 && sessionPresent) return this.protocolError(now, R.ProtocolError); // [MQTT-3.2.2-4] (5.0: [MQTT-3.2.2-6])
     if (returnCode !== 0) {
-      const reason = returnCode === 1 ? 0x84 : returnCode === 2 ? 0x85 : returnCode === 3 ? 0x88 : returnCode === 4 ? 0x86 : 0x87;
+      // 5.0: the reason code as it is; 3.1.1: its return code as one
+      const reason = this.v5 ? returnCode : returnCode === 1 ? 0x84 : returnCode === 2 ? 0x85 : returnCode === 3 ? 0x88 : returnCode === 4 ? 0x86 : 0x87;
       this.events.push("error 0x" + reason.toString(16));
       this.lost(now, reason);
       // Refused for who we are: wait the longest delay.
-      if (this.state === St.Waiting && returnCode !== 3) this.nextAttemptAt = now + this.o.reconnectPeriodMax;
+      if (this.state === St.Waiting && (this.v5 ? refusedForWhoWeAre5(returnCode) : returnCode !== 3)) this.nextAttemptAt = now + this.o.reconnectPeriodMax;
       return;
     }
-    if (sessionPresent && this.o.clean) return this.protocolError(now, R.ProtocolError); // [MQTT-3.2.2-1]
+    if (sessionPresent && this.o.clean) return this.protocolError(now, R.ProtocolError); // [MQTT-3.2.2-1] (5.0: [MQTT-3.2.2-2])
+    if (this.v5) {
+      const l = limits ?? defaultLimits();
+      this.limits.receiveMaximum = l.receiveMaximum;
+      this.limits.maximumQoS = l.maximumQoS;
+      this.limits.retainAvailable = l.retainAvailable;
+      this.limits.maximumPacketSize = l.maximumPacketSize;
+      this.limits.serverKeepAlive = l.serverKeepAlive;
+      this.inboundUnacked = 0; // the broker's quota towards us starts full again (§4.9)
+    }
     this.state = St.Connected;
     this.connectedAt = now;
     this.stats.connects++;
@@ -423,10 +478,11 @@ export class Model implements Context {
       this.subscriptions.sessionLost();
       this.messages.sessionLost();
     }
+    this.messages.connected(); // after the session's fate: what it queued again is held to the limits too
     this.events.push("connected " + (sessionPresent ? 1 : 0));
   }
 
-  private inboundPublish(f: Extract<BrokerFrame, { kind: "publish" }>): void {
+  private inboundPublish(f: Extract<BrokerFrame, { kind: "publish" }>, now: number): void {
     if (f.oversized) {
       // Skipped and reported once; a QoS 2 one counts as delivered: its resends are not reported again.
       if (f.qos < 2 || !this.inbound.has(f.id)) {
@@ -440,12 +496,16 @@ export class Model implements Context {
     if (f.qos === 2) {
       // [MQTT-4.3.3-2] delivered once per id until its PUBCOMP has gone; PUBREC every time.
       if (!this.inbound.has(f.id)) {
+        // 5.0: one over our Receive Maximum closes (0x93); the message is not taken (no PUBREC), so the
+        // broker that sends it again has it delivered then
+        if (this.v5 && ++this.inboundUnacked > this.o.receiveMaximum) return this.protocolError(now, R.ReceiveMaximumExceeded);
         this.inbound.add(f.id);
         this.deliver(f);
       }
       this.acks.push([5, f.id]);
       return;
     }
+    if (f.qos === 1 && this.v5 && ++this.inboundUnacked > this.o.receiveMaximum) return this.protocolError(now, R.ReceiveMaximumExceeded);
     this.deliver(f);
     if (f.qos === 1) this.acks.push([4, f.id]);
   }

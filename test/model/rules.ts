@@ -29,6 +29,10 @@ export const enum C {
   MessageTooLarge = -111,
   SubscriptionTooLarge = -112,
   SubscriptionsFull = -113,
+  /** 5.0: above the server's Maximum QoS, no retain where it has none, larger than its Maximum Packet Size. */
+  QoSNotSupported = -115,
+  RetainNotSupported = -116,
+  PacketTooLargeForServer = -117,
 }
 
 export const enum R {
@@ -36,9 +40,40 @@ export const enum R {
   Malformed = 0x81,
   ProtocolError = 0x82,
   KeepAliveTimeout = 0x8d,
+  ReceiveMaximumExceeded = 0x93,
+  TopicAliasInvalid = 0x94,
   ConnectionLost = 0x100,
   ConnectTimeout = 0x101,
   AckTimeout = 0x102,
+  /** 5.0: the broker's DISCONNECT with reason 0x00. */
+  ServerDisconnected = 0x103,
+}
+
+/**
+ * What the server's last successful 5.0 CONNACK allows (§3.2.2.3), the spec's defaults for what it left
+ * out; 3.1.1 keeps the defaults. The client holds itself to them from that CONNACK until the next one.
+ */
+export interface Limits {
+  receiveMaximum: number;
+  maximumQoS: number;
+  retainAvailable: boolean;
+  maximumPacketSize: number;
+  /** Seconds, or -1: ours stands. */
+  serverKeepAlive: number;
+}
+
+export function defaultLimits(): Limits {
+  return { receiveMaximum: 65535, maximumQoS: 2, retainAvailable: true, maximumPacketSize: 268435460, serverKeepAlive: -1 };
+}
+
+/** 5.0 CONNACK refusals (§3.2.2.2) after which trying again at once would be refused again: the next attempt waits reconnectPeriodMax. */
+export function refusedForWhoWeAre5(code: number): boolean {
+  return [0x88, 0x89, 0x97, 0x9f, 0x9c, 0x9d].indexOf(code) < 0;
+}
+
+/** 5.0 server DISCONNECT reasons about us (not authorized, server busy, session taken over, quota, connection rate): the longest wait. */
+export function disconnectHoldsOff(code: number): boolean {
+  return [0x87, 0x89, 0x8a, 0x8e, 0x97, 0x9f].indexOf(code) >= 0;
 }
 
 /** The client's options with every default filled in, the client id, and the model's one documented limit. */
@@ -69,13 +104,17 @@ export interface ModelStats {
   received: number;
   oversized: number;
   connects: number;
+  /** 5.0: acks with a reason code of 0x80 and up (PUBACK, PUBREC, PUBCOMP): the broker refused the message. */
+  rejected: number;
 }
 
 /** A broker packet as the harness made it (the model reads these fields, not bytes). */
 export type BrokerFrame =
-  | { kind: "connack"; sessionPresent: boolean; returnCode: number }
-  | { kind: "publish"; topic: string; payload: string; qos: number; retain: boolean; dup: boolean; id: number; oversized: boolean }
-  | { kind: "puback" | "pubrec" | "pubrel" | "pubcomp" | "unsuback"; id: number }
+  | { kind: "connack"; sessionPresent: boolean; returnCode: number; limits?: Limits }
+  | { kind: "publish"; topic: string; payload: string; qos: number; retain: boolean; dup: boolean; id: number; oversized: boolean; alias?: boolean }
+  | { kind: "puback" | "pubrec" | "pubcomp"; id: number; reason?: number }
+  | { kind: "pubrel" | "unsuback"; id: number }
+  | { kind: "disconnect"; reason: number }
   | { kind: "suback"; id: number; codes: number[] }
   | { kind: "pingresp" }
   | { kind: "malformed"; reason: number };
@@ -138,13 +177,14 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-export function publishSize(topic: string, payloadBytes: number, qos: number): number {
-  const remaining = 2 + utf8LengthOf(topic) + (qos > 0 ? 2 : 0) + payloadBytes;
+/** A PUBLISH's bytes; 5.0 (`v5`) adds the property length (the client sends no properties). */
+export function publishSize(topic: string, payloadBytes: number, qos: number, v5 = false): number {
+  const remaining = 2 + utf8LengthOf(topic) + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payloadBytes;
   return 1 + varintSize(remaining) + remaining;
 }
 
-export function subscribeSize(filter: string): number {
-  const remaining = 2 + 2 + utf8LengthOf(filter) + 1;
+export function subscribeSize(filter: string, v5 = false): number {
+  const remaining = 2 + 2 + utf8LengthOf(filter) + 1 + (v5 ? 1 : 0);
   return 1 + varintSize(remaining) + remaining;
 }
 

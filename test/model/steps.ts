@@ -19,9 +19,10 @@ export type Step =
   | { k: "drain" }
   | { k: "drop"; n: number }
   | { k: "advance"; ms: number }
-  | { k: "connack"; sp: number; rc: number }
-  | { k: "ack"; i: number; bad: number }
-  | { k: "inbound"; t: number; q: number; r: boolean; n: number; dupOf: number }
+  | { k: "connack"; sp: number; rc: number; lim?: number[]; badp?: number }
+  | { k: "ack"; i: number; bad: number; rc?: number; rs?: boolean }
+  | { k: "inbound"; t: number; q: number; r: boolean; n: number; dupOf: number; over?: boolean; alias?: boolean }
+  | { k: "disconnect"; rc: number; rs: boolean }
   | { k: "pubrel"; i: number; bad: boolean }
   | { k: "suback"; i: number; codes: number; bad: number }
   | { k: "pingresp" }
@@ -50,7 +51,7 @@ export function randomOptions(rng: Rng): ModelOptions {
   const keepalive = rng.pick([0, 1, 2, 5, 60]);
   const subscriptions = rng.pick([0, 1, 2, 4]);
   return {
-    protocolVersion: 4, // the model is of 3.1.1; 5.0's limits are checked by test/unit/client-v5.test.ts
+    protocolVersion: 4, // randomRun(seed, steps, [], 5) makes it a 5.0 run (drawn after these, so 3.1.1 runs stay as they were)
     sessionExpiryInterval: 0,
     receiveMaximum: 64,
     clientId: "m1",
@@ -127,31 +128,98 @@ export const BAD_SUBSCRIBE: unknown[] = [
   [{ topic: "\ud800" }],
 ];
 
-/** A random run: options, and steps chosen with an eye on what can happen next. */
-export function randomRun(seed: number, maxSteps: number, without: readonly string[] = []): Run {
+/**
+ * A random run: options, and steps chosen with an eye on what can happen next. `version` 5 makes a run
+ * of MQTT 5.0 (its own seeds: a 3.1.1 run draws exactly what it always drew): the client announces a
+ * Receive Maximum of its own; the broker's CONNACK says what it allows (the same all run long, but
+ * sometimes a new set), its acks carry reason codes, it may end the connection with DISCONNECT, and
+ * rarely it breaks our Receive Maximum or sends a Topic Alias.
+ */
+export function randomRun(seed: number, maxSteps: number, without: readonly string[] = [], version: 4 | 5 = 4): Run {
   const rng = new Rng(seed);
   const options = randomOptions(rng);
   const count = rng.range(1, maxSteps);
   // Half the runs have a calm broker and link (rare faults): they reach long sessions and full windows.
   const calm = rng.chance(0.5);
+  let v5: V5 | null = null;
+  if (version === 5) {
+    options.protocolVersion = 5;
+    options.receiveMaximum = rng.pick([1, 2, 3, 8, 64]);
+    options.sessionExpiryInterval = options.clean ? 0 : 0xffffffff;
+    v5 = { limits: randomLimits(rng) };
+  }
   const steps: Step[] = [];
   while (steps.length < count) {
-    const step = randomStep(rng, options, calm);
+    const step = randomStep(rng, options, calm, v5);
     if (without.indexOf(step.k) < 0) steps.push(step);
   }
   return { options, steps, randomSeed: rng.int(0x7fffffff) };
 }
 
-/** Step kinds that end a connection or break a rule: rare in a calm run. */
-const FAULTS = ["bad-publish", "bad-subscribe", "end", "drop", "garbage", "restart", "refuse", "stale"];
+/** A 5.0 run's broker: what its CONNACK says (changed now and then, as a reconfigured server would). */
+interface V5 {
+  limits: number[];
+}
 
-function randomStep(rng: Rng, o: ModelOptions, calm: boolean): Step {
+/** CONNACK's Receive Maximum, Maximum QoS, Retain Available, Maximum Packet Size, Server Keep Alive (-1: left out). */
+function randomLimits(rng: Rng): number[] {
+  return [
+    rng.chance(0.5) ? -1 : rng.pick([1, 2, 3, 5]),
+    rng.chance(0.6) ? -1 : rng.pick([0, 1, 1]),
+    rng.chance(0.7) ? -1 : rng.pick([0, 0, 1]),
+    rng.chance(0.6) ? -1 : rng.pick([24, 30, 40, 64, 128]),
+    rng.chance(0.7) ? -1 : rng.pick([0, 1, 2, 5]),
+  ];
+}
+
+/** 5.0 CONNACK refusals (§3.2.2.2), and DISCONNECT reasons a server sends (§3.14.2.1, Table 3-10). */
+const CONNACK_REFUSALS = [0x80, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95, 0x97, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9f];
+const DISCONNECT_REASONS = [0x00, 0x00, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8d, 0x8e, 0x93, 0x95, 0x97, 0x98, 0x9c, 0x9d, 0x9f, 0xa0];
+/** PUBACK and PUBREC reason codes but Success (§3.4.2.1): 0x10 is a success, the rest refusals. */
+const ACK_REASONS = [0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99];
+
+/** Step kinds that end a connection or break a rule: rare in a calm run. */
+const FAULTS = ["bad-publish", "bad-subscribe", "end", "drop", "garbage", "restart", "refuse", "stale", "disconnect"];
+
+function randomStep(rng: Rng, o: ModelOptions, calm: boolean, v5: V5 | null = null): Step {
   const kinds = [
     "publish", "bad-publish", "subscribe", "bad-subscribe", "unsubscribe", "end", "start", "take", "drain", "drop",
     "advance", "connack", "ack", "inbound", "pubrel", "suback", "pingresp", "garbage", "restart", "refuse", "freeze", "burst", "stale",
+    "disconnect",
   ] as const;
   const weights = [22, 2, 3, 1, 2, 0.4, 1.5, 5, 18, 2, 8, 12, 12, 9, 4, 5, 3, 0.4, 0.8, 0.5, 1, 1.5, 1];
+  if (v5) weights.push(0.6); // 3.1.1 runs never draw it (their weights are as they were)
   const k = kinds[rng.weighted(calm ? weights.map((w, i) => (FAULTS.indexOf(kinds[i]) >= 0 ? w / 10 : w)) : weights)];
+  if (v5) return randomStep5(rng, o, calm, v5, k);
+  return randomStep4(rng, o, calm, k);
+}
+
+/** A 5.0 run's step: as 3.1.1's, with what 5.0 adds drawn after. */
+function randomStep5(rng: Rng, o: ModelOptions, calm: boolean, v5: V5, k: Step["k"]): Step {
+  if (k === "disconnect") return { k, rc: rng.pick(DISCONNECT_REASONS), rs: rng.chance(0.3) };
+  const step = randomStep4(rng, o, calm, k);
+  switch (step.k) {
+    case "connack":
+      if (rng.chance(0.15)) v5.limits = randomLimits(rng);
+      if (step.rc !== 0) step.rc = rng.pick(CONNACK_REFUSALS);
+      step.lim = v5.limits.slice();
+      if (rng.chance(calm ? 0.002 : 0.02)) step.badp = rng.int(5); // a property with a value no server may send
+      break;
+    case "ack":
+      if (rng.chance(0.2)) step.rc = rng.pick(ACK_REASONS);
+      if (rng.chance(0.1)) step.rs = true;
+      break;
+    case "inbound":
+      if (rng.chance(calm ? 0.005 : 0.03)) step.over = true; // the broker breaks our Receive Maximum
+      if (rng.chance(calm ? 0.002 : 0.01)) step.alias = true; // and a Topic Alias we allowed none of
+      break;
+    default:
+      break;
+  }
+  return step;
+}
+
+function randomStep4(rng: Rng, o: ModelOptions, calm: boolean, k: Step["k"]): Step {
   const bad = calm ? 0.003 : 0.03;
   switch (k) {
     case "publish":
@@ -196,6 +264,8 @@ function randomStep(rng: Rng, o: ModelOptions, calm: boolean): Step {
       return { k, n: rng.range(2, 80), q: rng.chance(0.6) ? 2 : rng.int(2) };
     case "stale":
       return { k, i: rng.int(100) };
+    case "disconnect":
+      return { k, rc: 0, rs: false };
   }
 }
 

@@ -58,7 +58,7 @@ export class Subscriptions {
       if (r.handler !== undefined && typeof r.handler !== "function") return C.InvalidArgument;
       if (!validFilter(r.topic)) return C.InvalidTopic;
       // [MQTT-3.8.3-1] one filter must fit one SUBSCRIBE in the control buffer, or it could never go.
-      if (subscribeSize(r.topic) > this.c.o.controlBufferSize) return C.SubscriptionTooLarge;
+      if (subscribeSize(r.topic, this.c.o.protocolVersion === 5) > this.c.o.controlBufferSize) return C.SubscriptionTooLarge;
       topics.push(r.topic);
       qos.push(q);
       handlers.push(typeof r.handler === "function");

@@ -6,13 +6,16 @@
  */
 
 export type ClientPacket =
-  | { type: "connect"; clientId: string; clean: boolean; keepalive: number; willTopic: string | null; willQos: number; willRetain: boolean; username: string | null; password: string | null }
-  | { type: "publish"; qos: number; dup: boolean; retain: boolean; topic: string; id: number; payload: string }
-  | { type: "puback" | "pubrec" | "pubrel" | "pubcomp"; id: number }
+  | { type: "connect"; clientId: string; clean: boolean; keepalive: number; willTopic: string | null; willQos: number; willRetain: boolean; username: string | null; password: string | null; level: number; props: Props }
+  | { type: "publish"; qos: number; dup: boolean; retain: boolean; topic: string; id: number; payload: string; size: number; props: Props }
+  | { type: "puback" | "pubrec" | "pubrel" | "pubcomp"; id: number; reason: number }
   | { type: "subscribe"; id: number; topics: string[]; qos: number[] }
   | { type: "unsubscribe"; id: number; topics: string[] }
   | { type: "pingreq" }
-  | { type: "disconnect" };
+  | { type: "disconnect"; reason: number };
+
+/** A 5.0 property block as read: each property by its identifier (a User Property's values are not kept); empty in 3.1.1. */
+export type Props = Record<number, number | string>;
 
 /** A packet's bytes as text: lowercase hex pairs. Also the payload key of a PUBLISH. */
 export function hex(buf: Uint8Array, off: number, length: number): string {
@@ -69,7 +72,8 @@ export interface Decoded {
 const INCOMPLETE: Decoded = { length: 0, packet: null, error: null };
 
 /** Decodes the client packet at buf[off..end): a packet, incomplete, or the rule the bytes break. */
-export function decodeClientPacket(buf: Uint8Array, off: number, end: number): Decoded {
+export function decodeClientPacket(buf: Uint8Array, off: number, end: number, version = 4): Decoded {
+  const v5 = version === 5;
   if (end - off < 2) return INCOMPLETE;
   const first = buf[off];
   const type = first >> 4;
@@ -101,17 +105,70 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number): D
     const s = utf8(buf, p + 2, n);
     return s === null ? null : [s, p + 2 + n];
   };
+  /** 5.0 (§2.2.2): a property block at p, for packet `kind`: [properties, next offset] or the rule broken. */
+  const props = (p: number, kind: string): [Props, number] | string => {
+    const len = varint(buf, p, bodyEnd);
+    if (len === null) return kind + " property length";
+    p = len[1];
+    const stop = p + len[0];
+    if (stop > bodyEnd) return kind + " property length beyond the packet";
+    const out: Props = {};
+    while (p < stop) {
+      const id = buf[p++];
+      const form = PROPERTY_FORMS[id];
+      if (form === undefined || (ALLOWED[kind] ?? "").indexOf("," + id + ",") < 0) return `${kind} property 0x${id.toString(16)} not allowed [§2.2.2.2]`;
+      if (id !== 0x26 && out[id] !== undefined) return `${kind} property 0x${id.toString(16)} twice [§2.2.2.2]`;
+      if (form === "b") {
+        if (p + 1 > stop) return kind + " property";
+        out[id] = buf[p++];
+      } else if (form === "2") {
+        if (p + 2 > stop) return kind + " property";
+        out[id] = u16(p);
+        p += 2;
+      } else if (form === "4") {
+        if (p + 4 > stop) return kind + " property";
+        out[id] = ((buf[p] << 24) >>> 0) + (buf[p + 1] << 16) + (buf[p + 2] << 8) + buf[p + 3];
+        p += 4;
+      } else if (form === "v") {
+        const v = varint(buf, p, stop);
+        if (v === null) return kind + " property";
+        out[id] = v[0];
+        p = v[1];
+      } else {
+        // s: a UTF-8 string; d: binary data; p: a string pair
+        for (let k = 0; k < (form === "p" ? 2 : 1); k++) {
+          if (p + 2 > stop) return kind + " property";
+          const n = u16(p);
+          if (p + 2 + n > stop) return kind + " property";
+          if (form !== "d") {
+            const t = utf8(buf, p + 2, n);
+            if (t === null) return kind + " property string [MQTT-1.5.4-1]";
+            out[id] = form === "p" ? "pair" : t;
+          } else out[id] = hex(buf, p + 2, n);
+          p += 2 + n;
+        }
+      }
+    }
+    return [out, stop];
+  };
   switch (type) {
     case 1: {
       if (flags !== 0) return fail("CONNECT flags [MQTT-2.2.2-2]");
       const name = str(body);
       if (!name || name[0] !== "MQTT") return fail("CONNECT protocol name [MQTT-3.1.2-1]");
       let p = name[1];
-      if (buf[p] !== 4) return fail("CONNECT protocol level is not 4");
+      const level = buf[p];
+      if (level !== version) return fail(`CONNECT protocol level is ${level}, not ${version}`);
       const cf = buf[p + 1];
       if (cf & 1) return fail("CONNECT reserved flag [MQTT-3.1.2-3]");
       const keepalive = u16(p + 2);
       p += 4;
+      let connectProps: Props = {};
+      if (v5) {
+        const r = props(p, "CONNECT");
+        if (typeof r === "string") return fail(r);
+        [connectProps, p] = r;
+      }
       const id = str(p);
       if (!id) return fail("CONNECT client id");
       p = id[1];
@@ -119,6 +176,11 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number): D
       const will = (cf & 4) !== 0;
       if (!will && (cf & 0x38) !== 0) return fail("CONNECT will QoS/retain without a will [MQTT-3.1.2-11]");
       if (will) {
+        if (v5) {
+          const r = props(p, "will");
+          if (typeof r === "string") return fail(r);
+          p = r[1];
+        }
         const t = str(p);
         if (!t) return fail("CONNECT will topic");
         willTopic = t[0];
@@ -139,7 +201,7 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number): D
         p += 2 + u16(p);
       }
       if (p !== bodyEnd) return fail("CONNECT length");
-      return done({ type: "connect", clientId: id[0], clean: (cf & 2) !== 0, keepalive, willTopic, willQos: (cf >> 3) & 3, willRetain: (cf & 0x20) !== 0, username, password });
+      return done({ type: "connect", clientId: id[0], clean: (cf & 2) !== 0, keepalive, willTopic, willQos: (cf >> 3) & 3, willRetain: (cf & 0x20) !== 0, username, password, level, props: connectProps });
     }
     case 3: {
       const qos = (flags >> 1) & 3;
@@ -157,7 +219,13 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number): D
         if (id === 0) return fail("PUBLISH packet id 0 [MQTT-2.3.1-1]");
         p += 2;
       }
-      return done({ type: "publish", qos, dup, retain: (flags & 1) !== 0, topic: t[0], id, payload: hex(buf, p, bodyEnd - p) });
+      let publishProps: Props = {};
+      if (v5) {
+        const r = props(p, "PUBLISH");
+        if (typeof r === "string") return fail(r);
+        [publishProps, p] = r;
+      }
+      return done({ type: "publish", qos, dup, retain: (flags & 1) !== 0, topic: t[0], id, payload: hex(buf, p, bodyEnd - p), size: total, props: publishProps });
     }
     case 4:
     case 5:
@@ -165,10 +233,22 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number): D
     case 7: {
       const wanted = type === 6 ? 2 : 0;
       if (flags !== wanted) return fail("ack flags [MQTT-2.2.2-2]");
-      if (remaining !== 2) return fail("ack length");
+      if (v5 ? remaining < 2 : remaining !== 2) return fail("ack length");
       const id = u16(body);
       if (id === 0) return fail("ack packet id 0 [MQTT-2.3.1-1]");
-      return done({ type: type === 4 ? "puback" : type === 5 ? "pubrec" : type === 6 ? "pubrel" : "pubcomp", id });
+      const kind = type === 4 ? "puback" : type === 5 ? "pubrec" : type === 6 ? "pubrel" : "pubcomp";
+      let reason = 0;
+      if (remaining > 2) {
+        reason = buf[body + 2];
+        const valid = type === 4 || type === 5 ? PUBLISH_ACK_REASONS.indexOf(reason) >= 0 : reason === 0 || reason === 0x92;
+        if (!valid) return fail(`${kind} reason code 0x${reason.toString(16)} [§3.4.2.1]`);
+        if (remaining > 3) {
+          const r = props(body + 3, kind);
+          if (typeof r === "string") return fail(r);
+          if (r[1] !== bodyEnd) return fail(kind + " length");
+        }
+      }
+      return done({ type: kind, id, reason });
     }
     case 8:
     case 10: {
@@ -179,14 +259,20 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number): D
       const topics: string[] = [];
       const qos: number[] = [];
       let p = body + 2;
+      if (v5) {
+        const r = props(p, type === 8 ? "SUBSCRIBE" : "UNSUBSCRIBE");
+        if (typeof r === "string") return fail(r);
+        p = r[1];
+      }
       while (p < bodyEnd) {
         const t = str(p);
         if (!t || t[0].length === 0) return fail("(UN)SUBSCRIBE filter");
         topics.push(t[0]);
         p = t[1];
         if (type === 8) {
-          if (p >= bodyEnd || buf[p] > 2) return fail("SUBSCRIBE requested QoS [MQTT-3.8.3-4]");
-          qos.push(buf[p++]);
+          // 5.0: Subscription Options, bits 6-7 reserved [MQTT-3.8.3-5], Retain Handling 3 a protocol error
+          if (p >= bodyEnd || (buf[p] & 3) > 2 || (v5 ? (buf[p] & 0xc0) !== 0 || (buf[p] & 0x30) === 0x30 : buf[p] > 2)) return fail("SUBSCRIBE requested QoS [MQTT-3.8.3-4] or options [MQTT-3.8.3-5]");
+          qos.push(buf[p++] & 3);
         }
       }
       if (topics.length === 0) return fail("(UN)SUBSCRIBE without a filter [MQTT-3.8.3-3] [MQTT-3.10.3-2]");
@@ -195,9 +281,16 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number): D
     case 12:
       if (flags !== 0 || remaining !== 0) return fail("PINGREQ form");
       return done({ type: "pingreq" });
-    case 14:
-      if (flags !== 0 || remaining !== 0) return fail("DISCONNECT form");
-      return done({ type: "disconnect" });
+    case 14: {
+      if (flags !== 0 || (v5 ? false : remaining !== 0)) return fail("DISCONNECT form");
+      const reason = remaining > 0 ? buf[body] : 0;
+      if (remaining > 1) {
+        const r = props(body + 1, "DISCONNECT");
+        if (typeof r === "string") return fail(r);
+        if (r[1] !== bodyEnd) return fail("DISCONNECT length");
+      }
+      return done({ type: "disconnect", reason });
+    }
     default:
       return fail("packet type " + type + " is not one a client sends");
   }
@@ -206,6 +299,41 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number): D
 function fail(error: string): Decoded {
   return { length: -1, packet: null, error };
 }
+
+/** A Variable Byte Integer at p (before end): [value, next offset], or null if malformed (§1.5.5). */
+function varint(buf: Uint8Array, p: number, end: number): [number, number] | null {
+  let value = 0;
+  let multiplier = 1;
+  for (let k = 0; k < 4; k++) {
+    if (p >= end) return null;
+    const b = buf[p++];
+    value += (b & 127) * multiplier;
+    if ((b & 128) === 0) return k > 0 && b === 0 ? null : [value, p];
+    multiplier *= 128;
+  }
+  return null;
+}
+
+/** §2.2.2.2 Table 2-4: each property's form (b byte, 2 two bytes, 4 four bytes, v variable, s string, d binary, p string pair). */
+const PROPERTY_FORMS: Record<number, string> = {
+  0x01: "b", 0x02: "4", 0x03: "s", 0x08: "s", 0x09: "d", 0x0b: "v", 0x11: "4", 0x12: "s", 0x13: "2", 0x15: "s", 0x16: "d", 0x17: "b",
+  0x18: "4", 0x19: "b", 0x1a: "s", 0x1c: "s", 0x1f: "s", 0x21: "2", 0x22: "2", 0x23: "2", 0x24: "b", 0x25: "b", 0x26: "p", 0x27: "4",
+  0x28: "b", 0x29: "b", 0x2a: "b",
+};
+
+/** Which properties each packet a client sends may carry (§3.x.2.2). */
+const ALLOWED: Record<string, string> = {
+  CONNECT: ",17,33,34,39,25,23,38,21,22,",
+  will: ",24,1,2,3,8,9,38,",
+  PUBLISH: ",1,2,35,8,9,38,3,",
+  puback: ",31,38,", pubrec: ",31,38,", pubrel: ",31,38,", pubcomp: ",31,38,",
+  SUBSCRIBE: ",11,38,",
+  UNSUBSCRIBE: ",38,",
+  DISCONNECT: ",17,31,38,28,",
+};
+
+/** §3.4.2.1 and §3.5.2.1: the reason codes of PUBACK and PUBREC. */
+export const PUBLISH_ACK_REASONS = [0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99];
 
 // ---- What the broker sends --------------------------------------------------------------------------
 
@@ -236,6 +364,61 @@ function frame(first: number, body: number[]): number[] {
 }
 
 export const connack = (sessionPresent: boolean, returnCode: number) => [0x20, 2, sessionPresent ? 1 : 0, returnCode];
+
+/** What a 5.0 CONNACK may say of the server (§3.2.2.3); -1: left out. */
+export interface ConnackLimits {
+  receiveMaximum: number;
+  maximumQoS: number;
+  retainAvailable: number;
+  maximumPacketSize: number;
+  serverKeepAlive: number;
+}
+
+function u16Bytes(n: number): number[] {
+  return [n >> 8, n & 255];
+}
+
+function propertyBlock(body: number[]): number[] {
+  return [...header(0, body.length).slice(1), ...body];
+}
+
+/** A 5.0 CONNACK with the properties given (§3.2.2.3). */
+export function connack5(sessionPresent: boolean, reasonCode: number, l: ConnackLimits | null, topicAliasMaximum = true): number[] {
+  const p: number[] = [];
+  if (l) {
+    if (l.receiveMaximum >= 0) p.push(0x21, ...u16Bytes(l.receiveMaximum));
+    if (l.maximumQoS >= 0) p.push(0x24, l.maximumQoS);
+    if (l.retainAvailable >= 0) p.push(0x25, l.retainAvailable);
+    if (l.maximumPacketSize >= 0) p.push(0x27, 0, 0, ...u16Bytes(l.maximumPacketSize));
+    if (l.serverKeepAlive >= 0) p.push(0x13, ...u16Bytes(l.serverKeepAlive));
+    if (topicAliasMaximum) p.push(0x22, 0, 10); // a Topic Alias Maximum the client may ignore (it sends none)
+  }
+  return frame(0x20, [sessionPresent ? 1 : 0, reasonCode, ...propertyBlock(p)]);
+}
+
+/** A 5.0 CONNACK (Success) whose property block is `properties` as they are. */
+export function connackWith(sessionPresent: boolean, properties: number[]): number[] {
+  return frame(0x20, [sessionPresent ? 1 : 0, 0, ...propertyBlock(properties)]);
+}
+
+/** A 5.0 PUBACK/PUBREC/PUBREL/PUBCOMP: the short form for Success without properties, else a reason code and maybe a Reason String. */
+export function ack5(first: number, id: number, reasonCode: number, withReasonString: boolean): number[] {
+  if (reasonCode === 0 && !withReasonString) return ack(first, id);
+  const p: number[] = [];
+  if (withReasonString) p.push(0x1f, 0, 2, 0x6f, 0x6b);
+  return frame(first, [...u16Bytes(id), reasonCode, ...(p.length > 0 ? propertyBlock(p) : [])]);
+}
+
+/** A 5.0 SUBACK or UNSUBACK: an empty property block, then a reason code per filter (§3.9.3, §3.11.3). */
+export function suback5(first: number, id: number, codes: number[]): number[] {
+  return frame(first, [...u16Bytes(id), 0, ...codes]);
+}
+
+/** A 5.0 DISCONNECT from the server (§3.14): Remaining Length 0 for Normal, else a reason code and maybe a Reason String. */
+export function disconnect5(reasonCode: number, withReasonString: boolean): number[] {
+  if (reasonCode === 0 && !withReasonString) return [0xe0, 0];
+  return frame(0xe0, [reasonCode, ...propertyBlock(withReasonString ? [0x1f, 0, 3, 0x62, 0x79, 0x65] : [])]);
+}
 export const ack = (first: number, id: number) => [first, 2, id >> 8, id & 255];
 export const PUBACK = 0x40;
 export const PUBREC = 0x50;
@@ -262,12 +445,14 @@ export function suback(id: number, codes: number[]): number[] {
 }
 
 /** A PUBLISH from the broker; `payloadLength` bytes of a pattern derived from `seed`. */
-export function publish(topic: string, qos: number, retain: boolean, dup: boolean, id: number, seed: number, payloadLength: number): number[] {
+export function publish(topic: string, qos: number, retain: boolean, dup: boolean, id: number, seed: number, payloadLength: number, version = 4, alias = 0): number[] {
   const body: number[] = [];
   const t: number[] = [];
   encodeUtf8(topic, t);
   body.push(t.length >> 8, t.length & 255, ...t);
   if (qos > 0) body.push(id >> 8, id & 255);
+  // 5.0: a property block: a Message Expiry Interval on some, a Topic Alias when asked
+  if (version === 5) body.push(...propertyBlock([...(seed % 3 === 0 ? [0x02, 0, 0, 0, 60] : []), ...(alias > 0 ? [0x23, ...u16Bytes(alias)] : [])]));
   for (let i = 0; i < payloadLength; i++) body.push(0x61 + ((seed + i) % 26));
   return frame(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), body);
 }
@@ -287,10 +472,10 @@ export function utf8Hex(text: string): string {
 }
 
 /** Size of a PUBLISH with this topic and payload (bytes), as the client encodes it. */
-export function publishSize(topic: string, payloadBytes: number, qos: number): number {
+export function publishSize(topic: string, payloadBytes: number, qos: number, version = 4): number {
   const t: number[] = [];
   encodeUtf8(topic, t);
-  const remaining = 2 + t.length + (qos > 0 ? 2 : 0) + payloadBytes;
+  const remaining = 2 + t.length + (qos > 0 ? 2 : 0) + (version === 5 ? 1 : 0) + payloadBytes;
   return 1 + (remaining < 128 ? 1 : remaining < 16384 ? 2 : remaining < 2097152 ? 3 : 4) + remaining;
 }
 
