@@ -37,8 +37,11 @@ export class Inbound {
     const qos = p.qos;
     if (qos > 0 && this.acks.full()) return -1;
     if (qos === 2) {
-      if (this.ids.add(p.packetId)) {
-        if (++this.unacknowledged > this.receiveMaximum) return DisconnectReason.ReceiveMaximumExceeded; // [MQTT-3.3.4-9]
+      if (!this.ids.has(p.packetId)) {
+        // Refused before its id is taken: the broker's resend on a kept session is then a new delivery.
+        if (this.unacknowledged + 1 > this.receiveMaximum) return DisconnectReason.ReceiveMaximumExceeded; // [MQTT-3.3.4-9]
+        this.unacknowledged++;
+        this.ids.add(p.packetId);
         this.deliver(p);
       }
       this.acks.push(PacketType.Pubrec, p.packetId);

@@ -28,12 +28,20 @@ const POLICY_DROP_OLDEST = 2;
 const RESENDING = 2;
 /** resend[] value of a record a lost session gave up, about to be reported. */
 const UNCONFIRMED = 3;
+/** resend[] values of a record beyond the limits of a new CONNACK (5.0), about to be reported: never sent, or sent before. */
+const BEYOND_QUEUED = 4;
+const BEYOND_SENT = 5;
 
 export class Outbound {
   private readonly policy: number;
   /** QoS 1/2 in flight at most: ours (inflight), and in 5.0 the server's Receive Maximum if lower [MQTT-3.3.4-7]. */
   private window: number;
   private readonly v5: boolean;
+  /**
+   * 5.0's send quota (§4.9): the server's Receive Maximum at each CONNACK, less one per QoS 1/2 PUBLISH
+   * sent (a resend too [MQTT-4.9.0-2]), plus one per PUBACK, PUBCOMP or refusing PUBREC.
+   */
+  private quota = 65_535;
   private pubrecCount = 0;
   /** Some Released record may have its PUBREL to send again (set when a connection is lost). */
   private pubrelsToResend = false;
@@ -205,6 +213,10 @@ export class Outbound {
     for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
       const state = outbox.state[i];
       if (state === RecordState.Sent && outbox.resend[i] === 1) {
+        if (this.v5) {
+          if (this.quota <= 0) return NONE; // a resend takes quota too; nothing overtakes it
+          this.quota--;
+        }
         markDuplicate(outbox.bytes, outbox.offset[i]); // [MQTT-3.3.1-1]
         outbox.resend[i] = RESENDING;
         outbox.setState(i, RecordState.Sending);
@@ -225,7 +237,13 @@ export class Outbound {
   start(i: number): boolean {
     const outbox = this.outbox;
     if (outbox.state[i] !== RecordState.Queued) return false;
-    if (outbox.qos[i] > 0 && outbox.inflight >= this.window) return false;
+    if (outbox.qos[i] > 0) {
+      if (outbox.inflight >= this.window) return false;
+      if (this.v5) {
+        if (this.quota <= 0) return false; // [MQTT-4.9.0-2]
+        this.quota--;
+      }
+    }
     outbox.setState(i, RecordState.Sending);
     return true;
   }
@@ -234,6 +252,7 @@ export class Outbound {
   unsend(i: number): void {
     const outbox = this.outbox;
     if (outbox.state[i] !== RecordState.Sending) return;
+    if (this.v5 && outbox.qos[i] > 0) this.quota++; // it did not go: its quota comes back
     if (outbox.resend[i] === RESENDING) {
       outbox.resend[i] = 1;
       outbox.setState(i, RecordState.Sent);
@@ -269,6 +288,7 @@ export class Outbound {
     if (i === NONE || outbox.qos[i] !== (type === PacketType.Puback ? 1 : 2) || outbox.state[i] !== expected) return DisconnectReason.ProtocolError;
     if (outbox.waitSince[i] === this.ackSince) this.ackSince = NaN; // it may have been the oldest wait
     outbox.remove(i);
+    if (this.quota < this.limits.receiveMaximum) this.quota++; // §4.9: a PUBACK, PUBCOMP or refusing PUBREC gives one back
     this.stats.acked++;
     this.stats.completed++;
     if (reasonCode >= 0x80) this.stats.rejected++;
@@ -312,28 +332,40 @@ export class Outbound {
     const ours = this.options.inflight;
     this.window = limits.receiveMaximum < ours ? limits.receiveMaximum : ours;
     if (!this.v5) return;
+    this.quota = limits.receiveMaximum; // §4.9: the send quota starts afresh on each connection
     const outbox = this.outbox;
-    for (let i = outbox.first; i !== NONE; ) {
-      const next = outbox.next[i];
-      if (outbox.state[i] === RecordState.Queued) {
-        const qos = outbox.qos[i];
-        const retain = (outbox.bytes[outbox.offset[i]] & 0x01) !== 0;
-        const code =
-          qos > limits.maximumQoS ? ClientError.QoSNotSupported
-          : retain && !limits.retainAvailable ? ClientError.RetainNotSupported
-          : outbox.length[i] > limits.maximumPacketSize ? ClientError.PacketTooLargeForServer
-          : 0;
-        if (code !== 0) {
-          const packetId = outbox.packetId[i];
-          outbox.remove(i);
-          this.stats.dropped++;
-          this.events.error(code);
-          if (qos > 0) this.events.unconfirmed(packetId);
-        }
-      }
-      i = next;
+    // First every record's fate, with no callback (a resend of a kept session too: [MQTT-3.2.2-11],
+    // [MQTT-3.2.2-14] and [MQTT-3.2.2-15] hold for it); then the reports, each after its record is gone.
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
+      const state = outbox.state[i];
+      if (state !== RecordState.Queued && !(state === RecordState.Sent && outbox.resend[i] === 1)) continue;
+      const retain = (outbox.bytes[outbox.offset[i]] & 0x01) !== 0;
+      const code =
+        outbox.qos[i] > limits.maximumQoS ? ClientError.QoSNotSupported
+        : retain && !limits.retainAvailable ? ClientError.RetainNotSupported
+        : outbox.length[i] > limits.maximumPacketSize ? ClientError.PacketTooLargeForServer
+        : 0;
+      if (code === 0) continue;
+      outbox.resend[i] = state === RecordState.Queued ? BEYOND_QUEUED : BEYOND_SENT;
+      outbox.pubrecOrder[i] = code; // (unused by a record not Released): the code to report
+    }
+    for (;;) {
+      let i = outbox.first;
+      while (i !== NONE && outbox.resend[i] !== BEYOND_QUEUED && outbox.resend[i] !== BEYOND_SENT) i = outbox.next[i];
+      if (i === NONE) return;
+      const sent = outbox.resend[i] === BEYOND_SENT;
+      const packetId = outbox.packetId[i];
+      const qos = outbox.qos[i];
+      const code = outbox.pubrecOrder[i];
+      outbox.remove(i);
+      // A message sent before may have reached the broker: given up, unconfirmed; one never sent: dropped.
+      if (sent) this.stats.unconfirmed++;
+      else this.stats.dropped++;
+      this.events.error(code);
+      if (qos > 0) this.events.unconfirmed(packetId);
     }
   }
+
 
   /**
    * The connection is gone (records not started are already Queued again): a QoS 0 cut off mid-write

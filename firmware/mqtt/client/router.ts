@@ -172,6 +172,7 @@ export class Router {
     if (this.options.protocolVersion === 5) {
       const limits = this.limits;
       limits.accept(p.properties);
+      this.subscriptions.maximumPacketSize = limits.maximumPacketSize;
       // [MQTT-3.2.2-21] the Server Keep Alive replaces ours
       this.keepalive.use(limits.serverKeepAlive >= 0 ? limits.serverKeepAlive * 1000 : this.options.keepalive * 1000);
     }

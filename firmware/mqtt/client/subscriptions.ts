@@ -48,6 +48,8 @@ export class Subscriptions {
   private readonly subscriptionId: Int32Array;
   /** Where matching starts in the filter: after a shared subscription's `$share/{ShareName}/` (§4.8.2). */
   private readonly matchFrom: Uint16Array;
+  /** 5.0: the server's Maximum Packet Size, from its last CONNACK. */
+  maximumPacketSize = 268_435_460;
   /** A SUBSCRIBE's properties (a Subscription Identifier at most), written per request. */
   private readonly subscribeProperties = new Uint8Array(5);
   private readonly state: Uint8Array;
@@ -170,7 +172,9 @@ export class Subscriptions {
     if (k === MAX_REQUESTS) return false;
     const subscribing = from === Sub.ToSend;
     let count = 0;
-    const room = control.writable();
+    // No packet over the server's Maximum Packet Size [MQTT-3.2.2-15] (5.0; 3.1.1 has none).
+    const writable = control.writable();
+    const room = writable < this.maximumPacketSize ? writable : this.maximumPacketSize;
     // A SUBSCRIBE carries one Subscription Identifier (§3.8.2.1.2): only entries with the first one's go together.
     let subscriptionId = -1;
     let propertiesLength = 0;
