@@ -54,6 +54,7 @@ export function randomOptions(rng: Rng): ModelOptions {
     protocolVersion: 4, // randomRun(seed, steps, [], 5) makes it a 5.0 run (drawn after these, so 3.1.1 runs stay as they were)
     sessionExpiryInterval: 0,
     receiveMaximum: 64,
+    topicAliasMaximum: 0, // the broker may send no alias: one closes with 0x94
     clientId: "m1",
     clean: rng.chance(0.5),
     keepalive,

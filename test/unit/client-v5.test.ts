@@ -343,3 +343,26 @@ describe("enhanced authentication (§4.12)", () => {
     expect(plain.events).toContain("disconnected 82");
   });
 });
+
+describe("Topic Aliases from the broker (§3.3.2.3.4)", () => {
+  it("announced with properties.topicAliasMaximum; a topic with an alias sets it, the alias alone gives the topic back; none carries over a reconnect", () => {
+    const got: string[] = [];
+    const b = new Broker({ properties: { topicAliasMaximum: 2 }, onMessage: (m) => got.push(`${m.topicString()} ${m.payloadString()}`) });
+    expect((b.take()[0] as mqttPacket.IConnectPacket).properties?.topicAliasMaximum).toBe(2);
+    b.connack();
+    b.client.subscribe([{ topic: "sensors/#", qos: 0, onMessage: (m) => got.push(`handler ${m.topicString()}`) }]);
+    b.send({ cmd: "publish", topic: "sensors/t", payload: Buffer.from("1"), qos: 0, properties: { topicAlias: 2 } });
+    b.send({ cmd: "publish", topic: "", payload: Buffer.from("2"), qos: 0, properties: { topicAlias: 2 } });
+    expect(got).toEqual(["handler sensors/t", "handler sensors/t"]);
+    b.send({ cmd: "publish", topic: "x", payload: Buffer.from("3"), qos: 0, properties: { topicAlias: 3 } });
+    expect(b.events).toContain("disconnected 94"); // above our maximum [MQTT-3.3.2-9]
+    b.client.closed(b.now);
+    b.now = 60_000;
+    b.client.poll(b.now);
+    expect(b.client.shouldOpen(b.now)).toBe(true);
+    b.client.opened(b.now);
+    b.connack();
+    b.send({ cmd: "publish", topic: "", payload: Buffer.from("4"), qos: 0, properties: { topicAlias: 2 } });
+    expect(b.events.filter((e) => e === "disconnected 94")).toHaveLength(2); // the alias did not carry over [MQTT-3.3.2-7]
+  });
+});

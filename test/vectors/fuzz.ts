@@ -703,7 +703,7 @@ export class Recorder {
         this.mix(m.qos | (m.dup ? 4 : 0) | (m.retain ? 8 : 0));
         this.mix(m.packetId);
         this.mix(m.topicLength);
-        for (let i = 0; i < m.topicLength; i++) this.mix(m.buffer[m.topicOffset + i]);
+        for (let i = 0; i < m.topicLength; i++) this.mix(m.topicBuffer[m.topicOffset + i]);
         this.mix(m.payloadLength);
         for (let i = 0; i < m.payloadLength; i++) this.mix(m.buffer[m.payloadOffset + i]);
       },

@@ -40,6 +40,7 @@ import type { PublishProperties } from "./publish-properties.js";
 import { ACK_WRITTEN, DISCONNECT_WRITTEN, Mode, Output } from "./output.js";
 import { Router } from "./router.js";
 import { ServerLimits } from "./server-limits.js";
+import { TopicAliases } from "./topic-aliases.js";
 import { PacketIds } from "./session.js";
 import { ClientStats } from "./stats.js";
 import { Subscriptions, type SubscribeRequest } from "./subscriptions.js";
@@ -103,7 +104,8 @@ export class MqttClient {
     const inbound = this.inbound;
     this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (type, id) => inbound.released(type, id), version, this.auth);
     const lose = (now: number, reason: number, report: boolean, holdOff: boolean) => this.lost(now, reason, report, holdOff);
-    this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.#stats, o, this.limits, this.auth, lose);
+    const aliases = new TopicAliases(version === ProtocolVersion.V5 ? o.topicAliasMaximum : 0, o.maxPacketSize);
+    this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.#stats, o, this.limits, this.auth, aliases, lose);
   }
 
   /** The connection's state (a ClientState). */

@@ -40,8 +40,8 @@ export function connectFields(options: ClientOptions): ConnectFields {
 /**
  * 5.0: the CONNECT properties (§3.1.2.11), made once: Session Expiry Interval (when not 0), Receive
  * Maximum (when not the default 65,535), Maximum Packet Size (ours, so the broker never sends what we
- * cannot hold [MQTT-3.1.2-24]) and the app's User Properties. No Topic Alias Maximum: 0, the broker
- * sends us no aliases. Allocates: for set-up.
+ * cannot hold [MQTT-3.1.2-24]), Topic Alias Maximum (when not 0) and the app's User Properties.
+ * Allocates: for set-up.
  */
 export function connectProperties(options: ClientOptions, resolved: ResolvedOptions): Uint8Array {
   const pairs: Uint8Array[] = [];
@@ -61,13 +61,14 @@ export function connectProperties(options: ClientOptions, resolved: ResolvedOpti
   if (data !== undefined && (!(data instanceof Uint8Array) || method === undefined)) throw new TypeError("properties.authenticationData must be a Uint8Array, with an authenticationMethod [MQTT-3.1.2-... §3.1.2.11.10]");
   const methodBytes = method === undefined ? null : utf8Bytes(method);
   if (method !== undefined && methodBytes === null) throw new TypeError("properties.authenticationMethod is not valid UTF-8 [MQTT-1.5.4-1]");
-  let size = 5 + 3 + 5 + (methodBytes === null ? 0 : 3 + methodBytes.length) + (data === undefined ? 0 : 3 + data.length);
+  let size = 5 + 3 + 5 + 3 + (methodBytes === null ? 0 : 3 + methodBytes.length) + (data === undefined ? 0 : 3 + data.length);
   for (const bytes of pairs) size += 2 + bytes.length + 1;
   const buf = new Uint8Array(size);
   let off = 0;
   if (resolved.sessionExpiryInterval !== 0) off = writeU32Property(buf, off, Property.SessionExpiryInterval, resolved.sessionExpiryInterval);
   if (resolved.receiveMaximum !== 65_535) off = writeU16Property(buf, off, Property.ReceiveMaximum, resolved.receiveMaximum);
   off = writeU32Property(buf, off, Property.MaximumPacketSize, resolved.maxPacketSize);
+  if (resolved.topicAliasMaximum > 0) off = writeU16Property(buf, off, Property.TopicAliasMaximum, resolved.topicAliasMaximum);
   for (let i = 0; i < pairs.length; i += 2) off = writeUserProperty(buf, off, pairs[i], pairs[i + 1]);
   if (methodBytes !== null) off = writeDataProperty(buf, off, Property.AuthenticationMethod, methodBytes);
   if (data !== undefined) off = writeDataProperty(buf, off, Property.AuthenticationData, data);

@@ -97,6 +97,7 @@ export class Inbound {
   private deliver(p: IncomingPacket): void {
     const m = this.view;
     m.buffer = p.buffer;
+    m.topicBuffer = p.topicBuffer;
     m.topicOffset = p.topicOffset;
     m.topicLength = p.topicLength;
     m.payloadOffset = p.payloadOffset;

@@ -14,8 +14,10 @@ import { ClientError } from "./errors.js";
 const charCodeAt = String.prototype.charCodeAt;
 
 export class MessageView {
-  /** The receive buffer; the topic and payload are spans of it. */
+  /** The receive buffer; the payload is a span of it, and the topic too unless it came by alias. */
   buffer: Uint8Array = new Uint8Array(0);
+  /** The buffer the topic is a span of: `buffer`, or (5.0) the client's table of the broker's Topic Aliases. */
+  topicBuffer: Uint8Array = this.buffer;
   topicOffset = 0;
   topicLength = 0;
   payloadOffset = 0;
@@ -39,7 +41,7 @@ export class MessageView {
   topicEquals(bytes: Uint8Array): boolean {
     const length = bytes.length;
     if (length !== this.topicLength) return false;
-    const buffer = this.buffer;
+    const buffer = this.topicBuffer;
     const at = this.topicOffset;
     for (let i = 0; i < length; i++) if (buffer[at + i] !== bytes[i]) return false;
     return true;
@@ -51,7 +53,7 @@ export class MessageView {
    * @returns true when equal
    */
   topicIs(text: string): boolean {
-    const buffer = this.buffer;
+    const buffer = this.topicBuffer;
     const at = this.topicOffset;
     for (let i = 0; i < this.topicLength; i++) if (buffer[at + i] !== charCodeAt.call(text, i)) return false;
     return charCodeAt.call(text, this.topicLength) !== charCodeAt.call(text, this.topicLength); // NaN: the string ended too
@@ -63,7 +65,7 @@ export class MessageView {
    * @returns true when it matches
    */
   matches(filter: Uint8Array): boolean {
-    return topicMatches(filter, 0, filter.length, this.buffer, this.topicOffset, this.topicLength);
+    return topicMatches(filter, 0, filter.length, this.topicBuffer, this.topicOffset, this.topicLength);
   }
 
   /**
@@ -110,7 +112,7 @@ export class MessageView {
    * @returns the topic name
    */
   topicString(): string {
-    return decodeUtf8(this.buffer, this.topicOffset, this.topicLength);
+    return decodeUtf8(this.topicBuffer, this.topicOffset, this.topicLength);
   }
 
   /**

@@ -25,6 +25,11 @@ export interface ConnectProperties {
   sessionExpiryInterval?: number;
   /** QoS 1/2 PUBLISH the broker may have unacknowledged towards us (§3.1.2.11.3). Default 64, the responses the client holds at once. */
   receiveMaximum?: number;
+  /**
+   * Topic Aliases the broker may use towards us (§3.1.2.11.5). Default 0: none. Each takes maxPacketSize
+   * bytes of RAM for its topic.
+   */
+  topicAliasMaximum?: number;
   /** Name/value pairs sent with CONNECT (§3.1.2.11.8). */
   userProperties?: Record<string, string>;
   /** Enhanced authentication (§4.12): the method's name, e.g. "SCRAM-SHA-1"; the server's AUTH reach onAuth. */
@@ -133,6 +138,8 @@ export interface ResolvedOptions {
   sessionExpiryInterval: number;
   /** 5.0: the Receive Maximum announced, enforced on the broker [MQTT-3.3.4-9]. */
   receiveMaximum: number;
+  /** 5.0: the Topic Alias Maximum announced (the broker's aliases towards us). */
+  topicAliasMaximum: number;
   keepalive: number;
   clean: boolean;
   receiveBufferSize: number;
@@ -187,6 +194,7 @@ export function resolveOptions(options: ClientOptions, connectSize: number): Res
     protocolVersion,
     sessionExpiryInterval: whole("properties.sessionExpiryInterval", properties.sessionExpiryInterval ?? (clean ? 0 : 0xffff_ffff), 0, 0xffff_ffff),
     receiveMaximum: whole("properties.receiveMaximum", properties.receiveMaximum ?? ACK_QUEUE, 1, 65_535),
+    topicAliasMaximum: whole("properties.topicAliasMaximum", properties.topicAliasMaximum ?? 0, 0, 65_535),
     keepalive,
     clean,
     receiveBufferSize,

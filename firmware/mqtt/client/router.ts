@@ -22,6 +22,7 @@ import type { Outbound } from "./outbound.js";
 import { Mode, type Output } from "./output.js";
 import type { ClientStats } from "./stats.js";
 import type { ServerLimits } from "./server-limits.js";
+import type { TopicAliases } from "./topic-aliases.js";
 import type { Subscriptions } from "./subscriptions.js";
 
 /** Ends the connection: `report` tells onError too; `holdOff` makes the next attempt wait the longest delay. */
@@ -49,6 +50,7 @@ export class Router {
     private readonly options: ResolvedOptions,
     private readonly limits: ServerLimits,
     private readonly auth: Authentication,
+    private readonly aliases: TopicAliases,
     private readonly lose: Lose,
   ) {}
 
@@ -103,8 +105,9 @@ export class Router {
     }
     switch (p.type) {
       case PacketType.Publish: {
-        // We announce no Topic Alias Maximum (0): the broker may send us no alias [MQTT-3.2.2-17 for the server's side, §3.3.2.3.4].
-        if (p.properties.has(Property.TopicAlias)) return this.fail(now, DisconnectReason.TopicAliasInvalid);
+        // An alias above our Topic Alias Maximum (0 by default) or never set closes with 0x94 (§3.3.2.3.4).
+        const resolved = this.aliases.resolve(p);
+        if (resolved !== 0) return this.fail(now, resolved);
         const r = this.inbound.publish(p);
         return r < 0 ? false : this.check(now, r);
       }
@@ -177,6 +180,7 @@ export class Router {
       this.keepalive.use(limits.serverKeepAlive >= 0 ? limits.serverKeepAlive * 1000 : this.options.keepalive * 1000);
     }
     this.inbound.connected();
+    this.aliases.clear(); // [MQTT-3.3.2-7] no alias carries over to a new connection
     const life = this.life;
     life.state = ClientState.Connected;
     life.connectedAt = now;

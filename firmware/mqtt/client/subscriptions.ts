@@ -271,7 +271,7 @@ export class Subscriptions {
       if (state === Sub.Free || state === Sub.ToRemove || state === Sub.Removing) continue;
       const filter = this.filter[i];
       const from = this.matchFrom[i];
-      if (topicMatches(filter, from, filter.length - from, view.buffer, view.topicOffset, view.topicLength)) return handler;
+      if (topicMatches(filter, from, filter.length - from, view.topicBuffer, view.topicOffset, view.topicLength)) return handler;
     }
     return null;
   }

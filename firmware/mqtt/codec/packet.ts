@@ -47,6 +47,8 @@ export class IncomingPacket {
   qos: QoS = 0;
   retain = false;
   dup = false;
+  /** The buffer the topic is in: `buffer`, or (5.0, an alias-only PUBLISH) the client's alias table. */
+  topicBuffer: Uint8Array = EMPTY;
   topicOffset = 0;
   topicLength = 0;
   payloadOffset = 0;
@@ -71,6 +73,7 @@ export class IncomingPacket {
     this.qos = 0;
     this.retain = false;
     this.dup = false;
+    this.topicBuffer = buffer;
     this.topicOffset = 0;
     this.topicLength = 0;
     this.payloadOffset = 0;

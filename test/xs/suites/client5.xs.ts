@@ -11,7 +11,7 @@ import { ProtocolVersion } from "../../../firmware/mqtt/codec/packet.js";
 import { encodePublish, publishSize } from "../../../firmware/mqtt/codec/packets/publish.js";
 import {
   Property,
-  writeByteProperty,
+  writeByteProperty, writeU16Property,
   writeDataProperty,
   writeU32Property,
   writeUserProperty,
@@ -205,6 +205,27 @@ function inboundTest(qos: 1 | 2): void {
 }
 inboundTest(1);
 inboundTest(2);
+
+test("5.0 inbound QoS 0 PUBLISH by Topic Alias (set once, then the alias alone) matched and read allocates nothing", () => {
+  const client = connected({ properties: { topicAliasMaximum: 4 } });
+  const scratch = new Uint8Array(8);
+  const p = writeU16Property(scratch, 0, Property.TopicAlias, 3);
+  const topic = utf8(COMMAND_TOPIC);
+  const body = utf8("now");
+  const setting = new Uint8Array(publishSize(topic.length, body.length, 0, V5, p));
+  encodePublish(setting, 0, topic, body, 0, body.length, 0, false, false, 0, scratch, p);
+  const aliasOnly = new Uint8Array(publishSize(0, body.length, 0, V5, p));
+  encodePublish(aliasOnly, 0, new Uint8Array(0), body, 0, body.length, 0, false, false, 0, scratch, p);
+  client.receive(setting, 0, setting.length, now);
+  const viewBefore = viewChecks;
+  const m = measure(() => {
+    client.receive(aliasOnly, 0, aliasOnly.length, now);
+  });
+  report("measure", m);
+  assertEqual(client.state, ClientState.Connected, "still connected");
+  assertEqual(viewChecks - viewBefore, 10100, "the topic came from the alias table: compared, matched, copied on every message");
+  assertNoAllocation(m, "5.0 inbound by Topic Alias");
+});
 
 test("5.0 a keepalive cycle allocates nothing", () => {
   const client = connected();
