@@ -15,7 +15,7 @@
  */
 import { MqttClient, type ClientOptions, type MessageView, type PublishProperties, type QoS, type TopicHandle } from "../mqtt/index.js";
 import { ClientError, ClientState, errorMessage } from "../mqtt/index.js";
-import { checkBroker, MqttConnection, type BrokerAddress, type ConnectionEvents, type DerBytes } from "./connection.js";
+import { checkBroker, MqttConnection, type BrokerAddress, type ConnectionEvents } from "./connection.js";
 import type { NetDevice } from "./device.js";
 
 /** The client's callbacks, with `this` bound to the composed client. */
@@ -48,30 +48,21 @@ export interface MqttCallbacks {
 
 type CoreCallbacks = "onConnected" | "onMessage" | "onAcked" | "onUnconfirmed" | "onSubscribed" | "onDisconnected" | "onError";
 
-/** The composed client's options: MqttClient's (clientId optional here), the broker, the device, the callbacks. */
-export interface MqttOptions extends Omit<ClientOptions, CoreCallbacks | "clientId">, MqttCallbacks {
+/**
+ * The composed client's options: MqttClient's (clientId optional here), the broker (BrokerAddress's
+ * names: TLS's ca, serverName, cert, key, ALPNProtocols; websocket), the device, the callbacks.
+ */
+export interface MqttOptions extends Omit<ClientOptions, CoreCallbacks | "clientId">, MqttCallbacks, Omit<BrokerAddress, "host" | "port" | "tls"> {
   /** The device's modules (firmware/net/device.ts): on a board, its sockets, resolver and timer; on Node, mqtt-xs/sim's. */
   device: NetDevice;
   /** [MQTT-3.1.3-3] Default: "mqttxs" and 8 random hex digits (clean sessions only make sense with it). */
   clientId?: string;
   /** The broker, when no URL is given: a host name or IPv4 address. */
   host?: string;
-  /** Default 1883, or 8883 with tls. */
+  /** Default 1883, or 8883 with tls (80 and 443 over WebSockets). */
   port?: number;
   /** mqtts: TLS with the certificate checked against `ca` (DER) and `serverName` (default host). */
   tls?: boolean;
-  /** The CA certificate that must sign the broker's, DER. */
-  ca?: DerBytes;
-  /** The name sent in SNI and checked in the broker's certificate; default host. Always sent. */
-  serverName?: string;
-  /** Mutual TLS: our certificate, DER (or it and its intermediates, leaf first). Needs `key`. MQTT.js's name. */
-  cert?: DerBytes | DerBytes[];
-  /** Mutual TLS: the private key of `cert`, an RSA key in unencrypted PKCS#8 DER. MQTT.js's name. */
-  key?: DerBytes;
-  /** ALPN protocols offered, e.g. ["mqtt"]. MQTT.js's (Node tls's) name. */
-  ALPNProtocols?: string[];
-  /** MQTT over WebSockets: the Upgrade's path (e.g. "/mqtt"); a ws:// or wss:// URL sets it. Default port then 80 (443 with tls). */
-  websocket?: string;
 }
 
 /** How often end() looks whether everything was delivered, ms. */
