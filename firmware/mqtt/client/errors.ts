@@ -156,7 +156,7 @@ export type TransportCause = (typeof TransportCause)[keyof typeof TransportCause
 /** A sentence for a DisconnectReason, ClientError, DecodeError or TransportCause code: for logs, not for hot paths. */
 export function errorMessage(code: number): string {
   switch (code) {
-    case DisconnectReason.Normal: return "disconnected by the app";
+    case DisconnectReason.Normal: return "success (for a connection: ended by the app)";
     case DisconnectReason.MalformedPacket: return "malformed packet from the broker";
     case DisconnectReason.ProtocolError: return "protocol error by the broker";
     case DisconnectReason.UnsupportedProtocolVersion: return "refused: unacceptable protocol version";
