@@ -55,6 +55,7 @@ export function randomOptions(rng: Rng): ModelOptions {
     sessionExpiryInterval: 0,
     receiveMaximum: 64,
     topicAliasMaximum: 0, // the broker may send no alias: one closes with 0x94
+    topicAliases: 0,
     clientId: "m1",
     clean: rng.chance(0.5),
     keepalive,

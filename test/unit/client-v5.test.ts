@@ -366,3 +366,112 @@ describe("Topic Aliases from the broker (§3.3.2.3.4)", () => {
     expect(b.events.filter((e) => e === "disconnected 94")).toHaveLength(2); // the alias did not carry over [MQTT-3.3.2-7]
   });
 });
+
+describe("Topic Aliases towards the broker (topicAliases)", () => {
+  const topicOf = (p: Packet) => [(p as mqttPacket.IPublishPacket).topic, (p as mqttPacket.IPublishPacket).properties?.topicAlias];
+
+  it("a handle's topic goes with its alias first, then the alias alone once that went; a string topic never", () => {
+    const b = new Broker({ topicAliases: 2 });
+    b.connack({ topicAliasMaximum: 10 });
+    const h = b.client.topic("devices/esp32/telemetry/temperature");
+    const sent: Packet[] = [];
+    b.client.publish(h, "v0", 0);
+    b.client.publish(h, "v1", 0); // the setter has not gone yet: the topic again, with the alias
+    sent.push(...b.take());
+    for (let n = 2; n < 4; n++) {
+      b.client.publish(h, "v" + n, 0);
+      sent.push(...b.take());
+    }
+    b.client.publish("devices/esp32/telemetry/temperature", "s", 0);
+    sent.push(...b.take());
+    expect(sent.map(topicOf)).toEqual([
+      ["devices/esp32/telemetry/temperature", 1],
+      ["devices/esp32/telemetry/temperature", 1],
+      ["", 1],
+      ["", 1],
+      ["devices/esp32/telemetry/temperature", undefined],
+    ]);
+  });
+
+  it("the least recently used alias is replaced, with its new topic; none with a server that allows none", () => {
+    const b = new Broker({ topicAliases: 2 });
+    b.connack({ topicAliasMaximum: 2 });
+    const [x, y, z] = ["a/xxxxxxxx", "a/yyyyyyyy", "a/zzzzzzzz"].map((t) => b.client.topic(t));
+    const sent: Packet[] = [];
+    for (const h of [x, y, x, z, z]) {
+      b.client.publish(h, "p", 0);
+      sent.push(...b.take());
+    }
+    expect(sent.map(topicOf)).toEqual([
+      ["a/xxxxxxxx", 1],
+      ["a/yyyyyyyy", 2],
+      ["", 1],
+      ["a/zzzzzzzz", 2], // y was the least recently used
+      ["", 2],
+    ]);
+    const none = new Broker({ topicAliases: 2 });
+    none.connack({});
+    none.client.publish(none.client.topic("a/xxxxxxxx"), "p", 0);
+    expect(none.take().map(topicOf)).toEqual([["a/xxxxxxxx", undefined]]);
+  });
+
+  it("no alias carries over a reconnect: what was alias-only goes again with its topic (DUP for QoS 1), in a tight outbox", () => {
+    const b = new Broker({ topicAliases: 1, transmitBufferSize: 300, inflight: 8, queueSlots: 16, properties: { sessionExpiryInterval: 60 }, clean: false });
+    b.connack({ topicAliasMaximum: 1 });
+    const h = b.client.topic("devices/esp32-a1b2c3/telemetry/temperature");
+    b.client.publish(h, "first", 0); // sets the alias
+    b.take();
+    const sent: mqttPacket.IPublishPacket[] = [];
+    for (let n = 0; n < 4; n++) {
+      expect(b.client.publish(h, "m" + n, 1, false, 0, -1, { messageExpiryInterval: 100, userProperties: { n: String(n) } })).toBe(n + 1);
+      expect(b.client.publish("z", "x".repeat(30), 0)).toBe(0); // sent and gone: a gap in the outbox, so writing whole again must compact
+      sent.push(...(b.take() as mqttPacket.IPublishPacket[]).filter((p) => p.qos === 1));
+    }
+    expect(sent.map((p) => [p.topic, p.properties?.topicAlias])).toEqual(Array.from({ length: 4 }, () => ["", 1]));
+    expect(b.client.queuedCount()).toBe(4);
+    b.client.closed(b.now); // lost before any PUBACK
+    b.now = 60_000;
+    b.client.poll(b.now);
+    expect(b.client.shouldOpen(b.now)).toBe(true);
+    b.client.opened(b.now);
+    b.connack({ topicAliasMaximum: 1 }, true);
+    const again = b.take() as mqttPacket.IPublishPacket[];
+    expect(again.map((p) => [p.topic, p.properties?.topicAlias, p.dup, p.messageId, p.payload.toString(), p.properties?.userProperties?.n])).toEqual(
+      Array.from({ length: 4 }, (_, n) => ["devices/esp32-a1b2c3/telemetry/temperature", undefined, true, n + 1, "m" + n, String(n)]),
+    );
+    expect(again.every((p) => (p.properties?.messageExpiryInterval ?? 0) > 0)).toBe(true);
+  });
+});
+
+describe("Outbox.widen and narrow (writing a record whole again in place)", () => {
+  it("open and close bytes inside a record, moving the later records, compacting first when the end is too near", async () => {
+    const { Outbox } = await import("../../firmware/mqtt/client/outbox.js");
+    const o = new Outbox(40, 8);
+    const put = (text: string, spare = 0) => {
+      const at = o.reserve(text.length);
+      for (let k = 0; k < text.length; k++) o.bytes[at + k] = text.charCodeAt(k);
+      return o.add(text.length, 0, 0, spare);
+    };
+    const read = (i: number) => String.fromCharCode(...o.bytes.subarray(o.offset[i], o.offset[i] + o.length[i]));
+    const gap = put("gggggggg"); // 8 bytes, removed below: a gap before the others
+    const a = put("aaaa", 10); // 4 bytes, 10 spare
+    const b = put("bbbbbbbbbbbb"); // 12
+    const c = put("cc"); // 2
+    o.remove(gap);
+    expect(o.liveBytes).toBe(4 + 10 + 12 + 2);
+    // end is 26; widening a by 10 would reach 36 <= 40: no compaction needed, offsets move
+    o.widen(a, 2, 10);
+    o.bytes.fill(0x2d, o.offset[a] + 2, o.offset[a] + 12);
+    expect([read(a), read(b), read(c)]).toEqual(["aa----------aa", "bbbbbbbbbbbb", "cc"]);
+    o.narrow(a, 12, 10);
+    expect([read(a), read(b), read(c)]).toEqual(["aaaa", "bbbbbbbbbbbb", "cc"]);
+    const d = put("dddddddddddd"); // 12 more: end 38 (the gap of 8 still at the start)
+    expect(o.offset[d]).toBe(26);
+    o.widen(a, 4, 10); // 38 + 10 > 40: compacts first (the gap closes), then opens
+    expect(o.offset[a]).toBe(0);
+    o.bytes.fill(0x2b, o.offset[a] + 4, o.offset[a] + 14);
+    expect([read(a), read(b), read(c), read(d)]).toEqual(["aaaa++++++++++", "bbbbbbbbbbbb", "cc", "dddddddddddd"]);
+    expect(o.spare[a]).toBe(0);
+    expect(o.liveBytes).toBe(14 + 12 + 2 + 12);
+  });
+});

@@ -41,6 +41,7 @@ import { ACK_WRITTEN, DISCONNECT_WRITTEN, Mode, Output } from "./output.js";
 import { Router } from "./router.js";
 import { ServerLimits } from "./server-limits.js";
 import { TopicAliases } from "./topic-aliases.js";
+import { OutgoingAliases } from "./outgoing-aliases.js";
 import { PacketIds } from "./session.js";
 import { ClientStats } from "./stats.js";
 import { Subscriptions, type SubscribeRequest } from "./subscriptions.js";
@@ -99,7 +100,8 @@ export class MqttClient {
     this.expiry = new Expiry(this.outbox, this.events, this.#stats);
     const method = version === ProtocolVersion.V5 ? options.properties?.authenticationMethod : undefined;
     this.auth = new Authentication(method === undefined ? null : utf8Bytes(method), this.events);
-    this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.#stats, o, this.limits, this.expiry);
+    const outgoing = new OutgoingAliases(version === ProtocolVersion.V5 ? o.topicAliases : 0, o.queueSlots);
+    this.outbound = new Outbound(this.outbox, ids, acks, this.events, this.#stats, o, this.limits, this.expiry, outgoing);
     this.inbound = new Inbound(acks, this.subscriptions, this.events, this.#stats, new MessageView(), version === ProtocolVersion.V5 ? o.receiveMaximum : 65_535);
     const inbound = this.inbound;
     this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (type, id) => inbound.released(type, id), version, this.auth);

@@ -46,6 +46,11 @@ export interface ClientOptions {
   protocolVersion?: 4 | 5;
   /** 5.0 only: CONNECT properties. */
   properties?: ConnectProperties;
+  /**
+   * 5.0: Topic Aliases we use towards the broker for topics published through a TopicHandle (at most the
+   * broker's Topic Alias Maximum): the alias alone replaces the topic once set. Default 0: none.
+   */
+  topicAliases?: number;
   /** [MQTT-3.1.3-3] 1-23 characters [0-9a-zA-Z] are accepted by every broker; "" asks the broker for one (needs clean). */
   clientId: string;
   /** Seconds between control packets, 0 for none (§3.1.2.10). Default 60. */
@@ -140,6 +145,8 @@ export interface ResolvedOptions {
   receiveMaximum: number;
   /** 5.0: the Topic Alias Maximum announced (the broker's aliases towards us). */
   topicAliasMaximum: number;
+  /** 5.0: our aliases towards the broker, at most. */
+  topicAliases: number;
   keepalive: number;
   clean: boolean;
   receiveBufferSize: number;
@@ -195,6 +202,7 @@ export function resolveOptions(options: ClientOptions, connectSize: number): Res
     sessionExpiryInterval: whole("properties.sessionExpiryInterval", properties.sessionExpiryInterval ?? (clean ? 0 : 0xffff_ffff), 0, 0xffff_ffff),
     receiveMaximum: whole("properties.receiveMaximum", properties.receiveMaximum ?? ACK_QUEUE, 1, 65_535),
     topicAliasMaximum: whole("properties.topicAliasMaximum", properties.topicAliasMaximum ?? 0, 0, 65_535),
+    topicAliases: whole("topicAliases", options.topicAliases ?? 0, 0, 65_535),
     keepalive,
     clean,
     receiveBufferSize,

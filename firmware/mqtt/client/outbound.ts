@@ -6,6 +6,8 @@
 import { PacketType, ProtocolVersion, type QoS } from "../codec/packet.js";
 import { clearDuplicate, encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
 import type { Expiry } from "./expiry.js";
+import { writeTopicAgain, type OutgoingAliases } from "./outgoing-aliases.js";
+import { Property, writeU16Property } from "../codec/properties.js";
 import { publishPropertiesSize, writePublishProperties, type PublishProperties } from "./publish-properties.js";
 import type { ServerLimits } from "./server-limits.js";
 import { validateTopicName } from "../codec/topic.js";
@@ -59,6 +61,8 @@ export class Outbound {
     private readonly limits: ServerLimits,
     /** 5.0: the messages' Message Expiry Intervals, counted down while they wait. */
     private readonly expiry: Expiry,
+    /** 5.0: our Topic Aliases towards the broker. */
+    private readonly aliases: OutgoingAliases,
   ) {
     this.v5 = options.protocolVersion === 5;
     const p = options.queuePolicy;
@@ -109,13 +113,34 @@ export class Outbound {
     const size = publishSize(topicLength, payloadLength, qos, v5 ? ProtocolVersion.V5 : ProtocolVersion.V311, propertiesLength);
     const outbox = this.outbox;
     if (size > outbox.capacity) return ClientError.PayloadTooLarge;
+    // 5.0 Topic Alias (outgoing-aliases.ts): alone once established (the record keeps room to be written
+    // whole again after a reconnect), with its topic while it is being set; last among the properties.
+    let alias = 0;
+    let sendSize = size;
+    let spare = 0;
+    if (v5 && isHandle && this.aliases.capacity > 0) {
+      alias = this.aliases.choose((topic as TopicHandle).bytes);
+      if (alias > 0) {
+        sendSize = publishSize(0, payloadLength, qos, ProtocolVersion.V5, propertiesLength + 3);
+        if (sendSize < size) spare = size - sendSize;
+        else {
+          alias = 0; // a topic this short gains nothing
+          sendSize = size;
+        }
+      } else if (alias < 0) sendSize = publishSize(topicLength, payloadLength, qos, ProtocolVersion.V5, propertiesLength + 3);
+      if (sendSize + spare > outbox.capacity) {
+        alias = 0;
+        sendSize = size;
+        spare = 0;
+      }
+    }
     // 5.0: refused at the call, not sent to be refused: the server's last CONNACK said what it takes.
     const limits = this.limits;
     if (qos > limits.maximumQoS) return ClientError.QoSNotSupported; // [MQTT-3.2.2-11]
     if (retain && !limits.retainAvailable) return ClientError.RetainNotSupported; // [MQTT-3.2.2-14]
     if (size > limits.maximumPacketSize) return ClientError.PacketTooLargeForServer; // [MQTT-3.2.2-15]
     this.stats.published++;
-    const room = this.makeRoom(size);
+    const room = this.makeRoom(sendSize + spare);
     if (room < 0) return room;
     // room: how many were dropped to make it, reported once this call has done its work (a callback that
     // calls back into the client finds it consistent).
@@ -125,10 +150,24 @@ export class Outbound {
       this.reportDropped(room); // what made room for it is gone all the same
       return ClientError.NoPacketId;
     }
-    const at = outbox.reserve(size);
+    const at = outbox.reserve(sendSize);
     const buf = outbox.bytes;
     let expiryAt = 0;
-    if (isHandle && payloadBytes && propertiesLength === 0) {
+    if (alias !== 0) {
+      const aliasOnly = alias > 0;
+      let off = writePublishHeader(buf, at, aliasOnly ? 0 : topicLength, payloadLength, qos, retain, false, propertiesLength + 3);
+      if (!aliasOnly) buf.set((topic as TopicHandle).bytes, off);
+      off += aliasOnly ? 0 : topicLength;
+      if (qos > 0) off = writeU16(buf, off, packetId);
+      off = writeVarint(buf, off, propertiesLength + 3);
+      if (properties !== undefined) {
+        if (properties.messageExpiryInterval !== undefined) expiryAt = off + 1 - at; // written first
+        off = writePublishProperties(buf, off, properties);
+      }
+      off = writeU16Property(buf, off, Property.TopicAlias, aliasOnly ? alias : -alias); // last: writeTopicAgain() drops it
+      if (payloadBytes) copyBytes(buf, off, payload as Uint8Array, offset, payloadLength);
+      else writeUtf8(buf, off, payload as string);
+    } else if (isHandle && payloadBytes && propertiesLength === 0) {
       encodePublish(buf, at, (topic as TopicHandle).bytes, payload as Uint8Array, offset, payloadLength, qos, retain, false, packetId, v5 ? NO_PROPERTIES : null, 0);
     } else {
       // A string topic or payload, or properties, are written straight into place, with no intermediate bytes.
@@ -147,7 +186,9 @@ export class Outbound {
       if (payloadBytes) copyBytes(buf, off, payload as Uint8Array, offset, payloadLength);
       else writeUtf8(buf, off, payload as string);
     }
-    const i = outbox.add(size, packetId, qos);
+    const i = outbox.add(sendSize, packetId, qos, spare);
+    this.aliases.aliasOf[i] = alias;
+    this.aliases.topicOf[i] = alias !== 0 ? (topic as TopicHandle).bytes : null;
     if (expiryAt !== 0) this.expiry.stamp(i, expiryAt, properties!.messageExpiryInterval!);
     this.stats.queued++;
     this.reportDropped(room);
@@ -262,6 +303,7 @@ export class Outbound {
   /** A record's PUBLISH went whole. */
   written(i: number, now: number): void {
     const outbox = this.outbox;
+    if (this.aliases.aliasOf[i] < 0) this.aliases.written(i); // it set an alias: the alias alone may be used now
     if (outbox.resend[i] === RESENDING) this.stats.resent++;
     else this.stats.sent++;
     outbox.resend[i] = 0;
@@ -334,6 +376,14 @@ export class Outbound {
     if (!this.v5) return;
     this.quota = limits.receiveMaximum; // §4.9: the send quota starts afresh on each connection
     const outbox = this.outbox;
+    // No alias carries over [MQTT-3.3.2-7]: a PUBLISH that will go again is written whole, without one.
+    const aliases = this.aliases;
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
+      if (aliases.aliasOf[i] === 0) continue;
+      if (outbox.state[i] !== RecordState.Released) writeTopicAgain(outbox, i, aliases.topicOf[i]!);
+      aliases.aliasOf[i] = 0;
+    }
+    aliases.connected(limits.topicAliasMaximum);
     // First every record's fate, with no callback (a resend of a kept session too: [MQTT-3.2.2-11],
     // [MQTT-3.2.2-14] and [MQTT-3.2.2-15] hold for it); then the reports, each after its record is gone.
     for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
@@ -373,6 +423,7 @@ export class Outbound {
    * PUBLISH and PUBREL of every message in flight.
    */
   connectionLost(): void {
+    this.aliases.lost();
     const outbox = this.outbox;
     this.ackSince = NaN;
     for (let i = outbox.first; i !== NONE; ) {

@@ -45,6 +45,11 @@ export class Outbox {
   readonly expiryAt: Int32Array;
   /** Records with an expiry: the sweep walks the outbox only when some are there. */
   expiring = 0;
+  /**
+   * 5.0: bytes counted for a record beyond its length (an alias-only PUBLISH's topic, kept so it can be
+   * written again with its topic after a reconnect: widen()). Capacity counts length + spare.
+   */
+  readonly spare: Int32Array;
   /** The age list: next and previous record, oldest first. */
   readonly next: Int32Array;
   private readonly prev: Int32Array;
@@ -78,6 +83,7 @@ export class Outbox {
     this.pubrecOrder = new Float64Array(slots);
     this.expiresAt = new Float64Array(slots).fill(Infinity);
     this.expiryAt = new Int32Array(slots);
+    this.spare = new Int32Array(slots);
     this.next = new Int32Array(slots);
     this.prev = new Int32Array(slots);
     this.free = new Int32Array(slots);
@@ -99,11 +105,15 @@ export class Outbox {
     return this.end;
   }
 
-  /** Adds the record for the packet just encoded at reserve()'s offset; returns its index. */
-  add(size: number, packetId: number, qos: number): number {
+  /**
+   * Adds the record for the packet just encoded at reserve()'s offset; returns its index. `spare`: bytes
+   * it may grow by later (widen()), counted now (fits() must have held for size + spare).
+   */
+  add(size: number, packetId: number, qos: number, spare = 0): number {
     const i = this.free[--this.freeCount];
     this.offset[i] = this.end;
     this.length[i] = size;
+    this.spare[i] = spare;
     this.packetId[i] = packetId;
     this.qos[i] = qos;
     this.state[i] = RecordState.Queued;
@@ -115,9 +125,9 @@ export class Outbox {
     this.last = i;
     this.end += size;
     this.live++;
-    this.liveBytes += size;
+    this.liveBytes += size + spare;
     this.queued++;
-    this.queuedBytes += size;
+    this.queuedBytes += size + spare;
     return i;
   }
 
@@ -132,7 +142,7 @@ export class Outbox {
     const state = this.state[i];
     if (state === RecordState.Queued) {
       this.queued += sign;
-      this.queuedBytes += sign * this.length[i];
+      this.queuedBytes += sign * (this.length[i] + this.spare[i]);
     } else if (state !== RecordState.Free && this.qos[i] > 0) this.inflight += sign;
   }
 
@@ -147,7 +157,8 @@ export class Outbox {
       this.expiring--;
     }
     this.live--;
-    this.liveBytes -= this.length[i];
+    this.liveBytes -= this.length[i] + this.spare[i];
+    this.spare[i] = 0;
     const p = this.prev[i];
     const n = this.next[i];
     if (p === NONE) this.first = n;
@@ -157,6 +168,31 @@ export class Outbox {
       this.end = p === NONE ? 0 : this.offset[p] + this.length[p]; // the newest went: its bytes are free at once
     } else this.prev[n] = p;
     this.free[this.freeCount++] = i;
+  }
+
+  /**
+   * Opens `delta` bytes (at most its spare) inside record `i`, `at` bytes into it: the bytes from there to
+   * the end of the newest record move up (compacting first if the end is too near the capacity, which the
+   * spare counted for), and the records after it with them. Their order stays the age order.
+   */
+  widen(i: number, at: number, delta: number): void {
+    if (this.end + delta > this.capacity) this.compact();
+    const from = this.offset[i] + at;
+    this.bytes.copyWithin(from + delta, from, this.end);
+    for (let k = this.next[i]; k !== NONE; k = this.next[k]) this.offset[k] += delta;
+    this.end += delta;
+    this.length[i] += delta;
+    this.spare[i] -= delta;
+  }
+
+  /** Closes `delta` bytes inside record `i` before the byte `at` bytes into it (the rest moves down; its spare grows). */
+  narrow(i: number, at: number, delta: number): void {
+    const from = this.offset[i] + at;
+    this.bytes.copyWithin(from - delta, from, this.end);
+    for (let k = this.next[i]; k !== NONE; k = this.next[k]) this.offset[k] -= delta;
+    this.end -= delta;
+    this.length[i] -= delta;
+    this.spare[i] += delta;
   }
 
   /** Moves the live records' bytes down to the start, in age order, closing the gaps. */

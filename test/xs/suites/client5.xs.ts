@@ -145,6 +145,32 @@ publishTest("publish QoS 1 with a PUBACK of 0x10 and a Reason String", 1, new Ac
 publishTest("publish QoS 1 with a refusing PUBACK (0x97) and a Reason String", 1, new Ack(0x40, 0x97, utf8("quota exceeded")), 0x97, "quota exceeded");
 publishTest("publish QoS 2 with PUBREC, PUBREL, PUBCOMP", 2, null, 0);
 
+test("5.0 publish QoS 1 by Topic Alias (set once, then the alias alone) and its PUBACK allocates nothing", () => {
+  const client = new MqttClient({ clientId: "xs-alias", protocolVersion: 5, keepalive: 60, topicAliases: 2, random: () => 0.5, onMessage, onAcked });
+  client.start(now);
+  client.shouldOpen(now);
+  client.opened(now);
+  drain(client, now);
+  const connack = Uint8Array.of(0x20, 6, 0, 0, 3, 0x22, 0, 10); // Topic Alias Maximum 10
+  client.receive(connack, 0, connack.length, now);
+  const topic = new TopicHandle(topicName);
+  const puback = new Ack(0x40);
+  const setter = client.publish(topic, payload, 1);
+  const first = drain(client, now);
+  client.receive(puback.setId(setter), 0, 4, now);
+  let bytes = 0;
+  const m = measure(() => {
+    const id = client.publish(topic, payload, 1);
+    bytes += drain(client, now);
+    client.receive(puback.setId(id), 0, 4, now);
+  });
+  report("measure", m);
+  assertEqual(client.state, ClientState.Connected, "still connected");
+  assertEqual(first, PUBLISH_BYTES[1] + 3, "the first with its topic and the alias");
+  assertEqual(bytes, 10100 * (PUBLISH_BYTES[1] + 3 - topicName.length), "then the alias alone: the topic's bytes saved on every message");
+  assertNoAllocation(m, "5.0 publish by Topic Alias");
+});
+
 /**
  * The broker's PUBLISH on the command topic with properties (no Topic Alias: we allow the broker none),
  * written by the codec; returns it and where its packet id is.
