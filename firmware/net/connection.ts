@@ -33,6 +33,9 @@ export interface ConnectionEvents {
   onResolveFailed?: (host: string) => void;
 }
 
+/** typeof's answer compared with a const: a string literal in a hot path is made again per call on XS run from source (24 chunk bytes). */
+const NUMBER = "number";
+
 /** The timer's period when nothing is due: a wake-up that finds nothing to do. */
 const IDLE = 3_600_000;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -366,7 +369,7 @@ export class MqttConnection implements CauseContext {
         return;
       }
       // write() returns what is still writable: over TLS each record costs more than its data.
-      this.writable = typeof left === "number" ? left : this.writable - n;
+      this.writable = typeof left === NUMBER ? (left as number) : this.writable - n;
       client.written(n, this.now());
     }
   }
