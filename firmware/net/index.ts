@@ -9,3 +9,9 @@ export type { BrokerAddress, ConnectionEvents, DerBytes } from "./connection.js"
 export { describeCause } from "./causes.js";
 export { TransportCause } from "../mqtt/client/errors.js";
 export type { NetDevice, Resolver, Socket, SocketOptions, TLSOptions, TimerModule } from "./device.js";
+export { adafruitIo, awsIot, azureIotHub, hivemqCloud, homeAssistant, AZURE_API_VERSION } from "./profiles.js";
+export type { AwsIotSettings, AzureIotHubSettings, Profile, ProfileOptions } from "./profiles.js";
+export { connectProfile, describeRefusal, ProfileMqtt } from "./profile-client.js";
+export type { ProfileAppOptions } from "./profile-client.js";
+export { ADAFRUIT_LIMITS, AWS_LIMITS, AZURE_LIMITS, OPEN_LIMITS } from "./profile-limits.js";
+export type { ProfileLimits } from "./profile-limits.js";
