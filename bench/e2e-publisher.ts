@@ -2,6 +2,7 @@
  * One publishing client of the end-to-end figures, in its own process:
  *
  *   node build/bench/e2e-publisher.js --client ours|mqttjs --qos 0|1|2 --port P [--count 50000] [--host 127.0.0.1]
+ *                                     [--transport tcp|ws]
  *
  * It connects, then (under `npm run bench`, over IPC) says {type: "ready"} and waits for {type: "go"};
  * run by hand (no IPC channel) it starts at once. From "go" it publishes `count` telemetry messages
@@ -22,6 +23,10 @@
  *   measured standalone here, that is about 40x slower at QoS 0 (a 'drain' listener per publish: the
  *   MaxListeners warning), about 10x slower at QoS 2 (the broker tracking 50,000 in flight), and about 10%
  *   faster at QoS 1; the window is the fair setting overall.
+ * --transport ws (the WebSocket rows, to aedes over `ws` at ws://host:port/mqtt): ours connects with
+ *   `websocket: "/mqtt"` beside host and port, so MqttConnection puts firmware/net/ws/ (webSocketOver, its
+ *   default 1,024-byte receive ring and stage) over host-sim's TCP, as connect("ws://...") does; MQTT.js
+ *   connects to the ws:// URL (its own `ws` stream). Everything else as over TCP.
  */
 import mqtt from "mqtt";
 import { MqttClient } from "../firmware/mqtt/index.js";
@@ -63,6 +68,8 @@ const host = arg("host", "127.0.0.1");
 const port = Number(arg("port"));
 const count = Number(arg("count", "50000"));
 const window = Number(arg("window", "0"));
+const transport = arg("transport", "tcp");
+if (transport !== "tcp" && transport !== "ws") throw new Error("--transport is tcp or ws");
 if (which !== "ours" && which !== "mqttjs") throw new Error("--client is ours or mqttjs");
 if (!(qos === 0 || qos === 1 || qos === 2)) throw new Error("--qos is 0, 1 or 2");
 
@@ -103,7 +110,8 @@ async function ours(): Promise<Publisher> {
       }
     },
   });
-  const connection = new MqttConnection(client, { host, port }, simulatedDevice(new SimNetwork({ name: "bench" })));
+  const broker = transport === "ws" ? { host, port, websocket: "/mqtt" } : { host, port };
+  const connection = new MqttConnection(client, broker, simulatedDevice(new SimNetwork({ name: "bench" })));
   connection.start();
   await up;
   const topic = client.topic(TOPIC);
@@ -139,7 +147,7 @@ async function ours(): Promise<Publisher> {
 }
 
 async function mqttjs(): Promise<Publisher> {
-  const client = await mqtt.connectAsync(`mqtt://${host}:${port}`, {
+  const client = await mqtt.connectAsync(transport === "ws" ? `ws://${host}:${port}/mqtt` : `mqtt://${host}:${port}`, {
     clientId: `bench-mqttjs-${process.pid}`,
     keepalive: 60,
     reconnectPeriod: 0,

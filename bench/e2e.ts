@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import mqtt from "mqtt";
 import { BenchBroker, findMosquitto, findMosquittoPub } from "./e2e-broker.js";
+import { WsBenchBroker } from "./e2e-ws-broker.js";
 import type { PublisherReport } from "./e2e-publisher.js";
 import type { Figure } from "./figure.js";
 import { PAYLOAD, TOPIC } from "./telemetry-packet.js";
@@ -33,6 +34,14 @@ export interface E2eOptions {
   qosLevels?: (0 | 1 | 2)[];
   /** MQTT.js's window of unfinished publishes (see e2e-publisher.ts). */
   mqttjsWindow?: number;
+  /** Both publishers' transport: tcp (mosquitto's rows) or ws (aedes over `ws`: endToEndWs). Default tcp. */
+  transport?: "tcp" | "ws";
+}
+
+/** The broker a run publishes to: its port (for the publisher) and its process (for its CPU, from /proc). */
+interface Broker {
+  readonly port: number;
+  readonly pid: number | undefined;
 }
 
 interface RunResult {
@@ -49,7 +58,7 @@ interface RunResult {
 }
 
 /** CPU of the broker and of this process (the subscriber) from now until the returned function is called. */
-function loads(broker: BenchBroker, count: number): () => { brokerLoad: number; subscriberLoad: number; brokerUs: number } {
+function loads(broker: Broker, count: number): () => { brokerLoad: number; subscriberLoad: number; brokerUs: number } {
   const wall0 = performance.now();
   const broker0 = procCpuUs(broker.pid!);
   const self0 = process.cpuUsage();
@@ -149,7 +158,7 @@ function message(child: ChildProcess, type: string, timeoutMs: number): Promise<
  * working tree is shared, and another build (scripts/build.mjs empties build/firmware first) can remove
  * the modules it loads for a moment.
  */
-async function runPublisher(broker: BenchBroker, counter: Counter, client: "ours" | "mqttjs", qos: number, options: E2eOptions): Promise<RunResult> {
+async function runPublisher(broker: Broker, counter: Counter, client: "ours" | "mqttjs", qos: number, options: E2eOptions): Promise<RunResult> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await runPublisherOnce(broker, counter, client, qos, options);
@@ -162,14 +171,17 @@ async function runPublisher(broker: BenchBroker, counter: Counter, client: "ours
 
 class NotReady extends Error {}
 
-async function runPublisherOnce(broker: BenchBroker, counter: Counter, client: "ours" | "mqttjs", qos: number, options: E2eOptions): Promise<RunResult> {
+async function runPublisherOnce(broker: Broker, counter: Counter, client: "ours" | "mqttjs", qos: number, options: E2eOptions): Promise<RunResult> {
   const args = [publisherScript, "--client", client, "--qos", String(qos), "--port", String(broker.port), "--count", String(options.count)];
   if (client === "mqttjs") args.push("--window", String(options.mqttjsWindow ?? 64));
+  const ws = options.transport === "ws";
+  if (ws) args.push("--transport", "ws");
   // BENCH_PROFILE_DIR=dir: each publisher writes a V8 CPU profile there (node --cpu-prof); its report (in
   // the progress line's JSON file beside it) gives the go/done window to read it in.
   const profile = process.env.BENCH_PROFILE_DIR;
-  if (profile) mkdirSync(join(profile, `${client}-qos${qos}`), { recursive: true });
-  const flags = profile ? ["--cpu-prof", "--cpu-prof-dir", join(profile, `${client}-qos${qos}`), "--cpu-prof-interval", "100"] : [];
+  const profileDir = profile ? join(profile, `${client}${ws ? "-ws" : ""}-qos${qos}`) : "";
+  if (profile) mkdirSync(profileDir, { recursive: true });
+  const flags = profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir, "--cpu-prof-interval", "100"] : [];
   const child = spawn(process.execPath, [...flags, ...args], { stdio: ["ignore", "inherit", "pipe", "ipc"] });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr += d));
@@ -188,7 +200,7 @@ async function runPublisherOnce(broker: BenchBroker, counter: Counter, client: "
     const loaded = load();
     child.send({ type: "exit" });
     await once(child, "exit");
-    if (profile) appendFileSync(join(profile, `${client}-qos${qos}`, "reports.jsonl"), JSON.stringify({ ...report, pid: child.pid }) + "\n");
+    if (profile) appendFileSync(join(profileDir, "reports.jsonl"), JSON.stringify({ ...report, pid: child.pid }) + "\n");
     return {
       rate: options.count / ((last - start) / 1000), cpuPerMessageUs: report.cpuUs / options.count, publisherMs: report.elapsedMs,
       systemShare: (100 * report.systemUs) / report.cpuUs, ...loaded,
@@ -279,6 +291,61 @@ export async function endToEnd(options: E2eOptions, progress: (line: string) => 
         {
           name: `e2e QoS ${qos}: publishing client CPU per message`, ours: m("ours", "cpuPerMessageUs"), peer: m("mqttjs", "cpuPerMessageUs"), peerName: "MQTT.js",
           unit: "CPU us/message", higherIsBetter: false, target: 3, reference: cpuReference,
+        },
+      );
+    }
+  } finally {
+    await counter.close();
+    await broker.stop();
+  }
+  return figures;
+}
+
+/**
+ * The WebSocket rows: the same publishers over ws:// (e2e-publisher.ts --transport ws: ours through
+ * firmware/net/ws/ over host-sim's TCP, MQTT.js over its own ws stream) to aedes served by `ws` in its own
+ * process (e2e-ws-broker.ts), an MQTT.js subscriber over ws here counting the arrivals; ours and MQTT.js
+ * alternating in the same rounds, measured exactly as the rows through mosquitto (runPublisher). No C
+ * client speaks ws here, so there is no third publisher; aedes's own CPU per message is the reference.
+ */
+export async function endToEndWs(options: E2eOptions, progress: (line: string) => void): Promise<Figure[]> {
+  const qosLevels = options.qosLevels ?? [0, 1, 2];
+  const ws: E2eOptions = { ...options, transport: "ws" };
+  const broker = await WsBenchBroker.start();
+  const counter = await Counter.start(broker.url);
+  const figures: Figure[] = [];
+  progress(
+    `e2e ws: aedes over ws at ${broker.url}; ${fmt(options.count)} messages per run, ${options.rounds} rounds per QoS ` +
+      `(${qosLevels.join(", ")}), ours and MQTT.js (window ${options.mqttjsWindow ?? 64}) alternating`,
+  );
+  try {
+    for (const qos of qosLevels) {
+      const results: Record<"ours" | "mqttjs", RunResult[]> = { ours: [], mqttjs: [] };
+      for (let round = 0; round < options.rounds; round++) {
+        const order: ("ours" | "mqttjs")[] = round % 2 === 0 ? ["ours", "mqttjs"] : ["mqttjs", "ours"];
+        for (const client of order) results[client].push(await runPublisher(broker, counter, client, qos, ws));
+        const last = (name: keyof typeof results) => {
+          const r = results[name][round];
+          return (
+            `${name} ${fmt(r.rate)} msg/s ${r.cpuPerMessageUs.toFixed(2)} us/msg (${r.systemShare.toFixed(0)}% sys)` +
+            ` [aedes ${r.brokerUs.toFixed(1)} us/msg ${r.brokerLoad.toFixed(0)}%, subscriber ${r.subscriberLoad.toFixed(0)}%]`
+          );
+        };
+        progress(`e2e ws QoS ${qos}: round ${round + 1}/${options.rounds}: ${last("ours")}, ${last("mqttjs")}`);
+      }
+      const m = (name: keyof typeof results, key: keyof RunResult) => median(results[name].map((r) => r[key]));
+      const brokerUs = median([...results.ours, ...results.mqttjs].map((r) => r.brokerUs));
+      const brokerLoad = median([...results.ours, ...results.mqttjs].map((r) => r.brokerLoad));
+      figures.push(
+        {
+          name: `e2e ws QoS ${qos} through aedes over WebSockets: messages/s`, ours: m("ours", "rate"), peer: m("mqttjs", "rate"), peerName: "MQTT.js over ws",
+          unit: "messages/s", higherIsBetter: true,
+          reference: `aedes's own CPU: ${brokerUs.toFixed(1)} us/message, ${brokerLoad.toFixed(0)}% of a core (one thread: at most ~${fmt(1e6 / brokerUs)} msg/s on a free core)`,
+        },
+        {
+          name: `e2e ws QoS ${qos}: publishing client CPU per message`, ours: m("ours", "cpuPerMessageUs"), peer: m("mqttjs", "cpuPerMessageUs"), peerName: "MQTT.js over ws",
+          unit: "CPU us/message", higherIsBetter: false,
+          reference: `publisher's kernel share: ours ${m("ours", "systemShare").toFixed(0)}%, MQTT.js ${m("mqttjs", "systemShare").toFixed(0)}%`,
         },
       );
     }

@@ -4,10 +4,13 @@
  * Absolute numbers are printed for reference; nothing here is asserted.
  *
  *   node build/bench/run.js            the full run: Node figures the median of 7 rounds, end to end 7 rounds
- *                                      of 50,000 messages per client and QoS (about 2-3 minutes on 2 cores)
- *   node build/bench/run.js --quick    3 rounds of 100 ms per codec figure, end to end 3 rounds (about a minute)
- *   --no-e2e                           skip the end-to-end section (no mosquitto needed)
+ *                                      of 50,000 messages per client and QoS, through mosquitto (about 3 minutes
+ *                                      on 2 cores) and then over WebSockets through aedes (about 6 more)
+ *   node build/bench/run.js --quick    3 rounds of 100 ms per codec figure, end to end 3 rounds (about 4 minutes)
+ *   --no-e2e                           skip both end-to-end sections (no mosquitto needed)
  *   --codec                            the codec figures only (Node and XS), printed; bench/results.* left as they are
+ *   --ws                               the WebSocket end-to-end rows only (aedes over ws, no mosquitto needed), printed;
+ *                                      bench/results.* left as they are (with --quick: 3 rounds)
  *
  * BENCH_PROFILE_DIR=dir writes a CPU profile of every end-to-end publisher there; node build/bench/profile.js dir
  * summarises them (per message, from "go" to the last message finished).
@@ -17,13 +20,16 @@ import { cpus, totalmem } from "node:os";
 import { codecNode } from "./codec-node.js";
 import { clientXs } from "./client-xs.js";
 import { codecXs } from "./codec-xs.js";
-import { endToEnd } from "./e2e.js";
+import { endToEnd, endToEndWs } from "./e2e.js";
 import { BenchBroker } from "./e2e-broker.js";
 import { ratio, type Figure } from "./figure.js";
 
 const quick = process.argv.includes("--quick");
 const codecOnly = process.argv.includes("--codec");
-const e2e = !codecOnly && !process.argv.includes("--no-e2e");
+const wsOnly = process.argv.includes("--ws");
+const apart = codecOnly || wsOnly; // a part measured alone: printed, bench/results.* left as they are
+const e2e = !codecOnly && !wsOnly && !process.argv.includes("--no-e2e");
+const e2eWs = wsOnly || e2e;
 const rounds = quick ? 3 : 7;
 const ms = quick ? 100 : 300;
 const e2eRounds = quick ? 3 : 7;
@@ -33,14 +39,22 @@ const elapsed = () => `${((performance.now() - started) / 1000).toFixed(0).padSt
 const progress = (line: string) => process.stderr.write(`[${elapsed()}] ${line}\n`);
 
 const figures: Figure[] = [];
-progress(`bench${quick ? " --quick" : ""}: ${rounds} rounds of ${ms} ms per Node codec figure, ${e2e ? `${e2eRounds} end-to-end rounds of ${e2eCount.toLocaleString("en-US")} messages` : "no end-to-end section"} (medians reported)`);
-figures.push(...codecNode(rounds, ms, progress));
-figures.push(...(await codecXs(progress)));
-if (!codecOnly) figures.push(...(await clientXs(progress)));
+progress(
+  wsOnly
+    ? `bench --ws${quick ? " --quick" : ""}: the WebSocket end-to-end rows only, ${e2eRounds} rounds of ${e2eCount.toLocaleString("en-US")} messages (medians reported)`
+    : `bench${quick ? " --quick" : ""}: ${rounds} rounds of ${ms} ms per Node codec figure, ${e2e ? `${e2eRounds} end-to-end rounds of ${e2eCount.toLocaleString("en-US")} messages` : "no end-to-end section"} (medians reported)`,
+);
+if (!wsOnly) {
+  figures.push(...codecNode(rounds, ms, progress));
+  figures.push(...(await codecXs(progress)));
+}
+if (!apart) figures.push(...(await clientXs(progress)));
 if (e2e) figures.push(...(await endToEnd({ rounds: e2eRounds, count: e2eCount, mqttjsWindow: 64 }, progress)));
+if (e2eWs) figures.push(...(await endToEndWs({ rounds: e2eRounds, count: e2eCount, mqttjsWindow: 64 }, progress)));
 
 const machine = `${cpus()[0]?.model?.trim() ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform} ${process.arch}`;
-const command = `npm run bench${quick ? " -- --quick" : ""}${codecOnly ? " -- --codec" : e2e ? "" : " -- --no-e2e"}`;
+const flags = [quick ? "--quick" : "", codecOnly ? "--codec" : wsOnly ? "--ws" : e2e ? "" : "--no-e2e"].filter(Boolean);
+const command = `npm run bench${flags.length ? " -- " + flags.join(" ") : ""}`;
 const format = (value: number) =>
   !Number.isFinite(value) ? "n/a" : value >= 100 ? Math.round(value).toLocaleString("en-US") : value === 0 ? "0" : value.toFixed(value >= 10 ? 1 : 2);
 
@@ -77,14 +91,18 @@ const table = [
 ].join("\n");
 const notes = [
   "- Ratios are ours over the peer's for rates, the peer's over ours for costs: above 1, ours is better.",
-  `- Node codec figures: the median of ${rounds} timed rounds of ${ms} ms, ours and mqtt-packet alternating in one process.`,
-  "- MQTT 5.0 rows: the same PUBLISH with a Topic Alias (3), a Message Expiry Interval (3,600 s), a Content Type and two User Properties",
-  "  (bench/telemetry-packet.ts: 49 bytes of properties), mqtt-packet at protocol version 5. Ours writes the properties from plain values",
-  "  (properties.ts's writers, into a 64-byte scratch) on every encode and encodePublish copies them in; a decode reads every property:",
-  "  ours in place (the numbers, where each string's bytes are, each User Property), mqtt-packet's handler from the object it built.",
-  "- XS figures: exact counters of the instrumented XS runner (build/xs/xsprobe); computrons net of the measuring loop;",
-  "  heap allocated is the peak slot count x 16 bytes (a slot on a 32-bit device) + peak chunk bytes over 10,000 operations, per operation.",
-  "  Moddable's figures beside them are the published ones (../shared/XS-NOTES.md), not measured here.",
+  ...(wsOnly
+    ? []
+    : [
+        `- Node codec figures: the median of ${rounds} timed rounds of ${ms} ms, ours and mqtt-packet alternating in one process.`,
+        "- MQTT 5.0 rows: the same PUBLISH with a Topic Alias (3), a Message Expiry Interval (3,600 s), a Content Type and two User Properties",
+        "  (bench/telemetry-packet.ts: 49 bytes of properties), mqtt-packet at protocol version 5. Ours writes the properties from plain values",
+        "  (properties.ts's writers, into a 64-byte scratch) on every encode and encodePublish copies them in; a decode reads every property:",
+        "  ours in place (the numbers, where each string's bytes are, each User Property), mqtt-packet's handler from the object it built.",
+        "- XS figures: exact counters of the instrumented XS runner (build/xs/xsprobe); computrons net of the measuring loop;",
+        "  heap allocated is the peak slot count x 16 bytes (a slot on a 32-bit device) + peak chunk bytes over 10,000 operations, per operation.",
+        "  Moddable's figures beside them are the published ones (../shared/XS-NOTES.md), not measured here.",
+      ]),
   ...(e2e
     ? [
         `- End to end: Debian's mosquitto on loopback (${BenchBroker.settings.join(", ")}); each client publishes ${e2eCount.toLocaleString("en-US")} telemetry`,
@@ -99,15 +117,24 @@ const notes = [
         "- Profiles of the publishers: `BENCH_PROFILE_DIR=/tmp/prof node build/bench/run.js --quick`, then `node build/bench/profile.js /tmp/prof`.",
       ]
     : []),
+  ...(e2eWs
+    ? [
+        "- End to end over WebSockets (the e2e ws rows): aedes served by `ws` at ws://127.0.0.1:<port>/mqtt in its own Node process",
+        "  (bench/aedes-ws.ts; Debian's mosquitto has no websockets), the same publishers, counts, rounds and figures as the rows through",
+        "  mosquitto, ours and MQTT.js alternating in one run, an MQTT.js subscriber over ws counting. Ours: the same simulator client with",
+        "  `websocket: \"/mqtt\"`, so MqttConnection runs over firmware/net/ws/ (webSocketOver: masked frames, 1,024-byte stage and receive ring)",
+        "  over host-sim's TCP; MQTT.js: its own ws:// transport. No C client speaks ws here: aedes's own CPU per message is the reference.",
+      ]
+    : []),
 ].join("\n");
 const records = figures.map((f) => ({
   name: f.name, ours: f.ours, peer: f.peer, unit: f.unit, ratio: ratio(f),
   peerName: f.peerName, target: f.target ?? null, ceiling: f.ceiling ?? null, met: met(f), reference: f.reference ?? null,
 }));
-if (codecOnly) {
+if (apart) {
   // The figures as results.json records them, then the table: for adding rows to bench/results.* by hand.
   console.log(JSON.stringify({ machine, command, date: new Date().toISOString(), seconds: Math.round((performance.now() - started) / 1000), figures: records }, null, 2));
-  console.log(`\n${command} on ${new Date().toISOString().slice(0, 10)} in ${elapsed().trim()}: ${machine}\n\n${table}\n\n(--codec: bench/results.md and bench/results.json left as they are)`);
+  console.log(`\n${command} on ${new Date().toISOString().slice(0, 10)} in ${elapsed().trim()}: ${machine}\n\n${table}\n\n(${codecOnly ? "--codec" : "--ws"}: bench/results.md and bench/results.json left as they are)\n\n${notes}`);
   process.exit(0);
 }
 const markdown = `# Benchmark results\n\nMeasured by \`${command}\` on ${new Date().toISOString().slice(0, 10)} in ${elapsed().trim()}: ${machine}.\n\n${table}\n\n${notes}\n`;
