@@ -475,3 +475,27 @@ describe("Outbox.widen and narrow (writing a record whole again in place)", () =
     expect(o.liveBytes).toBe(14 + 12 + 2 + 12);
   });
 });
+
+describe("what CONNACK says of the server, honoured beyond the limits", () => {
+  it("an Assigned Client Identifier is used in the next CONNECT (a kept session can be resumed)", () => {
+    const b = new Broker({ clientId: "" });
+    expect((b.take()[0] as mqttPacket.IConnectPacket).clientId).toBe("");
+    b.send({ cmd: "connack", reasonCode: 0, sessionPresent: false, properties: { assignedClientIdentifier: "auto-7f3a" } });
+    b.client.closed(b.now);
+    b.now = 60_000;
+    b.client.poll(b.now);
+    expect(b.client.shouldOpen(b.now)).toBe(true);
+    b.client.opened(b.now);
+    expect((b.take()[0] as mqttPacket.IConnectPacket).clientId).toBe("auto-7f3a");
+  });
+
+  it("a subscribe() the server said it cannot take (wildcards, shared, identifiers) throws with words, not a SUBACK refusal later", () => {
+    const b = new Broker();
+    b.connack({ wildcardSubscriptionAvailable: false, sharedSubscriptionAvailable: false, subscriptionIdentifiersAvailable: false });
+    expect(() => b.client.subscribe([{ topic: "a/+" }])).toThrow("the broker does not support wildcard subscriptions (0xA2)");
+    expect(() => b.client.subscribe([{ topic: "$share/g/a" }])).toThrow("the broker does not support shared subscriptions (0x9E)");
+    expect(() => b.client.subscribe([{ topic: "a", subscriptionIdentifier: 3 }])).toThrow("subscription identifiers (0xA1)");
+    b.client.subscribe([{ topic: "a/b" }]);
+    expect(b.take().map((p) => p.cmd)).toEqual(["subscribe"]);
+  });
+});

@@ -54,8 +54,8 @@ export class MqttClient {
   readonly stats: Readonly<ClientStats>;
   readonly #stats = new ClientStats();
   /** CONNECT's fields as bytes, made once; #private, so a printed client does not show the credentials. */
-  readonly #connect: ConnectFields;
-  readonly #connectSize: number;
+  #connect: ConnectFields;
+  #connectSize: number;
   private readonly life = new Lifecycle();
   private readonly events: AppEvents;
   private readonly keepalive: Keepalive;
@@ -201,9 +201,25 @@ export class MqttClient {
     output.reset();
     output.mode = Mode.Connecting;
     const control = output.control;
+    this.adoptAssignedClientId();
     const at = control.reserve(this.#connectSize);
     control.commit(encodeConnect(control.buffer, at, this.#connect, this.version) - at);
     this.keepalive.reset(now);
+  }
+
+  /**
+   * 5.0: a CONNECT with an empty client id that the server gave one to (Assigned Client Identifier) uses it
+   * from then on, so a session it keeps can be resumed (§3.2.2.3.7). Only if it fits the control buffer.
+   */
+  private adoptAssignedClientId(): void {
+    const assigned = this.router.assignedClientId;
+    if (assigned === null || this.#connect.clientId.length !== 0) return;
+    this.router.assignedClientId = null;
+    const fields = { ...this.#connect, clientId: assigned };
+    const size = connectSize(fields, this.version);
+    if (size > this.options.controlBufferSize) return;
+    this.#connect = fields;
+    this.#connectSize = size;
   }
 
   /**

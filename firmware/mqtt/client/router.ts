@@ -36,6 +36,8 @@ export class Router {
   private readonly reasonBytes = new Uint8Array(256);
   private reasonLength = 0;
   private reasonCached: string | null = "";
+  /** 5.0: the Assigned Client Identifier of the last CONNACK that gave one (§3.2.2.3.7), or null. */
+  assignedClientId: Uint8Array | null = null;
 
   constructor(
     private readonly life: Lifecycle,
@@ -175,7 +177,10 @@ export class Router {
     if (this.options.protocolVersion === 5) {
       const limits = this.limits;
       limits.accept(p.properties);
-      this.subscriptions.maximumPacketSize = limits.maximumPacketSize;
+      this.subscriptions.serverAllows(limits);
+      const id = p.properties.dataOffset(Property.AssignedClientIdentifier);
+      // Kept for the next CONNECT (the client asked with an empty one): allocates, once per such CONNACK.
+      if (id >= 0) this.assignedClientId = p.buffer.slice(id, id + p.properties.dataLength(Property.AssignedClientIdentifier));
       // [MQTT-3.2.2-21] the Server Keep Alive replaces ours
       this.keepalive.use(limits.serverKeepAlive >= 0 ? limits.serverKeepAlive * 1000 : this.options.keepalive * 1000);
     }

@@ -50,6 +50,18 @@ export class Subscriptions {
   private readonly matchFrom: Uint16Array;
   /** 5.0: the server's Maximum Packet Size, from its last CONNACK. */
   maximumPacketSize = 268_435_460;
+  /** 5.0: what the server's last CONNACK said it supports (§3.2.2.3.11-13); a subscribe() it would refuse throws. */
+  private wildcardAvailable = true;
+  private sharedAvailable = true;
+  private identifiersAvailable = true;
+
+  /** A CONNACK's limits (5.0). */
+  serverAllows(limits: { maximumPacketSize: number; wildcardSubscriptionAvailable: boolean; sharedSubscriptionAvailable: boolean; subscriptionIdentifierAvailable: boolean }): void {
+    this.maximumPacketSize = limits.maximumPacketSize;
+    this.wildcardAvailable = limits.wildcardSubscriptionAvailable;
+    this.sharedAvailable = limits.sharedSubscriptionAvailable;
+    this.identifiersAvailable = limits.subscriptionIdentifierAvailable;
+  }
   /** A SUBSCRIBE's properties (a Subscription Identifier at most), written per request. */
   private readonly subscribeProperties = new Uint8Array(5);
   private readonly state: Uint8Array;
@@ -102,7 +114,14 @@ export class Subscriptions {
     let fresh = 0;
     for (let k = 0; k < requests.length; k++) {
       const r = requests[k] as SubscribeRequest | null;
-      checked.push(checkRequest(r, this.version, this.controlCapacity));
+      const c = checkRequest(r, this.version, this.controlCapacity);
+      // Refused here rather than in a SUBACK (0x9E, 0xA1, 0xA2) when the broker said so [MQTT-3.2.2-... §3.2.2.3.11-13]
+      const refused = !this.sharedAvailable && c.matchFrom > 0 ? "shared subscriptions (0x9E)"
+        : !this.identifiersAvailable && c.subscriptionIdentifier > 0 ? "subscription identifiers (0xA1)"
+        : !this.wildcardAvailable && (c.bytes.indexOf(0x2b) >= 0 || c.bytes.indexOf(0x23) >= 0) ? "wildcard subscriptions (0xA2)"
+        : "";
+      if (refused !== "") throw new ClientArgumentError(ClientError.InvalidArgument, `subscribe ${r!.topic}: the broker does not support ${refused}`);
+      checked.push(c);
       let seen = this.find(r!.topic) >= 0;
       for (let j = 0; j < k && !seen; j++) if (requests[j].topic === r!.topic) seen = true;
       if (!seen) fresh++;
