@@ -223,9 +223,11 @@ async function runHostile(c: HostileCase) {
     // Protocol errors are also reported through onError with the same code.
     for (const r of c.reasons) if (r === "0x81" || r === "0x82" || r === "0x95") expect(device.events).toContain("error " + r);
     // Backoff: the gap after fault i is the delay d * 0.75 (random() = 0.5), d = reconnectPeriod doubling to
-    // reconnectPeriodMax: 75, 150, 300, 600 ms... A timer never fires early, so each gap is at least its delay
-    // (less a millisecond of the clocks' rounding): the lower bounds double, and the gaps grow. The upper bound
-    // is loose: other test files load the machine.
+    // reconnectPeriodMax: 75, 150, 300, 600 ms... A timer never fires early, so each gap is at least its delay,
+    // less what the measurement adds: the client times the delay from the `now` it read when it began handling
+    // the loss, and the disconnect is recorded here a little later, when its event is pushed (3 ms seen on a
+    // loaded machine, so 10 allowed): the lower bounds double, and the gaps grow. The upper bound is loose:
+    // other test files load the machine.
     const gaps = disconnectedAt.slice(0, c.faults.length).map((t, i) => Math.round(attemptAt[i + 1] - t));
     console.log(`hostile ${id}: ${disconnects.join(", ")}; reconnect gaps ${gaps.join(", ")} ms (the server saw ${server.gaps().slice(0, c.faults.length).join(", ")}); ${client.stats.connects} connections accepted; ${QUEUED} queued messages delivered`);
     if (c.growth ?? c.faults.length >= 2) {
@@ -233,7 +235,7 @@ async function runHostile(c: HostileCase) {
       const max = c.options?.reconnectPeriodMax ?? 3200;
       for (let i = 0; i < gaps.length; i++) {
         const delay = 0.75 * Math.min(period * 2 ** i, max);
-        expect(gaps[i], `gap ${i} of ${gaps.join(", ")} ms: at least the backoff delay ${delay} ms`).toBeGreaterThanOrEqual(delay - 2);
+        expect(gaps[i], `gap ${i} of ${gaps.join(", ")} ms: at least the backoff delay ${delay} ms`).toBeGreaterThanOrEqual(delay - 10);
         expect(gaps[i], `gap ${i} of ${gaps.join(", ")} ms: not far past the backoff delay ${delay} ms`).toBeLessThan(delay + 700);
       }
       expect(gaps[gaps.length - 1], `the last gap of ${gaps.join(", ")} ms longer than the first`).toBeGreaterThan(gaps[0]);
