@@ -96,3 +96,19 @@ declare module "time" {
   const Time: { readonly ticks: number };
   export default Time;
 }
+
+declare module "Resource" {
+  /**
+   * The SDK's Resource (modules/files/resource, in manifest_base.json): `new Resource(name)` is a read-only
+   * host buffer over the bytes of a file the manifest's `resources` put in the build (no copy: in flash);
+   * a Uint8Array can view it. A name the build lacks throws URIError("Resource not found: <name>").
+   */
+  class Resource {
+    constructor(name: string);
+    static exists(name: string): boolean;
+    readonly byteLength: number;
+    /** A copy of bytes begin..end as an ArrayBuffer (copy false: a host buffer over them instead). */
+    slice(begin: number, end?: number, copy?: boolean): ArrayBuffer;
+  }
+  export default Resource;
+}

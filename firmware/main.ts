@@ -1,8 +1,9 @@
 /**
  * The device entry (the manifest's "main"): the device's modules by their real names, the configuration
- * from mc/config (the manifest's config, overridden by `mcconfig ... key=value`) and the board in it, then
- * the app. The Moddable runtime calls the default export once Wi-Fi is up (setup/network) and the clock
- * is set if `sntp` is given. Runs only in an mcconfig build; the integration test runs it on host-sim's
+ * from mc/config (the manifest's config, overridden by `mcconfig ... key=value`) and the board in it, the
+ * TLS material it names (resources of the build, loaded with the SDK's Resource), then the app. The
+ * Moddable runtime calls the default export once Wi-Fi is up (setup/network) and the clock is set if
+ * `sntp` is given. Runs only in an mcconfig build; the integration test runs it on host-sim's
  * modules under the same names.
  */
 import config from "mc/config";
@@ -13,11 +14,13 @@ import UDP from "embedded:io/socket/udp";
 import DNS from "embedded:network/dns/resolver/udp";
 import SHT3x from "embedded:sensor/Humidity-Temperature/SHT3x";
 import BMP280 from "embedded:sensor/Barometer-Temperature/BMP280";
+import Resource from "Resource";
 import Time from "time";
 import Timer from "timer";
 import { Device, type DeviceEvents } from "./app.js";
 import { errorMessage } from "./mqtt/index.js";
 import { describeCause } from "./net/causes.js";
+import type { DerBytes } from "./net/broker.js";
 import type { NetDevice, ResolverConstructor, SocketConstructor, TLSOptions } from "./net/device.js";
 import type { BoardSpec, SensorSpec } from "./telemetry/board.js";
 import { wallClock } from "./telemetry/clock.js";
@@ -66,6 +69,12 @@ export default function main(events: DeviceEvents = logEvents): Device {
     discoveryPrefix: config.discoveryPrefix as string,
     interval: config.interval as string,
     dns: config.dns as string,
+    // TLS only: resource names (DER files among the manifest's resources), ALPN, the server name.
+    ca: config.ca as string,
+    cert: config.cert as string,
+    key: config.key as string,
+    alpn: config.alpn as string,
+    serverName: config.serverName as string,
   };
   const device: NetDevice = {
     TCP: TCP as SocketConstructor,
@@ -76,7 +85,10 @@ export default function main(events: DeviceEvents = logEvents): Device {
     Timer,
     ticks: () => Time.ticks, // 32-bit, wrapping: the connection unwraps it
   };
-  const app = new Device(deviceConfigFrom(settings, makeSensor, wallClock), device, events);
+  // A Resource is a host buffer over the file's bytes in flash (no copy); a name the build lacks throws
+  // URIError("Resource not found: <name>"), which deviceConfigFrom turns into an error naming the key.
+  const resource = (name: string): DerBytes => new Resource(name) as unknown as DerBytes;
+  const app = new Device(deviceConfigFrom(settings, makeSensor, wallClock, resource), device, events);
   running = app;
   log(`mqtt-xs ${settings.deviceId} on ${settings.board.name}: broker ${settings.broker}`);
   app.start();

@@ -39,10 +39,10 @@ const EXAMPLES = ["pubsub", "telemetry"];
 
 /**
  * Module names the SDK manifests we include provide (not readable here): the ECMA-419 io manifests
- * (sockets, I2C), manifest_dns.json (the resolver), manifest_base.json (timer, time), mcconfig itself
+ * (sockets, I2C), manifest_dns.json (the resolver), manifest_base.json (timer, time, Resource), mcconfig itself
  * (mc/config); and, except on lin where we map them to simulations, the drivers we map by name.
  */
-const SDK_NAMES = ["embedded:io/socket/tcp", "embedded:io/socket/udp", "embedded:io/i2c", "embedded:network/dns/resolver/udp", "timer", "time", "mc/config"];
+const SDK_NAMES = ["embedded:io/socket/tcp", "embedded:io/socket/udp", "embedded:io/i2c", "embedded:network/dns/resolver/udp", "timer", "time", "mc/config", "Resource"];
 
 interface Build {
   build: Record<string, string>;

@@ -15,6 +15,8 @@ export const deviceModules: Readonly<Record<string, string>> = Object.freeze({
   "embedded:network/dns/resolver/udp": here("dns"),
   timer: here("timer"),
   time: here("time"),
+  // The SDK's Resource: files of the directory set with setResourceDirectory() (host-sim/device/resource.ts).
+  Resource: here("resource"),
 });
 
 /** The same map as vitest `resolve.alias` entries (exact names: "timer" must not match "timer/x"). */

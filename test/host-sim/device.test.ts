@@ -757,6 +757,7 @@ describe("timer", () => {
 describe("device module map", () => {
   it("maps every device module name to an existing file", () => {
     expect(Object.keys(deviceModules).sort()).toEqual([
+      "Resource",
       "embedded:io/socket/tcp",
       "embedded:io/socket/tcp/tls",
       "embedded:io/socket/udp",
