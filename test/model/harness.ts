@@ -7,7 +7,10 @@
  * shrunk. runSteps is one function on purpose: the client, the model and the broker's end share one run's
  * state, step by step. At MQTT 5.0 the broker's end also says what its CONNACK allows, answers with
  * reason codes, may send DISCONNECT, holds back while our Receive Maximum is reached (but when a step
- * breaks it), and rarely sends a Topic Alias; the client's packets are decoded at 5.0 (wire.ts).
+ * breaks it), sets Topic Aliases towards us within our maximum and uses them alone (rarely breaking the
+ * rules: alias 0, above our maximum, never set), and its CONNACK's Topic Alias Maximum changes with the
+ * other limits; publishes go through one TopicHandle per topic (the ones with `handle`) and some carry a
+ * Message Expiry Interval; the client's packets are decoded at 5.0 (wire.ts).
  * This module runs on XS: no Node APIs.
  */
 import { Model, validName, wellFormed, type BrokerFrame, type ModelOptions, type SubscribeCall } from "./model.js";
@@ -18,7 +21,7 @@ import * as w from "./wire.js";
 
 /** What the harness needs of a client (the facade's public API). */
 export interface ClientUnderTest {
-  publish(topic: unknown, payload: unknown, qos?: unknown, retain?: unknown, offset?: unknown, length?: unknown): number;
+  publish(topic: unknown, payload: unknown, qos?: unknown, retain?: unknown, offset?: unknown, length?: unknown, properties?: unknown): number;
   subscribe(requests: unknown): void;
   unsubscribe(topics: unknown): void;
   start(now: number): void;
@@ -69,7 +72,7 @@ export const readStats: StatsReader = (client) => {
   for (const key of STAT_NAMES) out[key] = s[key];
   return out;
 };
-const STAT_NAMES = ["published", "queued", "refused", "completed", "acked", "dropped", "unconfirmed", "sent", "resent", "received", "oversized", "connects", "rejected"];
+const STAT_NAMES = ["published", "queued", "refused", "completed", "acked", "dropped", "unconfirmed", "sent", "resent", "received", "oversized", "connects", "rejected", "expired"];
 
 export interface RunResult {
   /** The first violation, or null when every step held. */
@@ -93,6 +96,8 @@ class Broker {
   connectSeen = false;
   /** 5.0: ids of the QoS 1/2 PUBLISH sent on this connection that no PUBACK or PUBCOMP has answered yet (our Receive Maximum's count, §4.9). */
   readonly toClient: number[] = [];
+  /** 5.0: the Topic Aliases it set towards us on this connection (alias to topic). */
+  readonly aliases = new Map<number, string>();
 }
 
 /** Runs one run to its end or its first violation. */
@@ -133,6 +138,12 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
   /** Broker bytes not yet taken by the client, with the frame each packet ends. */
   let pendingIn: { bytes: number[]; frame: BrokerFrame | null }[] = [];
   const handlers = new Map<string, (m: MessageLike) => void>();
+  /** One TopicHandle per topic, as an app keeps them (5.0: its Topic Alias follows the handle). */
+  const handles = new Map<string, unknown>();
+  const handleFor = (topic: string) => {
+    if (!handles.has(topic)) handles.set(topic, client.topic(topic));
+    return handles.get(topic);
+  };
   const handlerFor = (filter: string) => {
     let h = handlers.get(filter);
     if (!h) {
@@ -152,7 +163,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
       if (d.error) return model.violation ?? (model.violation = "the client wrote an invalid packet: " + d.error + " [" + w.hex(buf, 0, Math.min(buf.length, 24)) + "]");
       if (!publishBegun && out.length > 0) {
         publishBegun = true;
-        model.begins(out[0] >> 4);
+        model.begins(out[0] >> 4, now);
       }
       if (d.length === 0) return null;
       out = out.slice(d.length);
@@ -251,6 +262,7 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
     broker.connectSeen = false;
     broker.pings = 0;
     broker.toClient.length = 0;
+    broker.aliases.clear();
   };
 
   const sync = (where: string): string | null => {
@@ -312,9 +324,11 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
         const topic = TOPICS[s.t % TOPICS.length];
         const text = PAYLOADS[s.p % PAYLOADS.length];
         const payload = s.bytes ? utf8Bytes(text) : text;
-        const expected = model.publish(validName(topic), topic, payload, w.utf8Hex(text), w.utf8Length(text), s.q, s.r, undefined, undefined);
-        const result = client.publish(s.handle ? client.topic(topic) : topic, payload, s.q, s.r);
-        return check(result, expected, `publish(${topic}, ${JSON.stringify(text)}, ${s.q})`);
+        const expected = model.publish(validName(topic), topic, payload, w.utf8Hex(text), w.utf8Length(text), s.q, s.r, undefined, undefined, s.handle, s.exp ?? 0, now);
+        const to = s.handle ? handleFor(topic) : topic;
+        // 5.0: sometimes with a Message Expiry Interval
+        const result = s.exp !== undefined ? client.publish(to, payload, s.q, s.r, 0, -1, { messageExpiryInterval: s.exp }) : client.publish(to, payload, s.q, s.r);
+        return check(result, expected, `publish(${topic}${s.handle ? " (handle)" : ""}, ${JSON.stringify(text)}, ${s.q}${s.exp !== undefined ? `, expiry ${s.exp} s` : ""})`);
       }
       case "bad-publish":
         return badPublish(s.v);
@@ -370,10 +384,15 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
           // 5.0: the refusal is a reason code (0x80 and up); the properties say what the server allows
           const lim = s.lim ?? [-1, -1, -1, -1, -1];
           const l: w.ConnackLimits = { receiveMaximum: lim[0], maximumQoS: lim[1], retainAvailable: lim[2], maximumPacketSize: lim[3], serverKeepAlive: lim[4] };
-          const limits = { receiveMaximum: l.receiveMaximum >= 0 ? l.receiveMaximum : 65535, maximumQoS: l.maximumQoS >= 0 ? l.maximumQoS : 2, retainAvailable: l.retainAvailable !== 0, maximumPacketSize: l.maximumPacketSize >= 0 ? l.maximumPacketSize : 268435460, serverKeepAlive: l.serverKeepAlive };
-          // The broker leaves out its Topic Alias Maximum (the client ignores it) when the CONNACK would not fit our Maximum Packet Size
-          let bytes = w.connack5(sessionPresent, s.rc, s.rc === 0 ? l : null, true);
-          if (bytes.length > o.maxPacketSize) bytes = w.connack5(sessionPresent, s.rc, s.rc === 0 ? l : null, false);
+          // Its Topic Alias Maximum: as the step says (-1: left out); 10 in runs made before it was drawn.
+          // The broker leaves it out when the CONNACK would not fit our Maximum Packet Size.
+          let tam = s.tam ?? 10;
+          let bytes = w.connack5(sessionPresent, s.rc, s.rc === 0 ? l : null, tam);
+          if (bytes.length > o.maxPacketSize) {
+            tam = -1;
+            bytes = w.connack5(sessionPresent, s.rc, s.rc === 0 ? l : null, tam);
+          }
+          const limits = { receiveMaximum: l.receiveMaximum >= 0 ? l.receiveMaximum : 65535, maximumQoS: l.maximumQoS >= 0 ? l.maximumQoS : 2, retainAvailable: l.retainAvailable !== 0, maximumPacketSize: l.maximumPacketSize >= 0 ? l.maximumPacketSize : 268435460, serverKeepAlive: l.serverKeepAlive, topicAliasMaximum: tam > 0 ? tam : 0 };
           if (s.badp !== undefined && s.rc === 0) {
             // A property no server may send so: Receive Maximum 0, Maximum QoS 2, Retain Available 2,
             // Maximum Packet Size 0, or Receive Maximum twice (§3.2.2.3): a Protocol Error (0x82)
@@ -423,9 +442,30 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
             }
           }
         }
-        const bytes = w.publish(topic, s.q, s.r, dup, id, s.t, s.n, v5 ? 5 : 4, s.alias ? 1 + (s.t % 3) : 0);
+        // 5.0 Topic Alias: (alias) one we never allowed, or (ta > 0) one within our maximum: alone when
+        // the broker set it to this topic (or, every other time, to another: that topic then), else set
+        // with the topic; (ta < 0) breaking the rules: alias 0, one above our maximum, or alone and never set
+        let alias = s.alias ? 1 + (s.t % 3) : -1;
+        let sent = topic;
+        if (s.ta !== undefined && s.ta > 0) {
+          alias = s.ta;
+          const set = broker.aliases.get(alias);
+          if (set === topic || (set !== undefined && s.n % 2 === 0)) sent = "";
+          else broker.aliases.set(alias, topic);
+        } else if (s.ta !== undefined) {
+          alias = s.ta === -1 ? 0 : s.ta === -2 ? o.topicAliasMaximum + 1 : 0;
+          if (s.ta === -3) {
+            for (let a = 1; a <= o.topicAliasMaximum; a++) if (!broker.aliases.has(a)) alias = a;
+            if (alias !== 0) sent = "";
+          }
+        }
+        const bytes = w.publish(sent, s.q, s.r, dup, id, s.t, s.n, v5 ? 5 : 4, alias);
         if (v5 && s.q > 0) broker.toClient.push(id);
-        return send(bytes, { kind: "publish", topic, payload: w.payloadText(s.t, s.n), qos: s.q, retain: s.r, dup, id, oversized: bytes.length > o.maxPacketSize, alias: s.alias === true });
+        const oversized = bytes.length > o.maxPacketSize;
+        // A Topic Alias of 0 is a value no sender may send [MQTT-3.3.2-8]: the packet is refused as it is
+        // decoded, a Protocol Error (0x82) as a Receive Maximum of 0 is (0x94 is for one above the maximum)
+        if (alias === 0 && !oversized) return send(bytes, { kind: "malformed", reason: 0x82 });
+        return send(bytes, { kind: "publish", topic: sent, payload: w.payloadText(s.t, s.n), qos: s.q, retain: s.r, dup, id, oversized, alias: alias >= 0 ? alias : undefined });
       }
       case "burst":
         // Several PUBLISH in one write, each a new id: a broker emptying its queue for us.

@@ -32,6 +32,74 @@ export interface Msg {
   waitSince: number;
   /** The order its (last) PUBREC came in. */
   pubrecSeq: number;
+  /** 5.0 Topic Alias its PUBLISH carries: k > 0 alone (empty topic), -k with its topic (setting it), 0 none. */
+  alias: number;
+  /** Its PUBLISH's bytes as it goes now (size: the outbox room it holds, an alias-only one its topic's too). */
+  wire: number;
+  /** 5.0: its Message Expiry Interval (seconds, 0: none), when it runs out, and what its PUBLISH carries. */
+  exp: number;
+  expiresAt: number;
+  expLeft: number;
+}
+
+/**
+ * 5.0 Topic Aliases towards the broker (§3.3.2.3.4), as the client keeps them for TopicHandle topics:
+ * min(options.topicAliases, the server's Topic Alias Maximum) aliases, the least recently used replaced;
+ * an alias goes alone only while the broker has it for that topic (the last setter written on this
+ * connection, whatever our table names since) and no older setter of it waits to be written (publish()
+ * checks that); empty on each connection [MQTT-3.3.2-7].
+ */
+class OutAliases {
+  private readonly topics: (string | null)[];
+  private readonly brokerHas: (string | null)[];
+  private readonly used: number[];
+  private clock = 0;
+  private usable = 0;
+  constructor(readonly capacity: number) {
+    this.topics = [];
+    this.brokerHas = [];
+    this.used = [];
+    for (let k = 0; k < capacity; k++) {
+      this.topics.push(null);
+      this.brokerHas.push(null);
+      this.used.push(0);
+    }
+  }
+  connected(serverMaximum: number): void {
+    this.usable = Math.min(serverMaximum, this.capacity);
+    for (let k = 0; k < this.capacity; k++) {
+      this.topics[k] = null;
+      this.brokerHas[k] = null;
+    }
+  }
+  lost(): void {
+    this.usable = 0;
+  }
+  /** k > 0: established (alone); -k: set now or not yet established (with its topic); 0: none. */
+  choose(topic: string): number {
+    if (this.usable === 0) return 0;
+    let free = -1;
+    let oldest = 0;
+    for (let k = 0; k < this.usable; k++) {
+      const named = this.topics[k];
+      if (named === topic) {
+        this.used[k] = ++this.clock;
+        return this.brokerHas[k] === topic ? k + 1 : -(k + 1);
+      }
+      if (named === null) {
+        if (free < 0) free = k;
+      } else if (this.used[k] < this.used[oldest]) oldest = k;
+    }
+    const k = free >= 0 ? free : oldest;
+    this.topics[k] = topic;
+    this.used[k] = ++this.clock;
+    return -(k + 1);
+  }
+  /** A PUBLISH that set alias k (-k) for `topic` went whole. */
+  written(alias: number, topic: string): void {
+    const k = -alias - 1;
+    if (k < this.usable) this.brokerHas[k] = topic;
+  }
 }
 
 /** What the messages need of the rest of the model. */
@@ -59,11 +127,17 @@ export class Messages {
    * above where it started [MQTT-4.9.0-1] [MQTT-4.9.0-2]. A PUBREL sent again takes none.
    */
   private quota = Infinity;
+  /** 5.0: our Topic Aliases towards the broker. */
+  private readonly aliases: OutAliases;
+  /** 5.0: the aliases as the broker knows them on this connection (from what was written): each alias-only PUBLISH must resolve to its topic. */
+  readonly peerAliases = new Map<number, string>();
 
-  constructor(private readonly c: Context) {}
+  constructor(private readonly c: Context) {
+    this.aliases = new OutAliases(c.v5 ? c.o.topicAliases : 0);
+  }
 
   /** publish(): the code the client must return, or -1000 for "taken, with any free packet id" (QoS 1/2). */
-  publish(topicValid: boolean, topic: string, payload: unknown, payloadHex: string | null, payloadBytes: number, qos: unknown, retain: unknown, offset: unknown, length: unknown): number {
+  publish(topicValid: boolean, topic: string, payload: unknown, payloadHex: string | null, payloadBytes: number, qos: unknown, retain: unknown, offset: unknown, length: unknown, handle = false, exp = 0, now = 0): number {
     if (qos !== 0 && qos !== 1 && qos !== 2) return C.InvalidQoS;
     if (retain !== undefined && typeof retain !== "boolean") return C.InvalidArgument;
     if (!topicValid) return C.InvalidTopic;
@@ -76,21 +150,48 @@ export class Messages {
       const off = (offset as number | undefined) ?? 0;
       if (length !== undefined && length !== -1 && !(Number.isInteger(length) && (length as number) >= 0 && off + (length as number) <= n)) return C.InvalidArgument;
     } else if ((offset !== undefined && offset !== 0) || (length !== undefined && length !== -1)) return C.InvalidArgument;
-    const size = publishSize(topic, payloadBytes, qos, this.c.v5);
+    const props = exp > 0 ? 5 : 0; // a Message Expiry Interval: its identifier and four bytes
+    const size = publishSize(topic, payloadBytes, qos, this.c.v5, props);
     const { o, stats, limits } = this.c;
     if (size > o.transmitBufferSize) return C.PayloadTooLarge;
+    // 5.0 Topic Alias (three bytes, the last property), chosen at the call: alone once established and
+    // only if that is shorter (an alias-only message keeps its topic's bytes as spare), with its topic
+    // while it is being set; none if that would not fit the outbox
+    let alias = 0;
+    let wire = size;
+    let spare = 0;
+    if (this.c.v5 && handle && this.aliases.capacity > 0) {
+      alias = this.aliases.choose(topic);
+      // an older setter of this alias waiting to be written would re-map it before this one goes
+      if (alias > 0 && this.msgs.some((x) => x.alias === -alias && x.state === M.Queued)) alias = -alias;
+      if (alias > 0) {
+        wire = publishSize("", payloadBytes, qos, true, props + 3);
+        if (wire < size) spare = size - wire;
+        else {
+          alias = 0;
+          wire = size;
+        }
+      } else if (alias < 0) wire = publishSize(topic, payloadBytes, qos, true, props + 3);
+      // nor over the server's Maximum Packet Size [MQTT-3.2.2-15] with the alias's bytes
+      if (wire + spare > o.transmitBufferSize || wire > limits.maximumPacketSize) {
+        alias = 0;
+        wire = size;
+        spare = 0;
+      }
+    }
     // 5.0: refused at the call by what the last CONNACK said (3.1.1: the defaults let everything through)
     if (qos > limits.maximumQoS) return C.QoSNotSupported; // [MQTT-3.2.2-11]
     if (retain === true && !limits.retainAvailable) return C.RetainNotSupported; // [MQTT-3.2.2-14]
     if (size > limits.maximumPacketSize) return C.PacketTooLargeForServer; // [MQTT-3.2.2-15]
     stats.published++;
-    if (!this.fits(size)) {
+    const room = wire + spare;
+    if (!this.fits(room)) {
       if (o.queuePolicy === "drop-newest") {
         stats.dropped++;
         return C.MessageDropped;
       }
-      if (o.queuePolicy === "drop-oldest" && this.canMakeRoom(size)) {
-        while (!this.fits(size)) {
+      if (o.queuePolicy === "drop-oldest" && this.canMakeRoom(room)) {
+        while (!this.fits(room)) {
           this.msgs.splice(this.msgs.findIndex((m) => m.state === M.Queued && !m.writing), 1);
           stats.dropped++;
           this.c.events.push("error " + C.OldestDropped);
@@ -101,7 +202,7 @@ export class Messages {
       }
     }
     stats.queued++;
-    this.msgs.push({ seq: this.seq++, topic, payload: payloadHex, qos, retain: retain === true, size, id: 0, state: M.Queued, resend: false, dup: false, writing: false, waitSince: 0, pubrecSeq: 0 });
+    this.msgs.push({ seq: this.seq++, topic, payload: payloadHex, qos, retain: retain === true, size: room, id: 0, state: M.Queued, resend: false, dup: false, writing: false, waitSince: 0, pubrecSeq: 0, alias, wire, exp, expiresAt: now + exp * 1000, expLeft: exp });
     return qos > 0 ? -1000 : 0;
   }
 
@@ -150,10 +251,13 @@ export class Messages {
    * A PUBLISH (3) or PUBREL (6) began to go out: which message it is. After end() only a PUBREL owed as a
    * response may begin, and no PUBLISH (one begun before it finishes).
    */
-  begins(type: number, ending: boolean): void {
+  begins(type: number, ending: boolean, now = 0): void {
     if (type === 3) {
       const m = this.nextPublish(ending);
       if (m && !m.writing) {
+        // 5.0: a message started from the queue carries what is left of its Message Expiry Interval
+        // (rounded up, at least 1 s); one sent again (DUP) carries what it carried
+        if (m.exp > 0 && m.state === M.Queued) m.expLeft = Math.max(1, Math.ceil((m.expiresAt - now) / 1000));
         m.writing = true;
         if (m.qos > 0) this.quota--; // [MQTT-4.9.0-2] each QoS 1/2 PUBLISH sent takes one
       }
@@ -213,13 +317,32 @@ export class Messages {
     if (p.retain && !l.retainAvailable) return this.c.fail(`PUBLISH id ${p.id} with RETAIN, the server has Retain Available 0 [MQTT-3.2.2-14]`);
     if (p.size > l.maximumPacketSize) return this.c.fail(`PUBLISH id ${p.id} of ${p.size} bytes, over the server's Maximum Packet Size ${l.maximumPacketSize} [MQTT-3.2.2-15]`);
     if (this.hasPubrelResend()) return this.c.fail("PUBLISH before the PUBRELs of the resumed session");
-    if (p.topic !== m.topic || p.payload !== m.payload || p.qos !== m.qos || p.retain !== m.retain) {
-      return this.c.fail(`PUBLISH ${p.topic} q${p.qos} ${p.payload} is not the next message (${m.topic} q${m.qos} ${m.payload}, accepted #${m.seq})`);
+    const topic = m.alias > 0 ? "" : m.topic;
+    if (p.topic !== topic || p.payload !== m.payload || p.qos !== m.qos || p.retain !== m.retain) {
+      return this.c.fail(`PUBLISH ${JSON.stringify(p.topic)} q${p.qos} ${p.payload} is not the next message (${JSON.stringify(topic)} q${m.qos} ${m.payload}, accepted #${m.seq}, alias ${m.alias})`);
+    }
+    if (this.c.v5) {
+      // 5.0: the Topic Alias as the model chose it, within the server's maximum [MQTT-3.3.2-9], one the
+      // broker knows for this topic when the topic is left out (§3.3.2.3.4), none carried over a connection [MQTT-3.3.2-7]
+      const alias = p.props[0x23];
+      const want = m.alias === 0 ? undefined : Math.abs(m.alias);
+      if (alias !== want) return this.c.fail(`PUBLISH #${m.seq} (${m.topic}) with Topic Alias ${alias}, the model says ${want}`);
+      if (typeof alias === "number") {
+        if (alias === 0 || alias > this.c.limits.topicAliasMaximum) return this.c.fail(`PUBLISH with Topic Alias ${alias}, the server's Topic Alias Maximum is ${this.c.limits.topicAliasMaximum} [MQTT-3.3.2-9]`);
+        if (p.topic !== "") this.peerAliases.set(alias, p.topic);
+        else if (this.peerAliases.get(alias) !== m.topic) return this.c.fail(`PUBLISH #${m.seq} (${m.topic}) with Topic Alias ${alias} alone, which the broker has for ${this.peerAliases.get(alias) ?? "nothing on this connection"}: it takes the message as that topic's (§3.3.2.3.4)`);
+      }
+      if (p.size !== m.wire) return this.c.fail(`PUBLISH id ${p.id} of ${p.size} bytes, the model says ${m.wire} (accepted #${m.seq}, alias ${m.alias})`);
+      // 5.0: the Message Expiry Interval left when it was sent [MQTT-3.3.2-6]
+      const exp = p.props[0x02];
+      const wantExp = m.exp > 0 ? m.expLeft : undefined;
+      if (exp !== wantExp) return this.c.fail(`PUBLISH #${m.seq} (${m.topic}) with Message Expiry Interval ${exp}, the model says ${wantExp}`);
     }
     if (m.qos > 0 && p.id !== m.id) return this.c.fail(`PUBLISH with id ${p.id}, the message has ${m.id} [MQTT-4.4.0-1]`);
     const dup = m.state === M.Sent && m.dup;
     if (p.dup !== dup) return this.c.fail(`PUBLISH id ${m.id} with DUP ${p.dup ? 1 : 0}, expected ${dup ? 1 : 0} [MQTT-3.3.1-1]`);
     m.writing = false;
+    if (m.alias < 0) this.aliases.written(m.alias, m.topic); // it set its alias: the alias alone may be used now
     if (dup) this.c.stats.resent++;
     else this.c.stats.sent++;
     if (m.qos === 0) {
@@ -320,10 +443,18 @@ export class Messages {
     const l = this.c.limits;
     this.quota = this.c.v5 ? l.receiveMaximum : Infinity;
     if (!this.c.v5) return;
+    // No alias carries over [MQTT-3.3.2-7]: a PUBLISH that goes again goes whole, without one.
+    for (const m of this.msgs) {
+      if (m.alias === 0) continue;
+      // (the room it holds stays: a setter's three bytes become spare, an alias-only one's spare is used)
+      if (m.state !== M.Released) m.wire = publishSize(m.topic, m.payload.length / 2, m.qos, true, m.exp > 0 ? 5 : 0);
+      m.alias = 0;
+    }
+    this.aliases.connected(l.topicAliasMaximum);
     for (const m of this.msgs.slice()) {
       const resend = m.state === M.Sent && m.resend;
       if (m.state !== M.Queued && !resend) continue;
-      const code = m.qos > l.maximumQoS ? C.QoSNotSupported : m.retain && !l.retainAvailable ? C.RetainNotSupported : m.size > l.maximumPacketSize ? C.PacketTooLargeForServer : 0;
+      const code = m.qos > l.maximumQoS ? C.QoSNotSupported : m.retain && !l.retainAvailable ? C.RetainNotSupported : m.wire > l.maximumPacketSize ? C.PacketTooLargeForServer : 0;
       if (code === 0) continue;
       this.msgs.splice(this.msgs.indexOf(m), 1);
       if (resend) this.c.stats.unconfirmed++;
@@ -351,6 +482,7 @@ export class Messages {
 
   /** The connection is gone: a QoS 0 cut off is lost; what was in flight goes again. */
   connectionLost(): void {
+    this.aliases.lost();
     for (const m of this.msgs.slice()) {
       if (m.writing) {
         m.writing = false;
@@ -365,6 +497,20 @@ export class Messages {
       if (m.state !== M.Queued) m.resend = true;
     }
     this.pubrelWriting = 0;
+  }
+
+  /**
+   * 5.0 poll(now): a message not yet sent whose Message Expiry Interval ran out is dropped: counted
+   * (expired), reported (onError(MessageExpired), and onUnconfirmed at QoS 1/2).
+   */
+  expire(now: number): void {
+    for (const m of this.msgs.slice()) {
+      if (m.exp === 0 || m.state !== M.Queued || m.writing || m.expiresAt > now) continue;
+      this.msgs.splice(this.msgs.indexOf(m), 1);
+      this.c.stats.expired++;
+      this.c.events.push("error " + C.MessageExpired);
+      if (m.qos > 0) this.c.events.push("unconfirmed " + m.id);
+    }
   }
 
   /** What a drained transport must have sent: every PUBREL of a resumed session and every PUBLISH that may go. */

@@ -1,5 +1,6 @@
 // The model check on Node: the kept regression vectors, then 10,000 random runs of the real client against
-// the reference model (test/model/) at MQTT 3.1.1, and 20,000 at MQTT 5.0 (seeds of their own). A failure
+// the reference model (test/model/) at MQTT 3.1.1, and 20,000 at MQTT 5.0 (seeds of their own; with Topic
+// Aliases both ways and Message Expiry). A failure
 // prints its seed, how to replay it, and the run shrunk.
 // Replay one: MODEL_SEED=<seed> MODEL_RUNS=1 npx vitest run test/model/model.test.ts (5.0: MODEL_SEED5, MODEL_RUNS5)
 import mqttPacket from "mqtt-packet";
@@ -15,7 +16,7 @@ import { regressions } from "./regressions.js";
  * (wire.ts): a packet it refuses is a violation (a throw from written()). A new connection starts a new parser.
  */
 export const factory: ClientFactory = (o, cb, random) => {
-  const client = new MqttClient({ ...o, ...(o.protocolVersion === 5 ? { properties: { receiveMaximum: o.receiveMaximum } } : {}), random, ...cb } as never);
+  const client = new MqttClient({ ...o, ...(o.protocolVersion === 5 ? { properties: { receiveMaximum: o.receiveMaximum, topicAliasMaximum: o.topicAliasMaximum } } : {}), random, ...cb } as never);
   if (o.protocolVersion !== 5) return client as never;
   let parser = newParser();
   const opened = client.opened.bind(client);

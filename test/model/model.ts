@@ -46,7 +46,17 @@
  *   replaces ours [MQTT-3.2.2-21]. Ack reason codes reach onAcked (0x80 and up: stats.rejected; a refusing
  *   PUBREC ends the flow, no PUBREL). The broker's DISCONNECT ends the connection with its reason (0x00:
  *   0x103). More unacknowledged QoS 1/2 PUBLISH towards us than our Receive Maximum closes (0x93), the
- *   message not taken; a Topic Alias (we allow none) closes (0x94).
+ *   message not taken. Topic Aliases towards the broker (options.topicAliases, for TopicHandle topics):
+ *   min(ours, the CONNACK's Topic Alias Maximum), the least recently used replaced, chosen at publish():
+ *   a PUBLISH carries its topic and the alias until one that set it went whole, then the alias alone
+ *   (only if shorter); none over the server's maximum [MQTT-3.3.2-9]; every alias-only PUBLISH names the
+ *   topic the broker has for that alias (§3.3.2.3.4, checked against what was written on the connection);
+ *   none carries over a connection [MQTT-3.3.2-7]: what goes again goes with its topic. Topic Aliases
+ *   towards us (properties.topicAliasMaximum): one with a topic sets it, one alone gets the topic back,
+ *   the table empty on each connection; above our maximum or alone and never set closes (0x94), alias 0
+ *   is refused as it is decoded (0x82, [MQTT-3.3.2-8]). Message Expiry: a message still queued when its
+ *   interval ran out by a poll(now) is dropped (stats.expired, onError(MessageExpired), onUnconfirmed
+ *   at QoS 1/2); a PUBLISH started from the queue carries what is left, rounded up, at least 1 s.
  * The model is in four files: rules.ts (its vocabulary, topic rules and sizes), messages.ts (publishing,
  * fates, the PUBLISH/PUBREL order, acks, sessions), subscriptions.ts (requests by packet id, dispatch) and
  * this one (the connection: states, CONNECT and CONNACK, keepalive, ack timeout, backoff, the responses
@@ -72,7 +82,7 @@ export class Model implements Context {
   readonly o: ModelOptions;
   /** Events the client must have reported, in order (the harness compares and empties it). */
   readonly events: string[] = [];
-  readonly stats: ModelStats = { published: 0, queued: 0, refused: 0, completed: 0, acked: 0, dropped: 0, unconfirmed: 0, sent: 0, resent: 0, received: 0, oversized: 0, connects: 0, rejected: 0 };
+  readonly stats: ModelStats = { published: 0, queued: 0, refused: 0, completed: 0, acked: 0, dropped: 0, unconfirmed: 0, sent: 0, resent: 0, received: 0, oversized: 0, connects: 0, rejected: 0, expired: 0 };
   /** 5.0 (protocolVersion 5): CONNECT, CONNACK's limits, reason codes, DISCONNECT from the broker, our Receive Maximum. */
   readonly v5: boolean;
   /** What the server's last successful CONNACK allows (3.1.1: the defaults, no limits). */
@@ -112,6 +122,8 @@ export class Model implements Context {
   private connectOwed = false;
   /** DISCONNECT was written on this connection: nothing may follow it. */
   private afterDisconnect = false;
+  /** 5.0: the broker's Topic Aliases towards us on this connection (alias to topic). */
+  private readonly topicAliases = new Map<number, string>();
   /** Inbound QoS 2 ids received and not released. */
   private readonly inbound = new Set<number>();
   /** Broker packets received and not yet handled (waiting for room in the ack queue). */
@@ -168,9 +180,9 @@ export class Model implements Context {
   // ---- The app's calls -------------------------------------------------------------------------------
 
   /** publish(): the code the client must return (-1000: taken, with any free packet id; then accepted()). */
-  publish(topicValid: boolean, topic: string, payload: unknown, payloadHex: string | null, payloadBytes: number, qos: unknown, retain: unknown, offset: unknown, length: unknown): number {
+  publish(topicValid: boolean, topic: string, payload: unknown, payloadHex: string | null, payloadBytes: number, qos: unknown, retain: unknown, offset: unknown, length: unknown, handle = false, exp = 0, now = 0): number {
     if (this.ending) return C.Ended;
-    return this.messages.publish(topicValid, topic, payload, payloadHex, payloadBytes, qos, retain, offset, length);
+    return this.messages.publish(topicValid, topic, payload, payloadHex, payloadBytes, qos, retain, offset, length, handle, exp, now);
   }
 
   accepted(id: number): void {
@@ -231,6 +243,8 @@ export class Model implements Context {
     this.afterDisconnect = false;
     this.acks = [];
     this.waiting = [];
+    this.messages.peerAliases.clear(); // no alias carries over [MQTT-3.3.2-7], either way
+    this.topicAliases.clear();
   }
 
   /** The transport closed (or failed to open). */
@@ -246,6 +260,7 @@ export class Model implements Context {
 
   /** poll(now): the connection's timers, in this order: PINGRESP overdue, ack overdue, PINGREQ due. */
   poll(now: number): void {
+    if (this.v5) this.messages.expire(now); // first: messages whose Message Expiry Interval ran out
     switch (this.state) {
       case St.Opening:
       case St.Connecting:
@@ -275,8 +290,8 @@ export class Model implements Context {
   // ---- What the client wrote ----------------------------------------------------------------------
 
   /** The first byte of a packet went out (the harness saw it): which PUBLISH, PUBREL or request it is. */
-  begins(type: number): void {
-    if (type === 3 || type === 6) this.messages.begins(type, this.ending);
+  begins(type: number, now = 0): void {
+    if (type === 3 || type === 6) this.messages.begins(type, this.ending, now);
     else if (type === 8 || type === 10) this.subscriptions.begins();
     else if (type === 12) {
       // A PINGREQ only when one is due [MQTT-3.1.2-23], and none begun after end() (a begun one finishes).
@@ -299,9 +314,9 @@ export class Model implements Context {
       if (this.v5) {
         // §3.1.2.11: a session that never expires with clean false (0 with clean true: left out), our
         // Receive Maximum (left out at 65,535, the default) and Maximum Packet Size [MQTT-3.1.2-24].
-        const want: Record<number, number | undefined> = { 0x11: this.o.clean ? undefined : 0xffffffff, 0x21: this.o.receiveMaximum === 65535 ? undefined : this.o.receiveMaximum, 0x27: this.o.maxPacketSize };
+        // Our Topic Alias Maximum (left out at 0, the default) [MQTT-3.1.2-26].
+        const want: Record<number, number | undefined> = { 0x11: this.o.clean ? undefined : 0xffffffff, 0x21: this.o.receiveMaximum === 65535 ? undefined : this.o.receiveMaximum, 0x27: this.o.maxPacketSize, 0x22: this.o.topicAliasMaximum === 0 ? undefined : this.o.topicAliasMaximum };
         for (const id in want) if (p.props[id] !== want[id]) return this.fail(`CONNECT property 0x${Number(id).toString(16)} is ${p.props[id]}, expected ${want[id]}`);
-        if (p.props[0x22] !== undefined && p.props[0x22] !== 0) return this.fail("CONNECT allows Topic Aliases: the client takes none");
       }
       return;
     }
@@ -403,7 +418,7 @@ export class Model implements Context {
 
   /** Whether a packet would queue a response (a PUBREC only when it is for a message that may get one). */
   private needsResponse(f: BrokerFrame): boolean {
-    if (f.kind === "publish") return f.qos > 0 && (f.oversized || !f.alias);
+    if (f.kind === "publish") return f.qos > 0 && (f.oversized || this.aliasOk(f));
     if (f.kind === "pubrel") return true;
     return f.kind === "pubrec" && (f.reason ?? 0) < 0x80 && this.state === St.Connected && this.messages.pubrecValid(f.id);
   }
@@ -418,8 +433,14 @@ export class Model implements Context {
       case "connack":
         return this.protocolError(now, R.ProtocolError);
       case "publish":
-        // 5.0: we allowed no Topic Alias (Topic Alias Maximum 0): one from the broker closes (0x94) [MQTT-3.1.2-27]
-        if (f.alias && !f.oversized) return this.protocolError(now, R.TopicAliasInvalid);
+        // 5.0: a Topic Alias of 0, above our Topic Alias Maximum [MQTT-3.1.2-27] [MQTT-3.3.2-10], or
+        // alone and never set on this connection (§3.3.2.3.4) closes (0x94); one with a topic sets it, one
+        // alone gets its topic back (a PUBLISH skipped for its size is not read: it sets nothing)
+        if (f.alias !== undefined && !f.oversized) {
+          if (!this.aliasOk(f)) return this.protocolError(now, R.TopicAliasInvalid);
+          if (f.topic !== "") this.topicAliases.set(f.alias, f.topic);
+          else f = { ...f, topic: this.topicAliases.get(f.alias)! };
+        }
         return this.inboundPublish(f, now);
       case "puback":
       case "pubrec":
@@ -467,6 +488,7 @@ export class Model implements Context {
       this.limits.retainAvailable = l.retainAvailable;
       this.limits.maximumPacketSize = l.maximumPacketSize;
       this.limits.serverKeepAlive = l.serverKeepAlive;
+      this.limits.topicAliasMaximum = l.topicAliasMaximum;
       this.inboundUnacked = 0; // the broker's quota towards us starts full again (§4.9)
     }
     this.state = St.Connected;
@@ -480,6 +502,12 @@ export class Model implements Context {
     }
     this.messages.connected(); // after the session's fate: what it queued again is held to the limits too
     this.events.push("connected " + (sessionPresent ? 1 : 0));
+  }
+
+  private aliasOk(f: Extract<BrokerFrame, { kind: "publish" }>): boolean {
+    if (f.alias === undefined) return true;
+    if (f.alias === 0 || f.alias > this.o.topicAliasMaximum) return false;
+    return f.topic !== "" || this.topicAliases.has(f.alias);
   }
 
   private inboundPublish(f: Extract<BrokerFrame, { kind: "publish" }>, now: number): void {

@@ -33,6 +33,8 @@ export const enum C {
   QoSNotSupported = -115,
   RetainNotSupported = -116,
   PacketTooLargeForServer = -117,
+  /** 5.0: a queued message whose Message Expiry Interval ran out before it went. */
+  MessageExpired = -118,
 }
 
 export const enum R {
@@ -60,10 +62,12 @@ export interface Limits {
   maximumPacketSize: number;
   /** Seconds, or -1: ours stands. */
   serverKeepAlive: number;
+  /** The aliases we may use towards the server (0: none, the default). */
+  topicAliasMaximum: number;
 }
 
 export function defaultLimits(): Limits {
-  return { receiveMaximum: 65535, maximumQoS: 2, retainAvailable: true, maximumPacketSize: 268435460, serverKeepAlive: -1 };
+  return { receiveMaximum: 65535, maximumQoS: 2, retainAvailable: true, maximumPacketSize: 268435460, serverKeepAlive: -1, topicAliasMaximum: 0 };
 }
 
 /** 5.0 CONNACK refusals (§3.2.2.2) after which trying again at once would be refused again: the next attempt waits reconnectPeriodMax. */
@@ -106,12 +110,14 @@ export interface ModelStats {
   connects: number;
   /** 5.0: acks with a reason code of 0x80 and up (PUBACK, PUBREC, PUBCOMP): the broker refused the message. */
   rejected: number;
+  /** 5.0: queued messages whose Message Expiry Interval ran out (dropped, onError(MessageExpired)). */
+  expired: number;
 }
 
 /** A broker packet as the harness made it (the model reads these fields, not bytes). */
 export type BrokerFrame =
   | { kind: "connack"; sessionPresent: boolean; returnCode: number; limits?: Limits }
-  | { kind: "publish"; topic: string; payload: string; qos: number; retain: boolean; dup: boolean; id: number; oversized: boolean; alias?: boolean }
+  | { kind: "publish"; topic: string; payload: string; qos: number; retain: boolean; dup: boolean; id: number; oversized: boolean; alias?: number }
   | { kind: "puback" | "pubrec" | "pubcomp"; id: number; reason?: number }
   | { kind: "pubrel" | "unsuback"; id: number }
   | { kind: "disconnect"; reason: number }
@@ -177,9 +183,9 @@ export function topicMatches(filter: string, topic: string): boolean {
   return f.length === t.length;
 }
 
-/** A PUBLISH's bytes; 5.0 (`v5`) adds the property length (the client sends no properties). */
-export function publishSize(topic: string, payloadBytes: number, qos: number, v5 = false): number {
-  const remaining = 2 + utf8LengthOf(topic) + (qos > 0 ? 2 : 0) + (v5 ? 1 : 0) + payloadBytes;
+/** A PUBLISH's bytes; 5.0 (`v5`) adds the property length and `props` bytes of properties. */
+export function publishSize(topic: string, payloadBytes: number, qos: number, v5 = false, props = 0): number {
+  const remaining = 2 + utf8LengthOf(topic) + (qos > 0 ? 2 : 0) + (v5 ? varintSize(props) + props : 0) + payloadBytes;
   return 1 + varintSize(remaining) + remaining;
 }
 

@@ -8,7 +8,7 @@ import { Rng } from "./rng.js";
 import * as w from "./wire.js";
 
 export type Step =
-  | { k: "publish"; t: number; handle: boolean; p: number; q: number; r: boolean; bytes: boolean }
+  | { k: "publish"; t: number; handle: boolean; p: number; q: number; r: boolean; bytes: boolean; exp?: number }
   | { k: "bad-publish"; v: number }
   | { k: "subscribe"; t: number[]; q: number; h: boolean }
   | { k: "bad-subscribe"; v: number }
@@ -19,9 +19,9 @@ export type Step =
   | { k: "drain" }
   | { k: "drop"; n: number }
   | { k: "advance"; ms: number }
-  | { k: "connack"; sp: number; rc: number; lim?: number[]; badp?: number }
+  | { k: "connack"; sp: number; rc: number; lim?: number[]; badp?: number; tam?: number }
   | { k: "ack"; i: number; bad: number; rc?: number; rs?: boolean }
-  | { k: "inbound"; t: number; q: number; r: boolean; n: number; dupOf: number; over?: boolean; alias?: boolean }
+  | { k: "inbound"; t: number; q: number; r: boolean; n: number; dupOf: number; over?: boolean; alias?: boolean; ta?: number }
   | { k: "disconnect"; rc: number; rs: boolean }
   | { k: "pubrel"; i: number; bad: boolean }
   | { k: "suback"; i: number; codes: number; bad: number }
@@ -135,7 +135,10 @@ export const BAD_SUBSCRIBE: unknown[] = [
  * of MQTT 5.0 (its own seeds: a 3.1.1 run draws exactly what it always drew): the client announces a
  * Receive Maximum of its own; the broker's CONNACK says what it allows (the same all run long, but
  * sometimes a new set), its acks carry reason codes, it may end the connection with DISCONNECT, and
- * rarely it breaks our Receive Maximum or sends a Topic Alias.
+ * rarely it breaks our Receive Maximum or sends a Topic Alias. Drawn later, from a generator of their
+ * own (so the draws above stay as they were): our topicAliases and topicAliasMaximum, the CONNACK's
+ * Topic Alias Maximum (changed with the other limits), the broker's Topic Aliases towards us, and a
+ * Message Expiry Interval on some publishes.
  */
 export function randomRun(seed: number, maxSteps: number, without: readonly string[] = [], version: 4 | 5 = 4): Run {
   const rng = new Rng(seed);
@@ -148,7 +151,12 @@ export function randomRun(seed: number, maxSteps: number, without: readonly stri
     options.protocolVersion = 5;
     options.receiveMaximum = rng.pick([1, 2, 3, 8, 64]);
     options.sessionExpiryInterval = options.clean ? 0 : 0xffffffff;
-    v5 = { limits: randomLimits(rng) };
+    // What was added later (Topic Aliases both ways, Message Expiry) is drawn from a generator of its
+    // own, so every draw of the 5.0 runs before it stays as it was: the same steps, with more in them.
+    const more = new Rng((seed ^ 0x5a5a5a5a) >>> 0);
+    options.topicAliases = more.pick([0, 0, 1, 2, 4]);
+    options.topicAliasMaximum = more.pick([0, 0, 1, 3]);
+    v5 = { limits: randomLimits(rng), more, tam: randomTopicAliasMaximum(more) };
   }
   const steps: Step[] = [];
   while (steps.length < count) {
@@ -161,6 +169,14 @@ export function randomRun(seed: number, maxSteps: number, without: readonly stri
 /** A 5.0 run's broker: what its CONNACK says (changed now and then, as a reconfigured server would). */
 interface V5 {
   limits: number[];
+  /** The generator of what 5.0 runs gained later (so the draws of `rng` stay as they were). */
+  more: Rng;
+  /** CONNACK's Topic Alias Maximum (-1: left out), changed with the other limits. */
+  tam: number;
+}
+
+function randomTopicAliasMaximum(rng: Rng): number {
+  return rng.pick([-1, 0, 1, 2, 10, 10]);
 }
 
 /** CONNACK's Receive Maximum, Maximum QoS, Retain Available, Maximum Packet Size, Server Keep Alive (-1: left out). */
@@ -202,9 +218,13 @@ function randomStep5(rng: Rng, o: ModelOptions, calm: boolean, v5: V5, k: Step["
   const step = randomStep4(rng, o, calm, k);
   switch (step.k) {
     case "connack":
-      if (rng.chance(0.15)) v5.limits = randomLimits(rng);
+      if (rng.chance(0.15)) {
+        v5.limits = randomLimits(rng);
+        v5.tam = randomTopicAliasMaximum(v5.more);
+      }
       if (step.rc !== 0) step.rc = rng.pick(CONNACK_REFUSALS);
       step.lim = v5.limits.slice();
+      step.tam = v5.tam;
       if (rng.chance(calm ? 0.002 : 0.02)) step.badp = rng.int(5); // a property with a value no server may send
       break;
     case "ack":
@@ -214,6 +234,12 @@ function randomStep5(rng: Rng, o: ModelOptions, calm: boolean, v5: V5, k: Step["
     case "inbound":
       if (rng.chance(calm ? 0.005 : 0.03)) step.over = true; // the broker breaks our Receive Maximum
       if (rng.chance(calm ? 0.002 : 0.01)) step.alias = true; // and a Topic Alias we allowed none of
+      // A Topic Alias within our maximum (ta > 0: set it with the topic, or use it alone if it is set),
+      // and rarely one that breaks the rules (ta < 0: 0, above our maximum, or alone and never set)
+      if (o.topicAliasMaximum > 0 && v5.more.chance(0.5)) step.ta = v5.more.chance(calm ? 0.005 : 0.03) ? -1 - v5.more.int(3) : 1 + v5.more.int(o.topicAliasMaximum);
+      break;
+    case "publish":
+      if (v5.more.chance(0.2)) step.exp = v5.more.pick([1, 2, 5, 30]); // a Message Expiry Interval, seconds
       break;
     default:
       break;

@@ -209,7 +209,7 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number, ve
       const dup = (flags & 8) !== 0;
       if (qos === 0 && dup) return fail("PUBLISH QoS 0 with DUP [MQTT-3.3.1-2]");
       const t = str(body);
-      if (!t || t[0].length === 0) return fail("PUBLISH topic [MQTT-4.7.3-1]");
+      if (!t || (t[0].length === 0 && !v5)) return fail("PUBLISH topic [MQTT-4.7.3-1]");
       if (t[0].indexOf("+") >= 0 || t[0].indexOf("#") >= 0) return fail("PUBLISH topic with a wildcard [MQTT-3.3.2-2]");
       let p = t[1];
       let id = 0;
@@ -224,6 +224,9 @@ export function decodeClientPacket(buf: Uint8Array, off: number, end: number, ve
         const r = props(p, "PUBLISH");
         if (typeof r === "string") return fail(r);
         [publishProps, p] = r;
+        // 5.0: an empty topic only with a Topic Alias (§3.3.2.1), which is never 0 [MQTT-3.3.2-8]
+        if (t[0].length === 0 && publishProps[0x23] === undefined) return fail("PUBLISH with no topic and no Topic Alias [MQTT-3.3.2-1]");
+        if (publishProps[0x23] === 0) return fail("PUBLISH with Topic Alias 0 [MQTT-3.3.2-8]");
       }
       return done({ type: "publish", qos, dup, retain: (flags & 1) !== 0, topic: t[0], id, payload: hex(buf, p, bodyEnd - p), size: total, props: publishProps });
     }
@@ -383,7 +386,7 @@ function propertyBlock(body: number[]): number[] {
 }
 
 /** A 5.0 CONNACK with the properties given (§3.2.2.3). */
-export function connack5(sessionPresent: boolean, reasonCode: number, l: ConnackLimits | null, topicAliasMaximum = true): number[] {
+export function connack5(sessionPresent: boolean, reasonCode: number, l: ConnackLimits | null, topicAliasMaximum = 10): number[] {
   const p: number[] = [];
   if (l) {
     if (l.receiveMaximum >= 0) p.push(0x21, ...u16Bytes(l.receiveMaximum));
@@ -391,7 +394,7 @@ export function connack5(sessionPresent: boolean, reasonCode: number, l: Connack
     if (l.retainAvailable >= 0) p.push(0x25, l.retainAvailable);
     if (l.maximumPacketSize >= 0) p.push(0x27, 0, 0, ...u16Bytes(l.maximumPacketSize));
     if (l.serverKeepAlive >= 0) p.push(0x13, ...u16Bytes(l.serverKeepAlive));
-    if (topicAliasMaximum) p.push(0x22, 0, 10); // a Topic Alias Maximum the client may ignore (it sends none)
+    if (topicAliasMaximum >= 0) p.push(0x22, ...u16Bytes(topicAliasMaximum)); // -1: left out (0, the default)
   }
   return frame(0x20, [sessionPresent ? 1 : 0, reasonCode, ...propertyBlock(p)]);
 }
@@ -445,14 +448,14 @@ export function suback(id: number, codes: number[]): number[] {
 }
 
 /** A PUBLISH from the broker; `payloadLength` bytes of a pattern derived from `seed`. */
-export function publish(topic: string, qos: number, retain: boolean, dup: boolean, id: number, seed: number, payloadLength: number, version = 4, alias = 0): number[] {
+export function publish(topic: string, qos: number, retain: boolean, dup: boolean, id: number, seed: number, payloadLength: number, version = 4, alias = -1): number[] {
   const body: number[] = [];
   const t: number[] = [];
   encodeUtf8(topic, t);
   body.push(t.length >> 8, t.length & 255, ...t);
   if (qos > 0) body.push(id >> 8, id & 255);
   // 5.0: a property block: a Message Expiry Interval on some, a Topic Alias when asked
-  if (version === 5) body.push(...propertyBlock([...(seed % 3 === 0 ? [0x02, 0, 0, 0, 60] : []), ...(alias > 0 ? [0x23, ...u16Bytes(alias)] : [])]));
+  if (version === 5) body.push(...propertyBlock([...(seed % 3 === 0 ? [0x02, 0, 0, 0, 60] : []), ...(alias >= 0 ? [0x23, ...u16Bytes(alias)] : [])]));
   for (let i = 0; i < payloadLength; i++) body.push(0x61 + ((seed + i) % 26));
   return frame(0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0), body);
 }

@@ -239,6 +239,7 @@ export class MqttClient {
    */
   poll(now: number): number {
     const expiry = this.expiry;
+    if (this.outbox.expiring > 0) this.output.unpick(); // a message shown and not taken is queued again: it may expire
     expiry.expire(now); // 5.0: messages whose Message Expiry Interval ran out before they went
     const expiresAt = expiry.deadline();
     const next = this.deadline(now);

@@ -120,6 +120,8 @@ export class Outbound {
     let spare = 0;
     if (v5 && isHandle && this.aliases.capacity > 0) {
       alias = this.aliases.choose((topic as TopicHandle).bytes);
+      // An older setter of this alias not yet written would re-map it at the broker before this one goes.
+      if (alias > 0 && this.setterWaiting(alias)) alias = -alias;
       if (alias > 0) {
         sendSize = publishSize(0, payloadLength, qos, ProtocolVersion.V5, propertiesLength + 3);
         if (sendSize < size) spare = size - sendSize;
@@ -128,7 +130,8 @@ export class Outbound {
           sendSize = size;
         }
       } else if (alias < 0) sendSize = publishSize(topicLength, payloadLength, qos, ProtocolVersion.V5, propertiesLength + 3);
-      if (sendSize + spare > outbox.capacity) {
+      // The alias's bytes must not take it over the server's Maximum Packet Size [MQTT-3.2.2-15], nor the outbox.
+      if (sendSize + spare > outbox.capacity || sendSize > this.limits.maximumPacketSize) {
         alias = 0;
         sendSize = size;
         spare = 0;
@@ -193,6 +196,16 @@ export class Outbound {
     this.stats.queued++;
     this.reportDropped(room);
     return packetId;
+  }
+
+  /** Whether a record that sets alias `alias` (with whatever topic) waits to be written. */
+  private setterWaiting(alias: number): boolean {
+    const outbox = this.outbox;
+    const aliasOf = this.aliases.aliasOf;
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
+      if (aliasOf[i] === -alias && (outbox.state[i] === RecordState.Queued || outbox.state[i] === RecordState.Sending)) return true;
+    }
+    return false;
   }
 
   private reportDropped(count: number): void {
@@ -263,11 +276,7 @@ export class Outbound {
         outbox.setState(i, RecordState.Sending);
         return i;
       }
-      if (state === RecordState.Queued) {
-        if (!this.start(i)) return NONE;
-        if (outbox.expiryAt[i] !== 0) this.expiry.countDown(i);
-        return i;
-      }
+      if (state === RecordState.Queued) return this.start(i) ? i : NONE;
     }
     return NONE;
   }
@@ -286,6 +295,7 @@ export class Outbound {
       }
     }
     outbox.setState(i, RecordState.Sending);
+    if (outbox.expiryAt[i] !== 0) this.expiry.countDown(i); // what is left of it goes (a run's records too)
     return true;
   }
 

@@ -6,7 +6,8 @@
  * only once that PUBLISH went whole is the alias alone used: a message dropped before it went (a queue
  * policy, an expiry) can never leave later ones pointing at an alias the broker does not know, and the
  * outbox sends in age order, so a replaced alias's older messages reach the broker before its new
- * setter. No alias carries over a connection [MQTT-3.3.2-7]: an alias-only PUBLISH not yet acknowledged
+ * setter; and an alias goes alone only while no older setter of it waits to be written (outbound.ts).
+ * No alias carries over a connection [MQTT-3.3.2-7]: an alias-only PUBLISH not yet acknowledged
  * is written again with its topic (Outbox.widen) before the next connection sends it.
  */
 import { readU16, readVarint, varintSize, writeU16, writeVarint } from "../codec/wire.js";
@@ -15,7 +16,8 @@ import type { Outbox } from "./outbox.js";
 export class OutgoingAliases {
   /** By alias - 1: the handle's bytes it names (identity), or null. */
   private readonly topics: (Uint8Array | null)[];
-  private readonly established: Uint8Array;
+  /** By alias - 1: the topic the broker has for it now (the last setter written on this connection), or null. */
+  private readonly brokerHas: (Uint8Array | null)[];
   private readonly used: Float64Array;
   private clock = 0;
   /** Aliases usable on this connection: 0 while not connected. */
@@ -31,7 +33,7 @@ export class OutgoingAliases {
     slots: number,
   ) {
     this.topics = new Array<Uint8Array | null>(capacity).fill(null);
-    this.established = new Uint8Array(capacity);
+    this.brokerHas = new Array<Uint8Array | null>(capacity).fill(null);
     this.used = new Float64Array(capacity);
     this.aliasOf = new Int32Array(slots);
     this.topicOf = new Array<Uint8Array | null>(slots).fill(null);
@@ -41,7 +43,7 @@ export class OutgoingAliases {
   connected(serverMaximum: number): void {
     this.usable = serverMaximum < this.capacity ? serverMaximum : this.capacity;
     this.topics.fill(null);
-    this.established.fill(0);
+    this.brokerHas.fill(null);
   }
 
   /** The connection is gone: no alias until the next CONNACK. */
@@ -62,7 +64,7 @@ export class OutgoingAliases {
       const named = this.topics[k];
       if (named === topic) {
         this.used[k] = ++this.clock;
-        return this.established[k] === 1 ? k + 1 : -(k + 1);
+        return this.brokerHas[k] === topic ? k + 1 : -(k + 1);
       }
       if (named === null) {
         if (free < 0) free = k;
@@ -70,17 +72,20 @@ export class OutgoingAliases {
     }
     const k = free >= 0 ? free : oldest; // the least recently used is replaced
     this.topics[k] = topic;
-    this.established[k] = 0;
     this.used[k] = ++this.clock;
     return -(k + 1);
   }
 
-  /** Record `i`'s PUBLISH went whole: if it set an alias that still names its topic, the alias alone may be used now. */
+  /**
+   * Record `i`'s PUBLISH went whole: if it set an alias, the broker has that alias for its topic now
+   * (whatever our table names: a publish the queue refused may have re-assigned it meanwhile); the
+   * alias alone is used only while both agree.
+   */
   written(i: number): void {
     const alias = this.aliasOf[i];
     if (alias >= 0) return;
     const k = -alias - 1;
-    if (k < this.usable && this.topics[k] === this.topicOf[i]) this.established[k] = 1;
+    if (k < this.usable) this.brokerHas[k] = this.topicOf[i];
   }
 
   /** Record `i` is gone. */

@@ -9,7 +9,7 @@ import { assertEqual, report, run, test } from "./harness.js";
 
 /** The client from the model's options (5.0: our Receive Maximum is a CONNECT property). */
 const factory: ClientFactory = (o, cb, random) =>
-  new MqttClient({ ...o, ...(o.protocolVersion === 5 ? { properties: { receiveMaximum: o.receiveMaximum } } : {}), random, ...cb } as never) as never;
+  new MqttClient({ ...o, ...(o.protocolVersion === 5 ? { properties: { receiveMaximum: o.receiveMaximum, topicAliasMaximum: o.topicAliasMaximum } } : {}), random, ...cb } as never) as never;
 
 /** Not Node's seeds: XS covers other runs (replay one on Node with MODEL_SEED=<seed> MODEL_RUNS=1, 5.0: MODEL_SEED5=<seed> MODEL_RUNS5=1). */
 export const XS_SEED = 31_000_000;
