@@ -10,6 +10,7 @@ export { ClientStats } from "./client/stats.js";
 export { ClientArgumentError, ClientError, DisconnectReason, errorMessage } from "./client/errors.js";
 export type { ClientOptions, ConnectProperties, QueuePolicy, ResolvedOptions, WillOptions } from "./client/options.js";
 export type { PublishProperties } from "./client/publish-properties.js";
+export { Properties, Property } from "./codec/properties.js";
 export type { SubscribeRequest } from "./client/subscriptions.js";
 export type { QoS } from "./codec/packet.js";
 export { DecodeError } from "./codec/status.js";

@@ -13,7 +13,7 @@
  * its arguments through (a TopicHandle from topic() keeps it allocation-free); set-up calls (the
  * constructor, subscribe, unsubscribe) allocate.
  */
-import { MqttClient, type ClientOptions, type MessageView, type PublishProperties, type QoS, type TopicHandle } from "../mqtt/index.js";
+import { MqttClient, type ClientOptions, type MessageView, type Properties, type PublishProperties, type QoS, type TopicHandle } from "../mqtt/index.js";
 import { ClientError, ClientState, errorMessage } from "../mqtt/index.js";
 import { checkBroker, MqttConnection, type BrokerAddress, type ConnectionEvents } from "./connection.js";
 import type { NetDevice } from "./device.js";
@@ -21,7 +21,7 @@ import type { NetDevice } from "./device.js";
 /** The client's callbacks, with `this` bound to the composed client. */
 export interface MqttCallbacks {
   /** The broker accepted the connection (CONNACK 0); sessionPresent says whether it kept our session. */
-  onConnected?: (this: Mqtt, sessionPresent: boolean) => void;
+  onConnected?: (this: Mqtt, sessionPresent: boolean, properties: Properties) => void;
   /** A message that matched no subscription with its own handler. The view is valid during the call only. */
   onMessage?: (this: Mqtt, message: MessageView) => void;
   /** A QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publish completed; `reasonCode` 0 in 3.1.1, the ack's in 5.0 (0x80 and up: refused). */
@@ -150,7 +150,7 @@ export class Mqtt {
     this.client = new MqttClient({
       ...options,
       clientId: options.clientId ?? randomClientId(options.random ?? Math.random),
-      onConnected: o.onConnected && ((present) => o.onConnected!.call(self, present)),
+      onConnected: o.onConnected && ((present, properties) => o.onConnected!.call(self, present, properties)),
       onMessage: o.onMessage && ((message) => o.onMessage!.call(self, message)),
       onAcked: o.onAcked && ((id, reason) => o.onAcked!.call(self, id, reason)),
       onUnconfirmed: o.onUnconfirmed && ((id) => o.onUnconfirmed!.call(self, id)),
@@ -217,6 +217,17 @@ export class Mqtt {
     this.client.subscribe([{ topic: filter, qos, onMessage: onMessage && ((message) => onMessage.call(self, message)) }]);
     this.connection.service();
     return this;
+  }
+
+  /**
+   * 5.0 request/response: answers a request on its Response Topic with its Correlation Data (see
+   * MqttClient.respond); call it from the request's handler.
+   * @returns what publish() returns, or ClientError.InvalidArgument when the request has no Response Topic
+   */
+  respond(request: MessageView, payload: Uint8Array | string, qos: QoS = 0): number {
+    const result = this.client.respond(request, payload, qos);
+    this.connection.service();
+    return result;
   }
 
   /**

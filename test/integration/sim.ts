@@ -28,9 +28,9 @@ export function simClient(name: string, broker: BrokerAddress, options: Partial<
     reconnectPeriodMax: 1000,
     stableAfter: 100, // links drop every few hundred ms here: start each backoff afresh
     ...options,
-    onConnected: (present) => {
+    onConnected: (present, properties) => {
       events.push("connected " + (present ? 1 : 0));
-      options.onConnected?.(present);
+      options.onConnected?.(present, properties);
     },
     onDisconnected: (reason) => {
       events.push("disconnected 0x" + reason.toString(16));

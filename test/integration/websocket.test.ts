@@ -113,9 +113,9 @@ function wsClient(name: string, port: number, options: Partial<ClientOptions> = 
     reconnectPeriod: 100,
     reconnectPeriodMax: 500,
     ...options,
-    onConnected: (present) => {
+    onConnected: (present, properties) => {
       events.push("connected " + (present ? 1 : 0));
-      options.onConnected?.(present);
+      options.onConnected?.(present, properties);
     },
     onDisconnected: (reason) => {
       causes.push(connection.cause);

@@ -499,3 +499,24 @@ describe("what CONNACK says of the server, honoured beyond the limits", () => {
     expect(b.take().map((p) => p.cmd)).toEqual(["subscribe"]);
   });
 });
+
+describe("request/response and the CONNACK's properties reach the app", () => {
+  it("respond() answers on the request's Response Topic with its Correlation Data; onConnected sees the CONNACK's User Properties", () => {
+    let seen = "";
+    const b = new Broker({
+      onConnected: (_present, properties) => {
+        properties.userProperty(0);
+        seen = `${properties.string(Property.ResponseInformation)} ${properties.userPropertyCount}`;
+      },
+      onMessage: (m) => expect(b.client.respond(m, "pong", 1)).toBe(1),
+    });
+    b.connack({ responseInformation: "replies/", userProperties: { region: "eu" } });
+    expect(seen).toBe("replies/ 1");
+    b.send({ cmd: "publish", topic: "svc/ping", payload: Buffer.from("ping"), qos: 0, properties: { responseTopic: "replies/me", correlationData: Buffer.from([7, 7]) } });
+    const [answer] = b.take() as mqttPacket.IPublishPacket[];
+    expect([answer.topic, answer.payload.toString(), [...(answer.properties?.correlationData as Buffer)]]).toEqual(["replies/me", "pong", [7, 7]]);
+    const plain = new Broker({ onMessage: (m) => expect(plain.client.respond(m, "x")).toBe(ClientError.InvalidArgument) });
+    plain.connack();
+    plain.send({ cmd: "publish", topic: "svc/ping", payload: Buffer.from("ping"), qos: 0 });
+  });
+});

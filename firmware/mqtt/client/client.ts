@@ -33,6 +33,7 @@ import { Input } from "./input.js";
 import { Keepalive } from "./keepalive.js";
 import { ClientState, Lifecycle } from "./lifecycle.js";
 import { MessageView } from "./message.js";
+import { Property } from "../codec/properties.js";
 import { resolveOptions, type ClientOptions, type ResolvedOptions } from "./options.js";
 import { Outbound } from "./outbound.js";
 import { Outbox } from "./outbox.js";
@@ -320,6 +321,24 @@ export class MqttClient {
     const r = this.auth.request(0x19, data ?? null);
     if (r === 0) this.output.unpick();
     return r;
+  }
+
+  /**
+   * 5.0 request/response (§4.10): answers a request message on its Response Topic, with its Correlation
+   * Data, so the requester can match the answer. Call it from the message's handler (the view is valid
+   * only then). Allocates (the topic's string, the data's copy): not for a hot path.
+   * @param request - the request, as the handler got it
+   * @param payload - the answer
+   * @param qos - 0, 1 or 2 (default 0)
+   * @returns what publish() returns, or ClientError.InvalidArgument when the request has no Response Topic
+   */
+  respond(request: MessageView, payload: Uint8Array | string, qos: QoS = 0): number {
+    const p = request.properties;
+    const topic = p.string(Property.ResponseTopic);
+    if (topic === undefined) return ClientError.InvalidArgument;
+    const at = p.dataOffset(Property.CorrelationData);
+    const correlationData = at < 0 ? undefined : p.buffer.slice(at, at + p.dataLength(Property.CorrelationData));
+    return this.publish(topic, payload, qos, false, 0, -1, correlationData === undefined ? undefined : { correlationData });
   }
 
   /**

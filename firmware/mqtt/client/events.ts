@@ -4,12 +4,13 @@
  * carries on. The options object is not kept (it holds the credentials): only these functions, bound to
  * nothing.
  */
+import type { Properties } from "../codec/properties.js";
 import { ClientError } from "./errors.js";
 import type { MessageView } from "./message.js";
 import type { ClientOptions } from "./options.js";
 
 export class AppEvents {
-  private readonly onConnected: ((sessionPresent: boolean) => void) | undefined;
+  private readonly onConnected: ((sessionPresent: boolean, properties: Properties) => void) | undefined;
   private readonly onMessage: ((message: MessageView) => void) | undefined;
   private readonly onAcked: ((packetId: number, reasonCode: number) => void) | undefined;
   private readonly onUnconfirmed: ((packetId: number) => void) | undefined;
@@ -29,8 +30,15 @@ export class AppEvents {
     this.onAuth = options.onAuth;
   }
 
-  connected(sessionPresent: boolean): void {
-    this.call(this.onConnected, sessionPresent);
+  /** `properties`: the CONNACK's (5.0), a view valid during the call. */
+  connected(sessionPresent: boolean, properties: Properties): void {
+    const onConnected = this.onConnected;
+    if (!onConnected) return;
+    try {
+      onConnected(sessionPresent, properties);
+    } catch (thrown) {
+      this.error(ClientError.HandlerThrew, thrown);
+    }
   }
 
   /** A message for `handler` (a subscription's), or for onMessage when null. */

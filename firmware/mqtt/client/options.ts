@@ -3,6 +3,7 @@
  * memory, the reconnect plan, and the Moddable-style callbacks. Checked once, in the constructor.
  */
 import type { QoS } from "../codec/packet.js";
+import type { Properties } from "../codec/properties.js";
 import { ACK_QUEUE } from "./acks.js";
 import type { MessageView } from "./message.js";
 
@@ -105,8 +106,12 @@ export interface ClientOptions {
   /** Source of jitter in [0, 1). Default Math.random. */
   random?: () => number;
 
-  /** The broker accepted the connection (CONNACK 0); sessionPresent says whether it kept our session. */
-  onConnected?: (sessionPresent: boolean) => void;
+  /**
+   * The broker accepted the connection (CONNACK 0); sessionPresent says whether it kept our session (5.0:
+   * one that expired is not present). `properties`: 5.0, the CONNACK's (its User Properties, Response
+   * Information, Server Reference, ...), read in place like a message's, valid during the call.
+   */
+  onConnected?: (sessionPresent: boolean, properties: Properties) => void;
   /** A message that matched no subscription with its own handler. The view is valid during the call only. */
   onMessage?: (message: MessageView) => void;
   /**

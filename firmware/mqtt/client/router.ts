@@ -198,7 +198,7 @@ export class Router {
       this.outbound.sessionLost();
     }
     this.outbound.connected(); // after the session's fate: what it queued again is checked against the limits too
-    this.events.connected(p.sessionPresent);
+    this.events.connected(p.sessionPresent, p.properties);
     return true;
   }
 
