@@ -22,6 +22,7 @@ vi.mock("embedded:io/socket/udp", async () => ({ default: (await import("../../h
 vi.mock("embedded:network/dns/resolver/udp", async () => ({ default: (await import("../../host-sim/device/dns.js")).default }));
 vi.mock("timer", async () => ({ default: (await import("../../host-sim/device/timer.js")).default }));
 vi.mock("time", async () => ({ default: (await import("../../host-sim/device/time.js")).default }));
+vi.mock("Resource", async () => ({ default: (await import("../../host-sim/device/resource.js")).default }));
 vi.mock("embedded:io/i2c", async () => ({ default: (await import("../../firmware/telemetry/sim/i2c.js")).default }));
 // The simulator's sensors, with the drivers' constructor ({sensor: {io, address, ...}}).
 vi.mock("embedded:sensor/Humidity-Temperature/SHT3x", async () => {
