@@ -7,7 +7,8 @@ import mqttPacket from "mqtt-packet";
 import { decodePacket } from "../firmware/mqtt/codec/decode.js";
 import { FrameReader } from "../firmware/mqtt/codec/frame.js";
 import { IncomingPacket, ProtocolVersion } from "../firmware/mqtt/codec/packet.js";
-import { encodePublish, publishSize } from "../firmware/mqtt/codec/packets/publish.js";
+import { encodePublish, publishSize, writePublishHeader } from "../firmware/mqtt/codec/packets/publish.js";
+import { writeU16, writeVarint } from "../firmware/mqtt/codec/wire.js";
 import { Property, writeDataProperty, writeU16Property, writeU32Property, writeUserProperty } from "../firmware/mqtt/codec/properties.js";
 import { CONTENT_TYPE, MESSAGE_EXPIRY_INTERVAL, PACKET_ID, PAYLOAD, PROPERTIES_5, TOPIC, TOPIC_ALIAS, USER_PROPERTIES } from "./telemetry-packet.js";
 import type { Figure } from "./figure.js";
@@ -68,9 +69,10 @@ export function codecNode(rounds: number, ms: number, progress: (line: string) =
     parser.parse(wire);
   };
 
-  // MQTT 5.0: the same PUBLISH with properties. Ours writes the properties from plain values into a scratch
-  // buffer on every encode (the strings as bytes encoded once, as the topic is), then the packet; mqtt-packet
-  // takes them as an object. Decoding reads every property: ours in place (numbers, and where each string's
+  // MQTT 5.0: the same PUBLISH with properties. Ours writes the packet as the client does
+  // (client/outbound.ts): the fixed header, the topic, the packet id, then the properties from plain values
+  // straight into the packet with properties.ts's writers (the strings as bytes encoded once, as the topic
+  // is), then the payload; mqtt-packet takes them as an object. Decoding reads every property: ours in place (numbers, and where each string's
   // bytes are), mqtt-packet's parser makes the object, and its handler reads the values from it.
   const encoder = new TextEncoder();
   const contentType = encoder.encode(CONTENT_TYPE);
@@ -87,7 +89,16 @@ export function codecNode(rounds: number, ms: number, progress: (line: string) =
   const propertiesLength5 = writeProperties5();
   const out5 = new Uint8Array(publishSize(topic.length, payload.length, 1, V5, propertiesLength5));
   const oursEncode5 = () => {
-    encodePublish(out5, 0, topic, payload, 0, 48, 1, false, false, PACKET_ID, scratch, writeProperties5());
+    let off = writePublishHeader(out5, 0, topic.length, 48, 1, false, false, propertiesLength5);
+    out5.set(topic, off);
+    off = writeU16(out5, off + topic.length, PACKET_ID);
+    off = writeVarint(out5, off, propertiesLength5);
+    off = writeU16Property(out5, off, Property.TopicAlias, TOPIC_ALIAS);
+    off = writeU32Property(out5, off, Property.MessageExpiryInterval, MESSAGE_EXPIRY_INTERVAL);
+    off = writeDataProperty(out5, off, Property.ContentType, contentType);
+    off = writeUserProperty(out5, off, userKeys[0], userValues[0]);
+    off = writeUserProperty(out5, off, userKeys[1], userValues[1]);
+    out5.set(payload, off);
   };
   const peerPacket5 = {
     ...peerPacket,

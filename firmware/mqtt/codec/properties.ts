@@ -63,15 +63,15 @@ const UNSUBACK = 1 << 11;
 const DISCONNECT = 1 << 14;
 const AUTH = 1 << 15;
 
-/** By identifier: its data type (0: not a property). */
-const TYPE = Object.freeze([
+/** By identifier: its data type (0: not a property). A typed array: read on every property decoded. */
+const TYPE = new Uint8Array([
   0, BYTE, U32, UTF8, 0, 0, 0, 0, UTF8, BINARY, 0, VARINT, 0, 0, 0, 0,
   0, U32, UTF8, U16, 0, UTF8, BINARY, BYTE, U32, BYTE, UTF8, 0, UTF8, 0, 0, UTF8,
   0, U16, U16, U16, BYTE, BYTE, PAIR, U32, BYTE, BYTE, BYTE,
 ]);
 
 /** By identifier: the packets (bit = packet type; bit 0 = the will) it may appear in (Table 2-4). */
-const WHERE = Object.freeze([
+const WHERE = new Uint16Array([
   0, PUBLISH | W, PUBLISH | W, PUBLISH | W, 0, 0, 0, 0, PUBLISH | W, PUBLISH | W, 0, PUBLISH | SUBSCRIBE, 0, 0, 0, 0,
   0, CONNECT | CONNACK | DISCONNECT, CONNACK, CONNACK, 0, CONNECT | CONNACK | AUTH, CONNECT | CONNACK | AUTH, CONNECT, W, CONNECT, CONNACK, 0, CONNACK | DISCONNECT, 0, 0,
   CONNACK | ACKS | SUBACK | UNSUBACK | DISCONNECT | AUTH,
@@ -102,8 +102,9 @@ export class Properties {
   valueLength = 0;
   /** By identifier: the offset of its (first) value in `buffer`, or -1. */
   private readonly at = new Int32Array(IDS).fill(-1);
-  /** Whether `at` holds anything to forget (a 3.1.1 packet never does). */
-  private recorded = false;
+  /** The identifiers `at` holds (their count): clear() forgets only those, not all 43. */
+  private readonly recordedIds = new Uint8Array(IDS);
+  private recorded = 0;
   /** The last value nth() found: its identifier, its index among them, its offset. */
   private walkId = 0;
   private walkIndex = 0;
@@ -116,8 +117,10 @@ export class Properties {
     this.length = 0;
     this.userPropertyCount = 0;
     this.subscriptionIdentifierCount = 0;
-    if (this.recorded) this.at.fill(-1);
-    this.recorded = false;
+    const at = this.at;
+    const ids = this.recordedIds;
+    for (let k = 0; k < this.recorded; k++) at[ids[k]] = -1;
+    this.recorded = 0;
     this.walkId = 0;
   }
 
@@ -206,7 +209,7 @@ export class Properties {
   /** @internal for decodeProperties */
   record(id: number, at: number): void {
     this.at[id] = at;
-    this.recorded = true;
+    this.recordedIds[this.recorded++] = id;
   }
 }
 
@@ -311,8 +314,18 @@ function checkData(buf: Uint8Array, off: number, stop: number, utf8: boolean): n
   off += 2;
   if (off + length > stop) return DecodeError.LengthMismatch;
   if (utf8) {
-    const invalid = validateUtf8(buf, off, length); // [MQTT-1.5.4-1] [MQTT-1.5.4-2]
-    if (invalid !== 0) return invalid;
+    // [MQTT-1.5.4-1] [MQTT-1.5.4-2]: ASCII without U+0000 in one pass, the rest by validateUtf8
+    const end = off + length;
+    let i = off;
+    while (i < end) {
+      const b = buf[i];
+      if (b === 0 || b >= 0x80) break;
+      i++;
+    }
+    if (i < end) {
+      const invalid = validateUtf8(buf, i, end - i);
+      if (invalid !== 0) return invalid;
+    }
   }
   return off + length;
 }
