@@ -247,9 +247,9 @@ export function runSteps(run: Run, makeClient: ClientFactory, readStats: StatsRe
 
   const send = (bytes: number[], frame: BrokerFrame) => {
     if (!link) return;
-    // 5.0: a packet other than PUBLISH over our Maximum Packet Size closes the connection from its fixed
-    // header (0x95): the broker broke [MQTT-3.1.2-24] (a CONNACK with many properties to a small maxPacketSize)
-    if (v5 && frame.kind !== "publish" && frame.kind !== "malformed" && bytes.length > o.maxPacketSize) frame = { kind: "malformed", reason: 0x95 };
+    // 5.0: a packet over our Maximum Packet Size, a PUBLISH too, closes the connection from its fixed header
+    // (0x95): the broker broke [MQTT-3.1.2-24], a Protocol Error (§3.1.2.11.4); 3.1.1 skips such a PUBLISH
+    if (v5 && frame.kind !== "malformed" && bytes.length > o.maxPacketSize) frame = { kind: "malformed", reason: 0x95 };
     pendingIn.push({ bytes, frame });
     feed();
   };

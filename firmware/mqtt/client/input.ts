@@ -60,7 +60,9 @@ export class Input {
     const rx = this.rx;
     if (this.skipping) return this.skip();
     const length = this.frame.read(rx.buffer, rx.head, rx.tail);
-    if (length === DecodeError.PacketTooLarge && this.frame.type === PacketType.Publish) {
+    // 3.1.1 announces no limit, so a PUBLISH over ours is skipped; at 5.0 the broker was told our Maximum
+    // Packet Size and sending more is a Protocol Error (§3.1.2.11.4): it closes with 0x95, as any packet would.
+    if (length === DecodeError.PacketTooLarge && this.frame.type === PacketType.Publish && this.version !== ProtocolVersion.V5) {
       // Its header is whole: drop it, then the body as it comes.
       const frame = this.frame;
       this.skipping = true;
