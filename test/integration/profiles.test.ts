@@ -19,10 +19,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect as tcpConnect, createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientError, DisconnectReason } from "../../firmware/mqtt/index.js";
@@ -35,6 +33,7 @@ import { SimNetwork } from "../../host-sim/network.js";
 import { simulatedDevice } from "../../host-sim/simulated-device.js";
 import { makeCertificates, Mosquitto, mosquittoAvailable, type Certificates } from "./mosquitto.js";
 import { sleep, waitFor } from "./sim.js";
+import { tlsFront, type Front } from "./tls-front.js";
 
 const available = mosquittoAvailable();
 
@@ -103,95 +102,15 @@ async function subscriber(port: number, topic: string, credentials?: { username:
   return { received, close: () => client.endAsync(true) };
 }
 
-/** What a ClientHello offers: SNI and ALPN (as test/integration/tls.test.ts reads them). null: not all here yet. */
-function clientHello(bytes: Buffer): { serverName: string | undefined; alpn: string[] } | null {
-  if (bytes.length < 5) return null;
-  const end = 5 + bytes.readUInt16BE(3);
-  if (bytes.length < end) return null;
-  const hello = { serverName: undefined as string | undefined, alpn: [] as string[] };
-  if (bytes[0] !== 0x16 || bytes[5] !== 1) return hello;
-  let p = 5 + 4 + 2 + 32;
-  p += 1 + bytes[p]!;
-  p += 2 + bytes.readUInt16BE(p);
-  p += 1 + bytes[p]!;
-  if (p + 2 > end) return hello;
-  const extensionsEnd = p + 2 + bytes.readUInt16BE(p);
-  p += 2;
-  while (p + 4 <= extensionsEnd) {
-    const type = bytes.readUInt16BE(p);
-    const data = bytes.subarray(p + 4, p + 4 + bytes.readUInt16BE(p + 2));
-    p += 4 + data.length;
-    if (type === 0) {
-      for (let q = 2; q + 3 <= data.length; ) {
-        const length = data.readUInt16BE(q + 1);
-        if (data[q] === 0) hello.serverName = data.subarray(q + 3, q + 3 + length).toString("latin1");
-        q += 3 + length;
-      }
-    } else if (type === 16) {
-      for (let q = 2; q < data.length; ) {
-        hello.alpn.push(data.subarray(q + 1, q + 1 + data[q]!).toString("latin1"));
-        q += 1 + data[q]!;
-      }
-    }
-  }
-  return hello;
-}
 
-interface Front {
-  port: number;
-  hellos: { serverName: string | undefined; alpn: string[] }[];
-  close(): Promise<void>;
-}
 
 /**
  * AWS IoT Core's 443, as a stand-in: refuses a ClientHello without `serverName` (alert unrecognized_name)
  * or without ALPN `protocol` (alert no_application_protocol); node:tls then takes the handshake, asking
  * for a client certificate signed by `ca` (no certificate, or another CA's: refused), and pipes to the broker.
  */
-async function awsFront(serverName: string, protocol: string, tls: { key: Buffer; cert: Buffer; ca: Buffer }, brokerPort: number): Promise<Front> {
-  const sockets = new Set<Socket>();
-  const hellos: Front["hellos"] = [];
-  const server443 = createTlsServer(
-    { ...tls, requestCert: true, rejectUnauthorized: true, ALPNCallback: ({ protocols }) => (protocols.includes(protocol) ? protocol : undefined) },
-    (secure: TLSSocket) => {
-      const upstream = tcpConnect(brokerPort, "127.0.0.1");
-      sockets.add(upstream);
-      upstream.on("error", () => secure.destroy());
-      secure.on("error", () => upstream.destroy());
-      secure.pipe(upstream).pipe(secure);
-    },
-  );
-  server443.on("tlsClientError", () => {});
-  const server: Server = createTcpServer((raw) => {
-    sockets.add(raw);
-    raw.on("close", () => sockets.delete(raw));
-    raw.on("error", () => {});
-    let bytes = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      bytes = Buffer.concat([bytes, chunk]);
-      const hello = clientHello(bytes);
-      if (hello === null) return;
-      raw.removeListener("data", onData);
-      raw.pause();
-      hellos.push(hello);
-      if (hello.serverName !== serverName) raw.end(Buffer.from([0x15, 3, 3, 0, 2, 2, 112]));
-      else if (!hello.alpn.includes(protocol)) raw.end(Buffer.from([0x15, 3, 3, 0, 2, 2, 120]));
-      else {
-        raw.unshift(bytes);
-        server443.emit("connection", raw);
-      }
-    };
-    raw.on("data", onData);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    port: (server.address() as { port: number }).port,
-    hellos,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+function awsFront(serverName: string, protocol: string, tls: { key: Buffer; cert: Buffer; ca: Buffer }, brokerPort: number): Promise<Front> {
+  return tlsFront(serverName, protocol, { ...tls, requestCert: true }, brokerPort);
 }
 
 describe.skipIf(!available)("broker profiles over real sockets, against local stand-ins", () => {
