@@ -1,10 +1,10 @@
-import { connect as tcpConnect, createServer as createTcpServer, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-
 /**
  * The TLS front of tls.test.ts and profiles.test.ts (a cloud broker's load balancer, in front of mosquitto):
  * what it reads of a ClientHello (SNI, ALPN), the alerts it answers with, and the front itself.
  */
+import { connect as tcpConnect, createServer as createTcpServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+
 /** What a ClientHello offers: the server name (SNI) and the ALPN protocols. null: not all of it arrived yet. */
 export function clientHello(bytes: Buffer): { serverName: string | undefined; alpn: string[] } | null {
   if (bytes.length < 5) return null;
