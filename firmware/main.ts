@@ -40,7 +40,7 @@ const logEvents: DeviceEvents = {
   onConnected: () => log("mqtt: connected"),
   onDisconnected: (reason, cause, retryIn) =>
     log(
-      `mqtt: disconnected, ${cause !== 0 && running !== null ? describeCause(cause, running.connection) : errorMessage(reason)}; ` +
+      `mqtt: disconnected, ${cause !== 0 && running !== null ? describeCause(cause, running.connection) : reason === 0 ? "ended by the app" : errorMessage(reason)}; ` +
         (retryIn < 0 ? "no reconnect" : `next attempt in ${(retryIn / 1000).toFixed(1)} s`),
     ),
   onSensorError: (sensor, message) => log(`sensor ${sensor}: ${message}`),

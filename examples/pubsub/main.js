@@ -30,7 +30,7 @@ export default function main() {
       if (timer === null) timer = Timer.repeat(tick, 1000);
     },
     onDisconnected(reason, cause) {
-      trace(`lost connection to server: ${cause ? describeCause(cause, this.connection) : errorMessage(reason)}\n`);
+      trace(`lost connection to server: ${cause ? describeCause(cause, this.connection) : reason === 0 ? "ended" : errorMessage(reason)}\n`);
       if (timer !== null) Timer.clear(timer);
       timer = null;
     },
