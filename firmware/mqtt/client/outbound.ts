@@ -6,7 +6,8 @@
 import { PacketType, ProtocolVersion, type QoS } from "../codec/packet.js";
 import { clearDuplicate, encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
 import type { Expiry } from "./expiry.js";
-import { writeTopicAgain, type OutgoingAliases } from "./outgoing-aliases.js";
+import { holdToLimits } from "./connack-limits.js";
+import type { OutgoingAliases } from "./outgoing-aliases.js";
 import { Property, writeU16Property } from "../codec/properties.js";
 import { publishPropertiesSize, writePublishProperties, type PublishProperties } from "./publish-properties.js";
 import type { ServerLimits } from "./server-limits.js";
@@ -30,9 +31,6 @@ const POLICY_DROP_OLDEST = 2;
 const RESENDING = 2;
 /** resend[] value of a record a lost session gave up, about to be reported. */
 const UNCONFIRMED = 3;
-/** resend[] values of a record beyond the limits of a new CONNACK (5.0), about to be reported: never sent, or sent before. */
-const BEYOND_QUEUED = 4;
-const BEYOND_SENT = 5;
 
 export class Outbound {
   private readonly policy: number;
@@ -121,7 +119,7 @@ export class Outbound {
     if (v5 && isHandle && this.aliases.capacity > 0) {
       alias = this.aliases.choose((topic as TopicHandle).bytes);
       // An older setter of this alias not yet written would re-map it at the broker before this one goes.
-      if (alias > 0 && this.setterWaiting(alias)) alias = -alias;
+      if (alias > 0 && this.aliases.setterWaiting(this.outbox, alias)) alias = -alias;
       if (alias > 0) {
         sendSize = publishSize(0, payloadLength, qos, ProtocolVersion.V5, propertiesLength + 3);
         if (sendSize < size) spare = size - sendSize;
@@ -156,35 +154,27 @@ export class Outbound {
     const at = outbox.reserve(sendSize);
     const buf = outbox.bytes;
     let expiryAt = 0;
-    if (alias !== 0) {
-      const aliasOnly = alias > 0;
-      let off = writePublishHeader(buf, at, aliasOnly ? 0 : topicLength, payloadLength, qos, retain, false, propertiesLength + 3);
-      if (!aliasOnly) buf.set((topic as TopicHandle).bytes, off);
-      off += aliasOnly ? 0 : topicLength;
-      if (qos > 0) off = writeU16(buf, off, packetId);
-      off = writeVarint(buf, off, propertiesLength + 3);
-      if (properties !== undefined) {
-        if (properties.messageExpiryInterval !== undefined) expiryAt = off + 1 - at; // written first
-        off = writePublishProperties(buf, off, properties);
-      }
-      off = writeU16Property(buf, off, Property.TopicAlias, aliasOnly ? alias : -alias); // last: writeTopicAgain() drops it
-      if (payloadBytes) copyBytes(buf, off, payload as Uint8Array, offset, payloadLength);
-      else writeUtf8(buf, off, payload as string);
-    } else if (isHandle && payloadBytes && propertiesLength === 0) {
+    if (alias === 0 && isHandle && payloadBytes && propertiesLength === 0) {
       encodePublish(buf, at, (topic as TopicHandle).bytes, payload as Uint8Array, offset, payloadLength, qos, retain, false, packetId, v5 ? NO_PROPERTIES : null, 0);
     } else {
-      // A string topic or payload, or properties, are written straight into place, with no intermediate bytes.
-      let off = writePublishHeader(buf, at, topicLength, payloadLength, qos, retain, false, v5 ? propertiesLength : -1);
-      if (isHandle) buf.set((topic as TopicHandle).bytes, off);
+      // A string topic or payload, properties or an alias: written straight into place, no intermediate bytes.
+      const aliasOnly = alias > 0;
+      const shown = aliasOnly ? 0 : topicLength;
+      const block = propertiesLength + (alias !== 0 ? 3 : 0);
+      let off = writePublishHeader(buf, at, shown, payloadLength, qos, retain, false, v5 ? block : -1);
+      if (aliasOnly) {
+        // the topic goes by its alias
+      } else if (isHandle) buf.set((topic as TopicHandle).bytes, off);
       else writeUtf8(buf, off, topic as string);
-      off += topicLength;
+      off += shown;
       if (qos > 0) off = writeU16(buf, off, packetId);
       if (v5) {
-        off = writeVarint(buf, off, propertiesLength);
+        off = writeVarint(buf, off, block);
         if (properties !== undefined) {
           if (properties.messageExpiryInterval !== undefined) expiryAt = off + 1 - at; // written first
           off = writePublishProperties(buf, off, properties);
         }
+        if (alias !== 0) off = writeU16Property(buf, off, Property.TopicAlias, aliasOnly ? alias : -alias); // last: writeTopicAgain() drops it
       }
       if (payloadBytes) copyBytes(buf, off, payload as Uint8Array, offset, payloadLength);
       else writeUtf8(buf, off, payload as string);
@@ -196,16 +186,6 @@ export class Outbound {
     this.stats.queued++;
     this.reportDropped(room);
     return packetId;
-  }
-
-  /** Whether a record that sets alias `alias` (with whatever topic) waits to be written. */
-  private setterWaiting(alias: number): boolean {
-    const outbox = this.outbox;
-    const aliasOf = this.aliases.aliasOf;
-    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
-      if (aliasOf[i] === -alias && (outbox.state[i] === RecordState.Queued || outbox.state[i] === RecordState.Sending)) return true;
-    }
-    return false;
   }
 
   private reportDropped(count: number): void {
@@ -385,45 +365,9 @@ export class Outbound {
     this.window = limits.receiveMaximum < ours ? limits.receiveMaximum : ours;
     if (!this.v5) return;
     this.quota = limits.receiveMaximum; // §4.9: the send quota starts afresh on each connection
-    const outbox = this.outbox;
-    // No alias carries over [MQTT-3.3.2-7]: a PUBLISH that will go again is written whole, without one.
-    const aliases = this.aliases;
-    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
-      if (aliases.aliasOf[i] === 0) continue;
-      if (outbox.state[i] !== RecordState.Released) writeTopicAgain(outbox, i, aliases.topicOf[i]!);
-      aliases.aliasOf[i] = 0;
-    }
-    aliases.connected(limits.topicAliasMaximum);
-    // First every record's fate, with no callback (a resend of a kept session too: [MQTT-3.2.2-11],
-    // [MQTT-3.2.2-14] and [MQTT-3.2.2-15] hold for it); then the reports, each after its record is gone.
-    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
-      const state = outbox.state[i];
-      if (state !== RecordState.Queued && !(state === RecordState.Sent && outbox.resend[i] === 1)) continue;
-      const retain = (outbox.bytes[outbox.offset[i]] & 0x01) !== 0;
-      const code =
-        outbox.qos[i] > limits.maximumQoS ? ClientError.QoSNotSupported
-        : retain && !limits.retainAvailable ? ClientError.RetainNotSupported
-        : outbox.length[i] > limits.maximumPacketSize ? ClientError.PacketTooLargeForServer
-        : 0;
-      if (code === 0) continue;
-      outbox.resend[i] = state === RecordState.Queued ? BEYOND_QUEUED : BEYOND_SENT;
-      outbox.pubrecOrder[i] = code; // (unused by a record not Released): the code to report
-    }
-    for (;;) {
-      let i = outbox.first;
-      while (i !== NONE && outbox.resend[i] !== BEYOND_QUEUED && outbox.resend[i] !== BEYOND_SENT) i = outbox.next[i];
-      if (i === NONE) return;
-      const sent = outbox.resend[i] === BEYOND_SENT;
-      const packetId = outbox.packetId[i];
-      const qos = outbox.qos[i];
-      const code = outbox.pubrecOrder[i];
-      outbox.remove(i);
-      // A message sent before may have reached the broker: given up, unconfirmed; one never sent: dropped.
-      if (sent) this.stats.unconfirmed++;
-      else this.stats.dropped++;
-      this.events.error(code);
-      if (qos > 0) this.events.unconfirmed(packetId);
-    }
+    this.aliases.rewriteAll(this.outbox); // no alias carries over [MQTT-3.3.2-7]
+    this.aliases.connected(limits.topicAliasMaximum);
+    holdToLimits(this.outbox, limits, this.stats, this.events);
   }
 
 

@@ -11,7 +11,7 @@
  * is written again with its topic (Outbox.widen) before the next connection sends it.
  */
 import { readU16, readVarint, varintSize, writeU16, writeVarint } from "../codec/wire.js";
-import type { Outbox } from "./outbox.js";
+import { NONE, RecordState, type Outbox } from "./outbox.js";
 
 export class OutgoingAliases {
   /** By alias - 1: the handle's bytes it names (identity), or null. */
@@ -88,10 +88,22 @@ export class OutgoingAliases {
     if (k < this.usable) this.brokerHas[k] = this.topicOf[i];
   }
 
-  /** Record `i` is gone. */
-  forget(i: number): void {
-    this.aliasOf[i] = 0;
-    this.topicOf[i] = null;
+  /** Whether a record that sets alias `alias` (with whatever topic) waits in `outbox` to be written. */
+  setterWaiting(outbox: Outbox, alias: number): boolean {
+    const aliasOf = this.aliasOf;
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
+      if (aliasOf[i] === -alias && (outbox.state[i] === RecordState.Queued || outbox.state[i] === RecordState.Sending)) return true;
+    }
+    return false;
+  }
+
+  /** A new connection: every PUBLISH that will go again and carries an alias is written whole, without it. */
+  rewriteAll(outbox: Outbox): void {
+    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
+      if (this.aliasOf[i] === 0) continue;
+      if (outbox.state[i] !== RecordState.Released) writeTopicAgain(outbox, i, this.topicOf[i]!);
+      this.aliasOf[i] = 0;
+    }
   }
 }
 
