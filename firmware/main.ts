@@ -18,7 +18,7 @@ import Resource from "Resource";
 import Time from "time";
 import Timer from "timer";
 import { Device, type DeviceEvents } from "./app.js";
-import { errorMessage } from "./mqtt/index.js";
+import { disconnectMessage } from "./mqtt/index.js";
 import { describeCause } from "./net/causes.js";
 import type { DerBytes } from "./net/broker.js";
 import type { NetDevice, ResolverConstructor, SocketConstructor, TLSOptions } from "./net/device.js";
@@ -40,7 +40,7 @@ const logEvents: DeviceEvents = {
   onConnected: () => log("mqtt: connected"),
   onDisconnected: (reason, cause, retryIn) =>
     log(
-      `mqtt: disconnected, ${cause !== 0 && running !== null ? describeCause(cause, running.connection) : reason === 0 ? "ended by the app" : errorMessage(reason)}; ` +
+      `mqtt: disconnected, ${cause !== 0 && running !== null ? describeCause(cause, running.connection) : disconnectMessage(reason)}; ` +
         (retryIn < 0 ? "no reconnect" : `next attempt in ${(retryIn / 1000).toFixed(1)} s`),
     ),
   onSensorError: (sensor, message) => log(`sensor ${sensor}: ${message}`),

@@ -11,7 +11,7 @@ import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Device } from "../firmware/app.js";
 import { MqttClient } from "../firmware/mqtt/index.js";
-import { errorMessage } from "../firmware/mqtt/index.js";
+import { disconnectMessage, errorMessage } from "../firmware/mqtt/index.js";
 import { checkBroker, MqttConnection, type BrokerAddress } from "../firmware/net/connection.js";
 import { describeCause } from "../firmware/net/causes.js";
 import { boardNames, loadBoard } from "./boards.js";
@@ -27,8 +27,7 @@ class UsageMistake extends Error {}
 
 /** A disconnect or failed attempt in words: the transport's cause with its address (else the client's reason), the code, and when the next attempt is. */
 function disconnected(reason: number, cause: number, retryIn: number, connection: MqttConnection): string {
-  const words = reason === 0 ? "ended by the app" : errorMessage(reason); // 0 is also an ack's success: here, the app's end()
-  const why = cause !== 0 ? `${describeCause(cause, connection)} (0x${cause.toString(16)})` : `${words} (0x${reason.toString(16)})`;
+  const why = cause !== 0 ? `${describeCause(cause, connection)} (0x${cause.toString(16)})` : `${disconnectMessage(reason)} (0x${reason.toString(16)})`;
   return `disconnected: ${why}; ${retryIn < 0 ? "no reconnect" : `next attempt in ${(retryIn / 1000).toFixed(1)} s`}`;
 }
 
@@ -37,7 +36,7 @@ function disconnectFields(reason: number, cause: number, retryIn: number, connec
   return {
     reason,
     cause,
-    why: cause !== 0 ? describeCause(cause, connection) : reason === 0 ? "ended by the app" : errorMessage(reason),
+    why: cause !== 0 ? describeCause(cause, connection) : disconnectMessage(reason),
     retryIn: retryIn < 0 ? null : retryIn / 1000,
   };
 }

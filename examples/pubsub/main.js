@@ -16,7 +16,7 @@ import UDP from "embedded:io/socket/udp";
 import DNS from "embedded:network/dns/resolver/udp";
 import Time from "time";
 import Timer from "timer";
-import { errorMessage } from "mqtt-xs/client";
+import { disconnectMessage } from "mqtt-xs/client";
 import { connect, describeCause } from "mqtt-xs/net";
 
 export default function main() {
@@ -30,7 +30,7 @@ export default function main() {
       if (timer === null) timer = Timer.repeat(tick, 1000);
     },
     onDisconnected(reason, cause) {
-      trace(`lost connection to server: ${cause ? describeCause(cause, this.connection) : reason === 0 ? "ended" : errorMessage(reason)}\n`);
+      trace(`lost connection to server: ${cause ? describeCause(cause, this.connection) : disconnectMessage(reason)}\n`);
       if (timer !== null) Timer.clear(timer);
       timer = null;
     },

@@ -7,7 +7,7 @@ export { ClientState } from "./client/lifecycle.js";
 export { TopicHandle } from "./client/topic-handle.js";
 export { MessageView, decodeUtf8 } from "./client/message.js";
 export { ClientStats } from "./client/stats.js";
-export { ClientArgumentError, ClientError, DisconnectReason, errorMessage } from "./client/errors.js";
+export { ClientArgumentError, ClientError, DisconnectReason, disconnectMessage, errorMessage } from "./client/errors.js";
 export type { ClientOptions, ConnectProperties, QueuePolicy, ResolvedOptions, WillOptions } from "./client/options.js";
 export type { PublishProperties } from "./client/publish-properties.js";
 export { Properties, Property } from "./codec/properties.js";

@@ -225,6 +225,14 @@ export function errorMessage(code: number): string {
   }
 }
 
+/**
+ * Why a connection ended, in words: errorMessage's, except that 0 (Normal) is the app's end() here (the
+ * same 0 is an ack's Success, which errorMessage must also cover).
+ */
+export function disconnectMessage(reason: number): string {
+  return reason === DisconnectReason.Normal ? "ended by the app" : errorMessage(reason);
+}
+
 /** An error thrown by a set-up call (subscribe, unsubscribe, the constructor's options) with its code. */
 export class ClientArgumentError extends TypeError {
   readonly code: number;
