@@ -99,6 +99,7 @@ async function ours(): Promise<Publisher> {
     queueSlots: QUEUE_SLOTS,
     transmitBufferSize: TRANSMIT_BUFFER,
     queuePolicy: "reject",
+    socketStage: 0, // as the simulator's connect(): on V8 a view per socket call is cheaper than resizing (client/options.ts)
     onConnected: () => connected(),
     onDisconnected: (reason) => failed(new Error(`ours: disconnected, reason 0x${reason.toString(16)}`)),
     onAcked: () => {

@@ -279,15 +279,21 @@ export async function endToEnd(options: E2eOptions, progress: (line: string) => 
       const m = (name: keyof typeof results, key: keyof RunResult) => (results[name].length ? median(results[name].map((r) => r[key])) : NaN);
       const pubRate = m("mosquitto_pub", "rate");
       const brokerUs = median([...results.ours, ...results.mqttjs, ...results.mosquitto_pub].map((r) => r.brokerUs));
+      // messages/s: the broker is the limit, so the target is mosquitto_pub's rate in the same rounds (within 5%), MQTT.js beside it.
       const rateReference =
-        (mosquittoPub ? `mosquitto_pub -l, same rounds: ${fmt(pubRate)} msg/s (${(pubRate / m("mqttjs", "rate")).toFixed(2)}x MQTT.js)` : "mosquitto_pub not installed") +
+        `MQTT.js, same rounds: ${fmt(m("mqttjs", "rate"))} msg/s (ours ${(m("ours", "rate") / m("mqttjs", "rate")).toFixed(2)}x)` +
         `; mosquitto's own CPU: ${brokerUs.toFixed(1)} us/message (one thread: at most ~${fmt(1e6 / brokerUs)} msg/s on a free core)`;
       const cpuReference = mosquittoPub ? `mosquitto_pub -l, same rounds: ${m("mosquitto_pub", "cpuPerMessageUs").toFixed(2)} us/message` : "mosquitto_pub not installed";
       figures.push(
-        {
-          name: `e2e QoS ${qos} through mosquitto: messages/s`, ours: m("ours", "rate"), peer: m("mqttjs", "rate"), peerName: "MQTT.js",
-          unit: "messages/s", higherIsBetter: true, target: qos === 2 ? 5 : 2, reference: rateReference,
-        },
+        mosquittoPub
+          ? {
+              name: `e2e QoS ${qos} through mosquitto: messages/s`, ours: m("ours", "rate"), peer: pubRate, peerName: "mosquitto_pub, C",
+              unit: "messages/s", higherIsBetter: true, target: 0.95, reference: rateReference,
+            }
+          : {
+              name: `e2e QoS ${qos} through mosquitto: messages/s`, ours: m("ours", "rate"), peer: m("mqttjs", "rate"), peerName: "MQTT.js",
+              unit: "messages/s", higherIsBetter: true, reference: "mosquitto_pub not installed: the target (within 5% of it) cannot be checked",
+            },
         {
           name: `e2e QoS ${qos}: publishing client CPU per message`, ours: m("ours", "cpuPerMessageUs"), peer: m("mqttjs", "cpuPerMessageUs"), peerName: "MQTT.js",
           unit: "CPU us/message", higherIsBetter: false, target: 3, reference: cpuReference,

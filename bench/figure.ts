@@ -13,6 +13,8 @@ export interface Figure {
   /** An absolute ceiling on `ours` (e.g. computrons per encode). */
   ceiling?: number;
   reference?: string;
+  /** Why a target is missed, measured (shown beside the distance when it is). */
+  cause?: string;
 }
 
 /** How many times better ours is than the peer: above 1 is better, whichever way the unit runs. */

@@ -35,5 +35,6 @@ export function hostDevice(network: SimNetwork = new SimNetwork({ name: "host" }
 export function connect(url: string, options: Omit<MqttOptions, "host" | "port" | "tls" | "websocket" | "device"> & { device?: NetDevice } = {}): Mqtt {
   // Without an onError, what it reports goes to stderr (on a device, to trace): nothing fails unseen.
   const onError = options.onError ?? ((code: number, thrown?: unknown) => console.error(describeError(code, thrown)));
-  return connectOn(url, { ...options, onError, device: options.device ?? hostDevice() });
+  // socketStage 0 unless asked: V8 resizes an ArrayBuffer in microseconds, so on Node the socket gets views (client/options.ts).
+  return connectOn(url, { socketStage: 0, ...options, onError, device: options.device ?? hostDevice() });
 }

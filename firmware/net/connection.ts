@@ -5,10 +5,11 @@
  * Allocation: the client allocates nothing. What the device API forces here, and nothing more:
  * - one socket object (and its three callbacks) per connection, and one DNS request per connection to a
  *   host name;
- * - one Uint8Array view per socket read and per socket write (4 slots on XS): ECMA-419's read(buffer)
- *   fills exactly buffer's bytes and write(data) sends all of data, so each needs a view of exactly the
- *   bytes at hand. Reads take everything readable at once, and writes send a whole span at once, so
- *   there is one view per burst, not per byte. The GC takes them back.
+ * - nothing per socket read or write over TCP: ECMA-419's read(buffer) fills exactly buffer's bytes and
+ *   write(data) sends all of data, so each call needs a buffer of exactly the bytes at hand; the client's
+ *   SocketMemory (codec/socket-memory.ts) lends one stage, resized to n bytes, instead of a new view (4
+ *   slots on XS) per call. A read or write moves at most the stage's size (ClientOptions.socketStage,
+ *   1,536 bytes) per call; with socketStage 0 (the simulator: V8 resizes slowly), a view per call.
  * - over TLS, the SDK's socket copies every record (and has no read(buffer): read(n) returns a new
  *   ArrayBuffer), so TLS allocates per record whatever we do; and per connection, the watched TCP class
  *   it runs over (causes.ts).
@@ -339,12 +340,23 @@ export class MqttConnection implements CauseContext {
     while (this.readable > 0 && socket !== null && this.socket === socket) {
       const space = client.inputSpace();
       if (space === 0) return; // the client is waiting for output room: read the rest after the next flush
-      const n = space < this.readable ? space : this.readable;
+      let n = space < this.readable ? space : this.readable;
       const buffer = client.inputBuffer();
       if (this.broker.tls && this.broker.websocket === undefined) {
         // The SDK's TLS socket has no read(buffer): read(n) returns a copy of the record's next n bytes.
         buffer.set(new Uint8Array(socket.read(n as never) as ArrayBuffer), client.inputOffset());
-      } else socket.read(new Uint8Array(buffer.buffer, buffer.byteOffset + client.inputOffset(), n));
+      } else {
+        // read(buffer) fills exactly buffer's bytes: the client's stage, made exactly n bytes (no new view).
+        const memory = client.memory;
+        if (n > memory.callLimit) n = memory.callLimit;
+        const offset = client.inputOffset();
+        const stage = memory.empty(buffer, offset, n);
+        try {
+          socket.read(stage);
+        } finally {
+          memory.unstage(stage, buffer, offset, n);
+        }
+      }
       this.readable -= n;
       client.received(n, this.now());
     }
@@ -359,14 +371,19 @@ export class MqttConnection implements CauseContext {
       if (socket === null || this.writable <= 0) return;
       const length = client.outputLength();
       if (length === 0) return;
-      const n = length < this.writable ? length : this.writable;
-      const buffer = client.outputBuffer();
+      const memory = client.memory;
+      let n = length < this.writable ? length : this.writable;
+      if (n > memory.callLimit) n = memory.callLimit;
+      // write(buffer) sends all of buffer: the bytes copied to the client's stage, made exactly n bytes (no new view).
+      const stage = memory.staged(client.outputBuffer(), client.outputOffset(), n);
       let left: number | void;
       try {
-        left = socket.write(new Uint8Array(buffer.buffer, buffer.byteOffset + client.outputOffset(), n));
+        left = socket.write(stage);
       } catch {
         this.writable = 0; // would block after all: wait for onWritable
         return;
+      } finally {
+        memory.restore();
       }
       // write() returns what is still writable: over TLS each record costs more than its data.
       this.writable = typeof left === NUMBER ? (left as number) : this.writable - n;

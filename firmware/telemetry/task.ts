@@ -5,7 +5,7 @@
  */
 import type { QoS } from "../mqtt/codec/packet.js";
 import { utf8Bytes } from "../mqtt/codec/wire.js";
-import type { JsonWriter } from "./json.js";
+import { memberBytes, type JsonWriter } from "./json.js";
 import { sensorKind, type Reading, type SensorDriver } from "./kinds.js";
 
 /** A sensor as the ECMA-419 drivers shape them: sample() returns its readings by quantity. */
@@ -42,6 +42,8 @@ export class TelemetryTask {
   readonly readings: readonly Reading[];
   /** JSON keys as bytes, made once. */
   readonly keys: Uint8Array[];
+  /** Each key as the member that follows seq in the JSON, `,"key":`, made once. */
+  private readonly members: Uint8Array[];
   readonly decimals: Uint8Array;
   /** Per reading; NaN: no deadband, every sample is published. */
   readonly deadband: Float64Array;
@@ -75,6 +77,7 @@ export class TelemetryTask {
     this.sensor = config.sensor;
     this.readings = readings;
     this.keys = readings.map((r) => bytesOf(r.key));
+    this.members = this.keys.map(memberBytes);
     this.decimals = Uint8Array.from(readings, (r) => r.decimals);
     this.deadband = Float64Array.from(readings, (r) => config.deadband?.[r.key] ?? NaN);
     this.values = new Float64Array(readings.length).fill(NaN);
@@ -146,11 +149,11 @@ export class TelemetryTask {
     }
     json.key(keySeq);
     json.integer(++this.seq);
-    const keys = this.keys;
+    const members = this.members;
     const values = this.values;
     const decimals = this.decimals;
-    for (let i = 0; i < keys.length; i++) {
-      json.key(keys[i]);
+    for (let i = 0; i < members.length; i++) {
+      json.member(members[i]); // after seq: `,"key":` in one copy
       json.number(values[i], decimals[i]);
     }
     json.end();

@@ -141,7 +141,15 @@ export class Telemetry {
       return;
     }
     if (this.backlog.count === 0 && this.ready()) {
-      const id = this.client.publish(this.topics[index], json.buffer, task.qos, task.retain, 0, json.length);
+      // The JSON's bytes as one whole array (trimmed to them), else as a range of the writer's buffer.
+      let id: number;
+      if (json.trim()) {
+        try {
+          id = this.client.publish(this.topics[index], json.buffer, task.qos, task.retain);
+        } finally {
+          json.untrim();
+        }
+      } else id = this.client.publish(this.topics[index], json.buffer, task.qos, task.retain, 0, json.length);
       if (!noRoom(id)) {
         if (id >= 0) task.markPublished(now);
         this.events.onPublished?.(task.name, id);

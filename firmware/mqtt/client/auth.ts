@@ -14,7 +14,8 @@ import type { AppEvents } from "./events.js";
 
 export class Authentication {
   /** The reason code of the AUTH to send next, or -1. */
-  private pendingReason = -1;
+  /** The reason code of an AUTH waiting to be queued, or -1 (read by Output.pick before it calls queueNext). */
+  pendingReason = -1;
   private pendingData: Uint8Array | null = null;
   private scratch = new Uint8Array(0);
 

@@ -35,8 +35,9 @@ export class Input {
     receiveBufferSize: number,
     maxPacketSize: number,
     private readonly version: ProtocolVersion = ProtocolVersion.V311,
+    storage?: Uint8Array,
   ) {
-    this.rx = new ByteRing(receiveBufferSize);
+    this.rx = new ByteRing(receiveBufferSize, storage);
     this.frame = new FrameReader(maxPacketSize);
     this.frame.protocolVersion = version;
   }
@@ -59,6 +60,7 @@ export class Input {
     if (this.skipped) return SKIPPED;
     const rx = this.rx;
     if (this.skipping) return this.skip();
+    if (rx.tail === rx.head) return NOTHING; // every packet handled: no framing call to find that out
     const length = this.frame.read(rx.buffer, rx.head, rx.tail);
     // 3.1.1 announces no limit, so a PUBLISH over ours is skipped; at 5.0 the broker was told our Maximum
     // Packet Size and sending more is a Protocol Error (§3.1.2.11.4): it closes with 0x95, as any packet would.

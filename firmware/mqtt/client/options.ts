@@ -6,6 +6,17 @@ import type { QoS } from "../codec/packet.js";
 import type { Properties } from "../codec/properties.js";
 import { ACK_QUEUE } from "./acks.js";
 import type { MessageView } from "./message.js";
+import type { Outbox } from "./outbox.js";
+
+/**
+ * What the client asks of a flash store (firmware/mqtt/store: OutboxStore): the outbox, with what the
+ * flash held loaded back; the id of the newest message loaded; the clock once start() gives it.
+ */
+export interface OutboxStoreHook {
+  attach(capacity: number, slots: number, inflight: number, protocolVersion: 4 | 5, storage?: Uint8Array): Outbox;
+  readonly lastPacketId: number;
+  started(now: number): void;
+}
 
 /** What the app does when a publish finds the outbox (in-flight + offline queue) full. */
 export type QueuePolicy = "reject" | "drop-oldest" | "drop-newest";
@@ -103,8 +114,22 @@ export interface ClientOptions {
    * dead (0x102) and made again, where it is sent again [MQTT-4.4.0-1]. 0: no limit. Default 30,000.
    */
   ackTimeout?: number;
+  /**
+   * Bytes of the stage a transport hands the socket (codec/socket-memory.ts): reads and writes then make no
+   * new view per call on XS; 0: no stage (a view per call: cheaper on V8, where resizing an ArrayBuffer costs
+   * microseconds; the simulator's connect() uses 0). A socket call moves at most this many bytes. Default 1,536.
+   */
+  socketStage?: number;
   /** Source of jitter in [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * The outbox on flash (an OutboxStore of mqtt-xs/store): a QoS 1/2 message (QoS 0 too if the store says
+   * so) is written to flash before publish() returns its id, its PUBREC and its end are recorded, and after
+   * a reset the client resumes: the same ids, DUP and PUBREL if the broker kept the session, else what it
+   * never confirmed is sent as new (resendOnNewSession). Not with topicAliases (an alias does not survive
+   * a reset). Default: none (the outbox is RAM only).
+   */
+  store?: OutboxStoreHook;
 
   /**
    * The broker accepted the connection (CONNACK 0); sessionPresent says whether it kept our session (5.0:
@@ -199,6 +224,9 @@ export function resolveOptions(options: ClientOptions, connectSize: number): Res
   const protocolVersion = options.protocolVersion ?? 4;
   if (protocolVersion !== 4 && protocolVersion !== 5) throw new RangeError(`protocolVersion must be 4 (MQTT 3.1.1) or 5 (MQTT 5.0), not ${String(protocolVersion)}`);
   const clean = flag("clean", options.clean, true);
+  const store = options.store;
+  if (store !== undefined && (store === null || typeof store !== "object" || typeof store.attach !== "function")) throw new TypeError("store must be an OutboxStore (mqtt-xs/store)");
+  if (store !== undefined && (options.topicAliases ?? 0) > 0) throw new TypeError("store and topicAliases cannot be used together: a stored PUBLISH keeps its topic (an alias does not survive a reset)");
   const properties = options.properties ?? {};
   if (typeof properties !== "object") throw new TypeError("properties must be an object (MQTT 5.0 CONNECT properties)");
   if (options.properties !== undefined && protocolVersion !== 5) throw new TypeError("properties are MQTT 5.0's: set protocolVersion: 5");
@@ -226,4 +254,9 @@ export function resolveOptions(options: ClientOptions, connectSize: number): Res
     pingTimeout: whole("pingTimeout", options.pingTimeout ?? Math.min(30_000, Math.max(1000, keepalive * 500)), 1, 86_400_000),
     ackTimeout: whole("ackTimeout", options.ackTimeout ?? 30_000, 0, 86_400_000),
   };
+}
+
+/** ClientOptions.socketStage checked, or its default (1,536 bytes). */
+export function socketStageOf(options: ClientOptions): number {
+  return whole("socketStage", options.socketStage ?? 1536, 0, 268_435_460);
 }

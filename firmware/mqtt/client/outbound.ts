@@ -17,11 +17,13 @@ import type { AckQueue } from "./acks.js";
 import { ClientError, DisconnectReason } from "./errors.js";
 import type { AppEvents } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
-import { NONE, RecordState, type Outbox } from "./outbox.js";
+import { NONE, Outbox, RecordState } from "./outbox.js";
+import type { Output } from "./output.js";
 import type { PacketIds } from "./session.js";
 import type { ClientStats } from "./stats.js";
 import { TopicHandle } from "./topic-handle.js";
 
+const U8 = Uint8Array;
 /** 5.0: our PUBLISH carries an empty property block. */
 const NO_PROPERTIES = new Uint8Array(0);
 const POLICY_REJECT = 0;
@@ -37,6 +39,8 @@ export class Outbound {
   /** QoS 1/2 in flight at most: ours (inflight), and in 5.0 the server's Receive Maximum if lower [MQTT-3.3.4-7]. */
   private window: number;
   private readonly v5: boolean;
+  /** 1 in 5.0 (a PUBLISH's empty property block is one byte), else 0. */
+  private readonly v5Byte: number;
   /**
    * 5.0's send quota (§4.9): the server's Receive Maximum at each CONNACK, less one per QoS 1/2 PUBLISH
    * sent (a resend too [MQTT-4.9.0-2]), plus one per PUBACK, PUBCOMP or refusing PUBREC.
@@ -44,16 +48,24 @@ export class Outbound {
   private quota = 65_535;
   private pubrecCount = 0;
   /** Some Released record may have its PUBREL to send again (set when a connection is lost). */
-  private pubrelsToResend = false;
+  pubrelsToResend = false; // read by Output.pick before it calls nextPubrel
   /** The oldest wait for an ack (ackDeadline() - ackTimeout), NaN when a change may have moved it. */
   private ackSince = NaN;
+  /** The output (it sets itself here): a QoS 0 PUBLISH with nothing before it goes to it directly. */
+  output: Output | null = null;
+  /** The plain RAM outbox: a flash store's (store/stored-outbox.ts) writes a record per message, so no Direct. */
+  /** Source.Direct may be used: the plain RAM outbox (a flash store's writes a record per message) and no outgoing Topic Aliases. */
+  private readonly direct: boolean;
+  /** The most Remaining Length a Direct PUBLISH has: one byte of it (127), and the outbox holds it. */
+  private readonly directRemaining: number;
 
   constructor(
     private readonly outbox: Outbox,
     private readonly ids: PacketIds,
     private readonly acks: AckQueue,
     private readonly events: AppEvents,
-    private readonly stats: ClientStats,
+    /** (Output counts a Direct PUBLISH written in it.) */
+    readonly stats: ClientStats,
     private readonly options: ResolvedOptions,
     /** What the server's last CONNACK allows (5.0; 3.1.1 keeps the defaults). */
     private readonly limits: ServerLimits,
@@ -63,9 +75,66 @@ export class Outbound {
     private readonly aliases: OutgoingAliases,
   ) {
     this.v5 = options.protocolVersion === 5;
+    this.v5Byte = this.v5 ? 1 : 0;
     const p = options.queuePolicy;
     this.policy = p === "drop-newest" ? POLICY_DROP_NEWEST : p === "drop-oldest" ? POLICY_DROP_OLDEST : POLICY_REJECT;
     this.window = options.inflight;
+    this.direct = outbox.constructor === Outbox && !(this.v5 && aliases.capacity > 0);
+    this.directRemaining = outbox.capacity - 2 < 127 ? outbox.capacity - 2 : 127;
+  }
+
+  /**
+   * The hot path of publish(), for a QoS 0 call without properties (the client checked those): 0 when it
+   * went this way, else 1 (publish() then does all, and reports what was wrong). Checked in a few
+   * comparisons (a constructor compared costs 4 computrons on XS, instanceof 17): a handle (its bytes were
+   * checked when it was made), a Uint8Array payload (a valid range of it), nothing queued (the outbox is empty, so its bytes start at 0) and
+   * nothing owed before it: encoded at the outbox's start and handed to the output as the run of one it
+   * would be, without a record (Output's Source.Direct: it becomes that record if anything intervenes
+   * before it is written).
+   */
+  publishDirect(topic: TopicHandle | string, payload: Uint8Array | string, retain: boolean, offset: number, length: number): number {
+    const outbox = this.outbox;
+    if (outbox.first < 0 && this.direct) {
+      const handle = topic as TopicHandle;
+      const bytes = payload as Uint8Array;
+      if (handle?.constructor === TopicHandle && bytes?.constructor === U8) {
+        let payloadLength = bytes.length;
+        const whole = offset === 0 && length === -1;
+        if (!whole) {
+          // Integers in range, else publish() refuses them: (x | 0) === x is false for NaN, fractions and non-numbers.
+          if ((offset | 0) !== offset || offset < 0 || offset > payloadLength) return 1;
+          if (length === -1) payloadLength -= offset;
+          else if ((length | 0) !== length || length < 0 || offset + length > payloadLength) return 1;
+          else payloadLength = length;
+        }
+        const name = handle.bytes;
+        const topicLength = name.length;
+        const v5 = this.v5Byte;
+        const remaining = 2 + topicLength + v5 + payloadLength; // §3.3.2: topic, 5.0's empty property block, payload
+        const size = remaining + 2;
+        if (remaining <= this.directRemaining && size <= this.limits.maximumPacketSize && (retain === false || (retain === true && this.limits.retainAvailable))) {
+          // Encoded first: the outbox is empty, so its start is free either way; if the output is not
+          // idle, publish() encodes it again as a record.
+          const buf = outbox.bytes;
+          buf[0] = retain ? 0x31 : 0x30; // §3.3.1: PUBLISH, QoS 0, no DUP [MQTT-3.3.1-2]
+          buf[1] = remaining; // one byte of Remaining Length
+          buf[2] = topicLength >>> 8;
+          buf[3] = topicLength & 0xff;
+          buf.set(name, 4);
+          const at = 4 + topicLength;
+          if (v5 === 1) buf[at] = 0; // no properties
+          if (whole) buf.set(bytes, at + v5);
+          else copyBytes(buf, at + v5, bytes, offset, payloadLength);
+          if (this.output!.direct(size)) {
+            const stats = this.stats;
+            stats.published++;
+            stats.queued++;
+            return 0;
+          }
+        }
+      }
+    }
+    return 1;
   }
 
   /**
@@ -78,7 +147,7 @@ export class Outbound {
     if (!(retain === false || retain === true)) return ClientError.InvalidArgument;
     // A handle made by another copy of this module (two module instances) fails instanceof: it is taken by
     // its bytes; anything else that is not a string is refused, never coerced.
-    let isHandle = topic instanceof TopicHandle;
+    let isHandle = (topic as TopicHandle | null)?.constructor === TopicHandle || topic instanceof TopicHandle; // the first costs 4 computrons on XS, instanceof 17
     if (!isHandle && typeof topic !== "string") {
       const bytes = (topic as TopicHandle | null)?.bytes;
       if (!(bytes instanceof Uint8Array) || validateTopicName(bytes, 0, bytes.length) !== 0) return ClientError.InvalidTopic;
@@ -86,7 +155,7 @@ export class Outbound {
     }
     const topicLength = isHandle ? (topic as TopicHandle).bytes.length : topicNameLength(topic as string);
     if (topicLength <= 0) return ClientError.InvalidTopic;
-    const payloadBytes = payload instanceof Uint8Array;
+    const payloadBytes = (payload as Uint8Array | null)?.constructor === U8 || payload instanceof Uint8Array;
     let payloadLength: number;
     if (payloadBytes) {
       // Integers in range, or refused: (x | 0) === x is false for NaN, fractions and non-numbers.
@@ -108,7 +177,9 @@ export class Outbound {
       propertiesLength = publishPropertiesSize(properties, payloadBytes ? (payload as Uint8Array) : null, offset, payloadLength);
       if (propertiesLength < 0) return propertiesLength;
     }
-    const size = publishSize(topicLength, payloadLength, qos, v5 ? ProtocolVersion.V5 : ProtocolVersion.V311, propertiesLength);
+    // publishSize() inlined for a one-byte Remaining Length (most messages): 2 calls less.
+    const short = 2 + topicLength + (qos > 0 ? 2 : 0) + payloadLength + (v5 ? 1 + propertiesLength : 0);
+    const size = short < 128 ? short + 2 : publishSize(topicLength, payloadLength, qos, v5 ? ProtocolVersion.V5 : ProtocolVersion.V311, propertiesLength);
     const outbox = this.outbox;
     if (size > outbox.capacity) return ClientError.PayloadTooLarge;
     // 5.0 Topic Alias (outgoing-aliases.ts): alone once established (the record keeps room to be written
@@ -180,11 +251,35 @@ export class Outbound {
       else writeUtf8(buf, off, payload as string);
     }
     const i = outbox.add(sendSize, packetId, qos, spare);
+    this.output!.quiet = false; // a record is queued: the output asks the outbox again
+    if (i < 0) return this.storeAnswered(i, packetId, room, expiryAt, properties);
     this.aliases.aliasOf[i] = alias;
     this.aliases.topicOf[i] = alias !== 0 ? (topic as TopicHandle).bytes : null;
     if (expiryAt !== 0) this.expiry.stamp(i, expiryAt, properties!.messageExpiryInterval!);
     this.stats.queued++;
+    if (room > 0) this.reportDropped(room); // most publishes drop nothing: no call
+    return packetId;
+  }
+
+  /**
+   * Only a flash store's outbox (store/stored-outbox.ts) answers add() below 0: NONE when the flash refused
+   * the message (nothing of it stays), -2 - i when it was added at i in place of the unsent one on its topic
+   * (latestPerTopic), which is dropped as a queue policy drops one. No topic alias with a store (options.ts).
+   */
+  private storeAnswered(answer: number, packetId: number, room: number, expiryAt: number, properties: PublishProperties | undefined): number {
+    if (answer === NONE) {
+      this.stats.refused++;
+      this.reportDropped(room); // what made room for it is gone all the same
+      return ClientError.StoreFailed;
+    }
+    const i = -2 - answer;
+    this.aliases.aliasOf[i] = 0;
+    this.aliases.topicOf[i] = null;
+    if (expiryAt !== 0) this.expiry.stamp(i, expiryAt, properties!.messageExpiryInterval!);
+    this.stats.queued++;
+    this.stats.dropped++;
     this.reportDropped(room);
+    this.events.error(ClientError.MessageReplaced);
     return packetId;
   }
 
@@ -290,6 +385,14 @@ export class Outbound {
     } else outbox.setState(i, RecordState.Queued);
   }
 
+  /** Output's Source.Direct becomes its record (encoded at the outbox's end): its index. */
+  addDirect(size: number): number {
+    const i = this.outbox.add(size, 0, 0, 0);
+    this.aliases.aliasOf[i] = 0;
+    this.aliases.topicOf[i] = null;
+    return i;
+  }
+
   /** A record's PUBLISH went whole. */
   written(i: number, now: number): void {
     const outbox = this.outbox;
@@ -343,6 +446,7 @@ export class Outbound {
     if (this.acks.full()) return -1;
     // [MQTT-4.3.3-1] answer PUBREC with PUBREL (again, if PUBREC came again).
     outbox.setState(i, RecordState.Released);
+    if (outbox.state[i] !== RecordState.Released) return 0; // a flash store could not record the PUBREC: no PUBREL (store/stored-outbox.ts)
     outbox.resend[i] = 0;
     outbox.pubrecOrder[i] = this.pubrecCount++;
     if (outbox.waitSince[i] === this.ackSince) this.ackSince = NaN; // it may have been the oldest wait

@@ -69,8 +69,9 @@ export class Outbox {
   /** QoS 1/2 records Sending, Sent or Released: the in-flight window. */
   inflight = 0;
 
-  constructor(bytes: number, slots: number) {
-    this.bytes = new Uint8Array(bytes);
+  /** @param storage - where the bytes live (SocketMemory's region), else a new buffer */
+  constructor(bytes: number, slots: number, storage?: Uint8Array) {
+    this.bytes = storage ?? new Uint8Array(bytes);
     this.capacity = bytes;
     this.slots = slots;
     this.offset = new Int32Array(slots);

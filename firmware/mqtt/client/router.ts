@@ -73,7 +73,10 @@ export class Router {
 
   private processAll(now: number): void {
     const input = this.input;
-    while (this.life.reading()) {
+    const life = this.life;
+    if (!life.reading()) return;
+    // Whether the client still reads is checked again after anything that may have called the app.
+    for (;;) {
       const r = input.next();
       if (r === NOTHING) return;
       if (r === SKIPPED) {
@@ -83,6 +86,7 @@ export class Router {
         }
         if (!this.inbound.oversized(input.skippedQos, input.skippedId)) return; // waits for room for its ack
         input.skipDone();
+        if (!life.reading()) return;
         continue;
       }
       if (r < 0) {
@@ -90,7 +94,7 @@ export class Router {
         return;
       }
       if (!this.handle(now)) return; // waits in the buffer for room for its answer
-      if (!this.life.reading()) return;
+      if (!life.reading()) return;
       input.done();
     }
   }
@@ -99,7 +103,8 @@ export class Router {
   private handle(now: number): boolean {
     const p = this.input.packet;
     // Kept before the packet is handled: its callbacks (onDisconnected, onAcked) may ask for it.
-    if (p.properties.has(Property.ReasonString)) this.keepReason(p);
+    const props = p.properties;
+    if (props.length !== 0 && props.has(Property.ReasonString)) this.keepReason(p); // (3.1.1: no property block, no call)
     if (this.life.state === ClientState.Connecting) {
       if (p.type === PacketType.Auth) return this.check(now, this.auth.received(p)); // §4.12: the exchange before CONNACK
       if (p.type !== PacketType.Connack) return this.fail(now, DisconnectReason.ProtocolError); // [MQTT-3.2.0-1]

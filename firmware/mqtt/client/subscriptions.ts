@@ -77,7 +77,7 @@ export class Subscriptions {
   private readonly reqSlot: Int32Array;
   private readonly reqTopic: string[];
   /** Some entry may wait to go (ToSend, ToRemove): set by every change, cleared when none does. */
-  private changed = false;
+  changed = false; // read by Output.pick before it calls queueNext
   /** Scratch lists for encoding one request, allocated once. */
   private readonly scratchFilters: Uint8Array[];
   private readonly scratchOptions: Uint8Array;

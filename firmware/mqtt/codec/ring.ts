@@ -17,12 +17,13 @@ export class ByteRing {
   /** Index one past the last written byte. */
   tail = 0;
 
-  constructor(capacity: number) {
+  /** @param storage - where the bytes live (capacity of them; SocketMemory's region), else a new buffer */
+  constructor(capacity: number, storage?: Uint8Array) {
     if (!(capacity >= 1 && capacity <= 0x7fffffff) || Math.floor(capacity) !== capacity) {
       throw new RangeError("ByteRing capacity must be a positive integer");
     }
     this.capacity = capacity;
-    this.buffer = new Uint8Array(capacity);
+    this.buffer = storage ?? new Uint8Array(capacity);
   }
 
   /** Bytes written and not yet consumed. */

@@ -8,7 +8,8 @@
 // a device. Each figure is asserted exactly, so one more allocation fails the suite:
 // - the fake socket's read(n) alone (inherent to the SDK's API);
 // - mqtts, a message in and a message out: what the stack allocates, and so what MqttConnection adds
-//   (the view over read(n)'s ArrayBuffer; the view per write), beside the same stack over plain TCP;
+//   (the view over read(n)'s ArrayBuffer; nothing per write: the client's SocketMemory stage), beside the
+//   same stack over plain TCP (nothing either way);
 // - wss (firmware/net/ws/ over the fake TLS socket): what the framing adds over TLS (a view over each
 //   inner read's ArrayBuffer, a view per frame written), beside ws over plain TCP (nothing);
 // - the SDK's "number" format read byte by byte (what MqttConnection could do instead of read(n)):
@@ -252,18 +253,18 @@ test("the SDK's TLS read(n) alone: a new Uint8Array and ArrayBuffer of n bytes p
   assertFigures(g, SDK_READ_SLOTS, SDK_READ_CHUNKS_100, "read(100)");
 });
 
-test("mqtts: a message in allocates the SDK's read(n) and one view of ours; a message out, one view of ours", () => {
+test("mqtts: a message in allocates the SDK's read(n) and one view of ours; a message out, nothing; over TCP nothing either way", () => {
   const tcp = inAndOut(false, false);
   const tls = inAndOut(true, false);
   report("tcp", tcp);
   report("tls", tls);
-  // Over plain TCP: MqttConnection's view per read and per write (README "Memory"), nothing else.
-  assertFigures(tcp.in, VIEW_SLOTS, 0, "TCP in");
-  assertFigures(tcp.out, VIEW_SLOTS, LITERAL_CHUNKS, "TCP out");
-  // Over TLS: in, the SDK's slice plus our view over its ArrayBuffer; out, our view (the fake's write copies).
+  // Over plain TCP: nothing at all (README "Memory"): reads and writes go through the client's stage.
+  assertFigures(tcp.in, 0, 0, "TCP in");
+  assertFigures(tcp.out, 0, LITERAL_CHUNKS, "TCP out");
+  // Over TLS: in, the SDK's slice plus our view over its ArrayBuffer; out, nothing (the stage; the fake's write copies).
   // Out, everywhere: flush's "number" literal too (LITERAL_CHUNKS, below).
   assertFigures(tls.in, SDK_READ_SLOTS + VIEW_SLOTS, SDK_READ_CHUNKS_10, "TLS in");
-  assertFigures(tls.out, VIEW_SLOTS, LITERAL_CHUNKS, "TLS out");
+  assertFigures(tls.out, 0, LITERAL_CHUNKS, "TLS out");
 });
 
 test("wss: the framing adds a view over each inner read's ArrayBuffer and a view per frame written (ws over TCP adds nothing)", () => {
@@ -271,12 +272,12 @@ test("wss: the framing adds a view over each inner read's ArrayBuffer and a view
   const wss = inAndOut(true, true);
   report("ws", ws);
   report("wss", wss);
-  // ws over TCP: MqttConnection's own views only, as over plain TCP (test/xs/suites/ws.xs.ts).
-  assertFigures(ws.in, VIEW_SLOTS, 0, "ws in");
-  assertFigures(ws.out, VIEW_SLOTS, LITERAL_CHUNKS, "ws out");
-  // wss: in, the SDK's slice of the 12-byte frame, the framing's view over it, and MqttConnection's view; out, two views.
-  assertFigures(wss.in, SDK_READ_SLOTS + 2 * VIEW_SLOTS, SDK_READ_CHUNKS_12, "wss in");
-  assertFigures(wss.out, 2 * VIEW_SLOTS, LITERAL_CHUNKS, "wss out");
+  // ws over TCP: nothing, as over plain TCP (test/xs/suites/ws.xs.ts).
+  assertFigures(ws.in, 0, 0, "ws in");
+  assertFigures(ws.out, 0, LITERAL_CHUNKS, "ws out");
+  // wss: in, the SDK's slice of the 12-byte frame and the framing's view over it; out, the framing's view per frame.
+  assertFigures(wss.in, SDK_READ_SLOTS + VIEW_SLOTS, SDK_READ_CHUNKS_12, "wss in");
+  assertFigures(wss.out, VIEW_SLOTS, LITERAL_CHUNKS, "wss out");
 });
 
 test("the SDK's number format, read byte by byte, allocates nothing (what MqttConnection could do instead of read(n))", () => {
@@ -320,7 +321,7 @@ test("a string literal evaluated allocates its chunk on XS compiled from source 
 
 // The measured figures: slots (16 bytes each on a 32-bit device, 32 on this 64-bit host) and chunk bytes
 // as XS counts them on this 64-bit host (a chunk's 16-byte header included, its size rounded up to 8).
-/** A view, new Uint8Array(buffer, offset, length): MqttConnection's per read and per write, the framing's over TLS. */
+/** A view, new Uint8Array(buffer, offset, length): MqttConnection's over TLS read(n)'s ArrayBuffer, the framing's over TLS. */
 const VIEW_SLOTS = 4;
 /** The SDK's read(n): data.slice(...) (a Uint8Array, its ArrayBuffer) and .buffer. */
 const SDK_READ_SLOTS = 7;
