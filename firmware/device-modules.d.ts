@@ -112,3 +112,22 @@ declare module "Resource" {
   }
   export default Resource;
 }
+
+declare module "flash" {
+  /**
+   * The SDK's legacy flash module (modules/files/flash; ESP32, ESP8266, nRF52 only): `new Flash(name)` opens
+   * a data partition by name (ESP32: esp_partition_find_first; "can't find partition" if none). Offsets
+   * and sectors are the partition's; read returns a new ArrayBuffer; write takes a byte count and writes
+   * from the start of the buffer; errors throw "read failed", "write failed", "erase failed".
+   */
+  class Flash {
+    constructor(partition: string);
+    read(offset: number, byteLength: number): ArrayBuffer;
+    write(offset: number, byteLength: number, buffer: ArrayBuffer): void;
+    erase(sector: number): void;
+    readonly byteLength: number;
+    /** The erase sector: SPI_FLASH_SEC_SIZE (4,096) on ESP32. */
+    readonly blockSize: number;
+  }
+  export default Flash;
+}

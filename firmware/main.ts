@@ -26,6 +26,7 @@ import type { BoardSpec, SensorSpec } from "./telemetry/board.js";
 import { wallClock } from "./telemetry/clock.js";
 import { deviceConfigFrom, type McConfig } from "./config.js";
 import type { Sensor } from "./telemetry/task.js";
+import { openStore, type BoardStoreSpec } from "./store-device.js";
 
 const log = (text: string): void => {
   if (typeof trace === "function") trace(text + "\n");
@@ -88,7 +89,11 @@ export default function main(events: DeviceEvents = logEvents): Device {
   // A Resource is a host buffer over the file's bytes in flash (no copy); a name the build lacks throws
   // URIError("Resource not found: <name>"), which deviceConfigFrom turns into an error naming the key.
   const resource = (name: string): DerBytes => new Resource(name) as unknown as DerBytes;
-  const app = new Device(deviceConfigFrom(settings, makeSensor, wallClock, resource), device, events);
+  const appConfig = deviceConfigFrom(settings, makeSensor, wallClock, resource);
+  // The board's outbox on flash where the platform has one (store-device.ts: ESP32), given to the client.
+  const store = openStore((settings.board as BoardSpec & { store?: BoardStoreSpec }).store, () => wallClock() ?? NaN, log);
+  if (store !== undefined) appConfig.client = { ...appConfig.client, store };
+  const app = new Device(appConfig, device, events);
   running = app;
   log(`mqtt-xs ${settings.deviceId} on ${settings.board.name}: broker ${settings.broker}`);
   app.start();

@@ -9,6 +9,8 @@ import type { BrokerAddress } from "../firmware/net/connection.js";
 import { parseBrokerUrl } from "../firmware/net/mqtt.js";
 import { loadBoard, type Board } from "./boards.js";
 import { SimNetwork } from "./network.js";
+import { boardFlash, type BoardStore } from "./board-flash.js";
+import type { SimFlash } from "./device/flash.js";
 import { simulatedDevice } from "./simulated-device.js";
 import { SimBMP280, SimSHT3x } from "./sensors.js";
 
@@ -33,6 +35,9 @@ export interface BootOptions {
   network?: SimNetwork;
   /** Start at once (default true). */
   start?: boolean;
+  /** A board with a `store`: the folder of its flash file (default: the flash is in memory), or the flash itself (a reboot). */
+  flashDir?: string;
+  flash?: SimFlash;
 }
 
 export interface SimulatedBoard {
@@ -42,6 +47,8 @@ export interface SimulatedBoard {
   network: SimNetwork;
   deviceId: string;
   board: Board;
+  /** The board's flash, when its board file has a `store` (the outbox on it). */
+  flash: SimFlash | null;
 }
 
 /** The board's sensor tasks (boards/*.json), each with a simulated driver; `interval` (ms) overrides theirs. */
@@ -65,13 +72,16 @@ export function bootBoard(options: BootOptions): SimulatedBoard {
   const broker = typeof options.broker === "string" ? parseBrokerUrl(options.broker) : options.broker;
   const network = options.network ?? new SimNetwork({ name: deviceId });
   const spec = board as unknown as BoardSpec;
+  const storeSpec = (board as { store?: BoardStore }).store;
+  const stored = storeSpec === undefined ? null : boardFlash(storeSpec, deviceId, options.flashDir, options.flash);
   const device = new Device(
     {
       deviceId,
       broker,
       username: options.username,
       password: options.password,
-      client: options.protocolVersion === undefined ? board.client : { ...board.client, protocolVersion: options.protocolVersion },
+      // socketStage 0: V8 resizes an ArrayBuffer in microseconds, so the simulator hands the socket views (client/options.ts).
+      client: { socketStage: 0, ...board.client, ...(options.protocolVersion === undefined ? {} : { protocolVersion: options.protocolVersion }), ...(stored === null ? {} : { store: stored.store }) },
       sensors: simulatedSensors(board, seed, options.interval),
       clock: () => Date.now(),
       model: spec.model,
@@ -83,5 +93,5 @@ export function bootBoard(options: BootOptions): SimulatedBoard {
     options.events,
   );
   if (options.start !== false) device.start();
-  return { device, network, deviceId, board };
+  return { device, network, deviceId, board, flash: stored === null ? null : stored.flash };
 }

@@ -4,7 +4,9 @@
 // (xs/platforms/mc/xsHosts.c fxFindModule: ".js" dropped, "./" and "../" taken against the importing
 // module's name), to a module the build includes; our module names are in our own namespace (mqtt-xs/...),
 // never in the SDK's mqtt/net; manifest_client.json alone resolves the client and the adapter; every
-// config key firmware/main.ts reads is declared; each device manifest's board is its boards/*.json.
+// config key firmware/main.ts reads is declared; each device manifest's board is its boards/*.json; the
+// board's flash store is the module mqtt-xs/store-device, per platform: ESP32's over the SDK's `flash`
+// (whose manifest builds it for esp, esp32 and nrf52 only), elsewhere the one that opens none.
 // Last, the preloaded modules: the SDK's linker (xsl) warns "no const" for a module-level let/var and "not
 // frozen" for a mutable object reachable from a module, so neither may be left in any of them.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -21,6 +23,7 @@ type Manifest = {
   modules?: Record<string, string | string[]>;
   preload?: string[] | string;
   platforms?: Record<string, Manifest & { error?: string }>;
+  defines?: { file?: { partition?: string } };
 };
 
 const root = process.cwd();
@@ -43,6 +46,18 @@ const EXAMPLES = ["pubsub", "telemetry"];
  * (mc/config); and, except on lin where we map them to simulations, the drivers we map by name.
  */
 const SDK_NAMES = ["embedded:io/socket/tcp", "embedded:io/socket/udp", "embedded:io/i2c", "embedded:network/dns/resolver/udp", "timer", "time", "mc/config", "Resource"];
+
+/**
+ * SDK manifests that provide a module on some platforms only, as their "platforms" say (not readable here):
+ * $(MODDABLE)/modules/files/flash/manifest.json maps `flash` for esp, esp32 and nrf52, and nothing else.
+ */
+const SDK_PLATFORM_NAMES: Record<string, Record<string, string[]>> = {
+  "$(MODDABLE)/modules/files/flash/manifest.json": { esp: ["flash"], esp32: ["flash"], nrf52: ["flash"] },
+};
+
+/** The names a build's SDK includes provide on its platform (mcconfig matches "esp32" for "esp32/<board>" too). */
+const sdkNamesFor = (build: Build, platform: string): string[] =>
+  build.sdkIncludes.flatMap((include) => SDK_PLATFORM_NAMES[include]?.[platform.split("/")[0]] ?? []);
 
 interface Build {
   build: Record<string, string>;
@@ -280,9 +295,10 @@ describe("Moddable manifests", () => {
       it("every local module path exists after the build", () => checkLocalPathsExist(build(), 6));
 
       it("every import of every built module resolves to a module of the build (XS's naming rule)", () => {
-        const { modules, main } = build();
+        const b = build();
+        const { modules, main } = b;
         const files = moduleFiles(modules);
-        expect(unresolvedImports(files, namesOf(modules, files))).toEqual([]);
+        expect(unresolvedImports(files, namesOf(modules, files, [...SDK_NAMES, ...sdkNamesFor(b, device.platform)]))).toEqual([]);
         expect(main).toBe("mqtt-xs/main");
         expect(files.get(main)).toMatch(/build\/firmware\/main\.js$/);
         // Every firmware module main.js reaches is in the build.
@@ -292,6 +308,40 @@ describe("Moddable manifests", () => {
       });
 
       it("no name of ours is in the SDK's mqtt or net namespace", () => checkNamespace(build()));
+
+      const esp32 = device.platform === "esp32";
+      it(
+        esp32
+          ? "the board's store: mqtt-xs/store-device opens it with the SDK's flash module (its manifest included for esp32)"
+          : "the board's store: mqtt-xs/store-device is the module that opens none (the SDK's flash module has no build here)",
+        () => {
+          const b = build();
+          const files = moduleFiles(b.modules);
+          const flashManifest = "$(MODDABLE)/modules/files/flash/manifest.json";
+          expect(files.get("mqtt-xs/store-device")).toBe(join(root, "build/firmware", esp32 ? "store-device-esp32.js" : "store-device.js"));
+          expect(b.sdkIncludes.includes(flashManifest)).toBe(esp32);
+          expect(sdkNamesFor(b, device.platform).includes("flash")).toBe(esp32);
+          const fromMain = reached(files, "mqtt-xs/main");
+          expect(fromMain.has("mqtt-xs/store-device")).toBe(true);
+          const storeModules = ["mqtt-xs/store-flash", "mqtt-xs/mqtt/store/store", "mqtt-xs/mqtt/store/log"];
+          for (const name of storeModules) expect(fromMain.has(name), name).toBe(esp32);
+          // The ESP32 module would not resolve here: `flash` is not a module of this platform's build.
+          if (!esp32) expect(importsOf(join(root, "build/firmware/store-device-esp32.js"))).toContain("flash");
+          expect(namesOf(b.modules, files, [...SDK_NAMES, ...sdkNamesFor(b, device.platform)]).has("flash")).toBe(esp32);
+          expect(preloaded(files.keys(), b.preload)).toContain("mqtt-xs/store-device");
+          // The board this build carries has a store; main.ts gives it to openStore.
+          const store = (b.config.board as { store?: { partition: string; size: number } }).store;
+          expect(store !== undefined).toBe(device.board === "esp32_devkit");
+          // ESP32: the SDK's default partitions.csv has no data partition but nvs; defines.file.partition
+          // makes mcconfig add one of that name, 0x10000 bytes, cut from the factory app partition
+          // (tools/mcmanifest.js: wantsStorage, STORAGE_SIZE), unless the table already has it.
+          if (esp32) {
+            expect(read(join(dir, "manifest_common.json")).platforms?.esp32?.defines?.file?.partition).toBe("#" + store!.partition);
+            expect(store!.size).toBeLessThanOrEqual(0x10000);
+          }
+          expect(readFileSync("firmware/main.ts", "utf8")).toMatch(/openStore\(\(settings\.board as [^)]*\)\.store,/);
+        },
+      );
 
       it("every preloaded name is a module of the build", () => checkPreloadNames(build()));
 
@@ -331,7 +381,7 @@ describe("Moddable manifests", () => {
           const build = merged(examplePath(example), platform);
           checkLocalPathsExist(build, 7);
           const files = moduleFiles(build.modules);
-          expect(unresolvedImports(files, namesOf(build.modules, files))).toEqual([]);
+          expect(unresolvedImports(files, namesOf(build.modules, files, [...SDK_NAMES, ...sdkNamesFor(build, platform)]))).toEqual([]);
           expect(files.has(build.main), `main module ${build.main}`).toBe(true);
           checkNamespace(build);
           checkPreloadNames(build);

@@ -88,6 +88,14 @@ export const ClientError = Object.freeze({
   MessageExpired: -118,
   /** 5.0: an AUTH (method and data) does not fit the control buffer: raise controlBufferSize. */
   AuthTooLarge: -119,
+  /**
+   * With a flash store (mqtt-xs/store): the message could not be written to flash (the flash refused the
+   * write, or the message is larger than a flash sector allows): refused, nothing of it kept; the store's
+   * onError says why.
+   */
+  StoreFailed: -120,
+  /** With a flash store's latestPerTopic: an unsent message was replaced by a newer one on its topic (through onError). */
+  MessageReplaced: -121,
 } as const);
 export type ClientError = (typeof ClientError)[keyof typeof ClientError];
 
@@ -217,6 +225,8 @@ export function errorMessage(code: number): string {
     case ClientError.PacketTooLargeForServer: return "message larger than the broker's Maximum Packet Size";
     case ClientError.MessageExpired: return "message expired in the outbox before it could be sent (messageExpiryInterval)";
     case ClientError.AuthTooLarge: return "AUTH (authentication method and data) larger than the control buffer";
+    case ClientError.StoreFailed: return "the message could not be written to the flash store: refused, nothing kept";
+    case ClientError.MessageReplaced: return "an unsent message was replaced by a newer one on its topic (latestPerTopic)";
     default: {
       if (code < 0 && code > -100) return "decode error " + code;
       const words = reasonWords(code); // an MQTT 5.0 reason code from the broker

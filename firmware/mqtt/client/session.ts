@@ -19,6 +19,11 @@ export class PacketIds {
     private readonly requests: IdHolder,
   ) {}
 
+  /** A flash store loaded messages back: ids go on after the newest one's (0: none), keeping them in rising order. */
+  resume(lastId: number): void {
+    this.lastId = lastId;
+  }
+
   /** The next free packet identifier, or 0 if none is free. */
   next(): number {
     // Ids go to records in rising order (wrapping), so the outbox's live ids all lie on the arc from its
