@@ -18,7 +18,6 @@ import { ClientError, DisconnectReason } from "./errors.js";
 import type { AppEvents } from "./events.js";
 import type { ResolvedOptions } from "./options.js";
 import { NONE, Outbox, RecordState } from "./outbox.js";
-import type { Output } from "./output.js";
 import type { PacketIds } from "./session.js";
 import type { ClientStats } from "./stats.js";
 import { TopicHandle } from "./topic-handle.js";
@@ -33,6 +32,14 @@ const POLICY_DROP_OLDEST = 2;
 const RESENDING = 2;
 /** resend[] value of a record a lost session gave up, about to be reported. */
 const UNCONFIRMED = 3;
+
+/** What the sender needs of the output (output.ts, which sets itself in Outbound.output): no import back up. */
+export interface DirectOutput {
+  /** Takes a PUBLISH of `size` bytes at the outbox's start as its next run; false if something is owed first. */
+  direct(size: number): boolean;
+  /** True while the output knows it has nothing to send; a queued record clears it. */
+  quiet: boolean;
+}
 
 export class Outbound {
   private readonly policy: number;
@@ -52,7 +59,7 @@ export class Outbound {
   /** The oldest wait for an ack (ackDeadline() - ackTimeout), NaN when a change may have moved it. */
   private ackSince = NaN;
   /** The output (it sets itself here): a QoS 0 PUBLISH with nothing before it goes to it directly. */
-  output: Output | null = null;
+  output: DirectOutput | null = null;
   /** The plain RAM outbox: a flash store's (store/stored-outbox.ts) writes a record per message, so no Direct. */
   /** Source.Direct may be used: the plain RAM outbox (a flash store's writes a record per message) and no outgoing Topic Aliases. */
   private readonly direct: boolean;
