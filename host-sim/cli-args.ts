@@ -4,8 +4,16 @@
  * passed in (boards/*.json, read by the caller), so every case can be checked without a process.
  */
 
-/** The largest fleet. */
-export const MAX_DEVICES = 1000;
+/**
+ * The largest fleet, over all its shards: ten shards of the 10,000 one 2-core machine runs (README, the
+ * fleet); one process is bounded by its file descriptors and its ports to one broker, checked at start.
+ */
+export const MAX_DEVICES = 100_000;
+/** Above this many devices the fleet mode runs (host-sim/fleet/): worker threads, paced connects, the load report. */
+export const SINGLE_THREAD_DEVICES = 1000;
+/** --workers' limit, and --connect-rate's (connects per second). */
+export const MAX_WORKERS = 64;
+export const MAX_CONNECT_RATE = 100_000;
 /** --interval's range, ms: the telemetry commands' own (10 ms to a day, firmware/telemetry/commands.ts). */
 export const MIN_INTERVAL_MS = 10;
 export const MAX_INTERVAL_MS = 86_400_000;
@@ -38,7 +46,8 @@ export const USAGE = `Usage: npm start -- [options]
   --mqtt 4|5          MQTT 3.1.1 (4, the default) or 5.0 (5) for every board and the subscriber; the
                       embedded broker speaks 3.1.1 only (5 needs --broker)
   --board NAME        esp32_devkit (default) or pico_w (boards/)
-  --devices N         simulate a fleet of N boards, 1 to ${MAX_DEVICES} (default 1)
+  --devices N         simulate a fleet of N boards, 1 to ${MAX_DEVICES} (default 1); above ${SINGLE_THREAD_DEVICES}, the
+                      fleet mode (below)
   --interval MS       telemetry interval of every sensor, ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS}
                       (default: each sensor's own, from the board file)
   --faults            every 7 s, one of: drop a link, stall it, deliver bytes one at a time, take
@@ -47,7 +56,18 @@ export const USAGE = `Usage: npm start -- [options]
   --quiet             only the summaries
   --json              one JSON object per line on stdout (time, device, kind and the event's fields),
                       the summaries too; nothing else on stdout (npm start -s -- --json: nor npm's header)
+  --web-port N        the live page's port on 127.0.0.1 (default: a free one; the start line gives it)
+  --no-web            no live page
   -h, --help          this text
+
+Fleet mode (--devices above ${SINGLE_THREAD_DEVICES}, or any of these): the boards spread over worker threads, a load
+report every 5 s and at the end (devices connected, connect times, messages/s, latency from each sample's
+"ts" to a subscriber here, CPU and memory per device) instead of every event and the live page; no
+--faults, no TLS files.
+  --workers N         worker threads, 1 to ${MAX_WORKERS} (default: one per core)
+  --connect-rate N    connects per second started, 1 to ${MAX_CONNECT_RATE}, split over the workers (default 1000)
+  --shard I/N         run shard I of N (I from 1 to N): the devices whose number (0 to --devices - 1)
+                      leaves I - 1 divided by N; the other shards, on this or other machines, run the rest
 
 Exit status: 0 when stopped (Ctrl-C or --duration), 1 when the simulator fails, 2 for a mistake on the
 command line (one line on stderr saying what).
@@ -92,6 +112,21 @@ export interface CliOptions {
   duration?: number;
   quiet: boolean;
   json: boolean;
+  /** --no-web: no live page (absent: the page is served). */
+  noWeb?: true;
+  /** The live page's port; absent: a free one. */
+  webPort?: number;
+  /** Fleet mode: worker threads (absent: one per core). */
+  workers?: number;
+  /** Fleet mode: connects started per second, over all workers (absent: the fleet's default). */
+  connectRate?: number;
+  /** Fleet mode: this process runs shard `index` (1 to `count`): the devices numbered index - 1 + k * count. */
+  shard?: { index: number; count: number };
+}
+
+/** Whether the fleet mode runs (host-sim/fleet/): more than SINGLE_THREAD_DEVICES devices, or a fleet option given. */
+export function isFleet(options: Pick<CliOptions, "devices" | "workers" | "connectRate" | "shard">): boolean {
+  return options.devices > SINGLE_THREAD_DEVICES || options.workers !== undefined || options.connectRate !== undefined || options.shard !== undefined;
 }
 
 export type CommandLine = { kind: "run"; options: CliOptions } | { kind: "help" } | { kind: "error"; message: string };
@@ -112,9 +147,14 @@ const SPECS: Record<string, string | null> = {
   devices: "a number of boards",
   interval: "milliseconds",
   duration: "seconds",
+  workers: "a number of worker threads",
+  "connect-rate": "connects per second",
+  shard: "I/N, shard I of N",
   faults: null,
   quiet: null,
   json: null,
+  "no-web": null,
+  "web-port": "a port number",
   help: null,
 };
 
@@ -211,6 +251,9 @@ export function parseCommandLine(argv: readonly string[], boards: readonly strin
   }
   const port = raw.port === undefined ? undefined : whole("port", raw.port, 1, 65535);
   if (typeof port === "string") return error(port);
+  const webPort = raw["web-port"] === undefined ? undefined : whole("web-port", raw["web-port"], 1, 65535);
+  if (typeof webPort === "string") return error(webPort);
+  if (webPort !== undefined && flags.has("no-web")) return error("--web-port is the live page's port, and --no-web turns the page off: give one or the other");
   let broker: BrokerUrl | undefined;
   if (raw.broker !== undefined) {
     const checked = brokerUrl(raw.broker);
@@ -242,6 +285,26 @@ export function parseCommandLine(argv: readonly string[], boards: readonly strin
     mqtt = raw.mqtt === "5" ? 5 : 4;
   }
   if (raw.password !== undefined && raw.username === undefined) return error("--password needs --username too (MQTT 3.1.1 sends no password without a user name)");
+  const workers = raw.workers === undefined ? undefined : whole("workers", raw.workers, 1, MAX_WORKERS);
+  if (typeof workers === "string") return error(workers);
+  const connectRate = raw["connect-rate"] === undefined ? undefined : whole("connect-rate", raw["connect-rate"], 1, MAX_CONNECT_RATE, " of connects per second");
+  if (typeof connectRate === "string") return error(connectRate);
+  let shard: { index: number; count: number } | undefined;
+  if (raw.shard !== undefined) {
+    const form = /^(\d{1,6})\/(\d{1,6})$/.exec(raw.shard);
+    const [index, count] = form === null ? [NaN, NaN] : [Number(form[1]), Number(form[2])];
+    if (!(count >= 1 && index >= 1 && index <= count)) return error(`--shard: I/N, shard I of N with I from 1 to N (1/2 and 2/2 run a fleet on two machines), not ${shown(raw.shard)}`);
+    if (index > devices) return error(`--shard ${index}/${count}: no device of --devices ${devices} is in shard ${index} (shard I runs the devices numbered I - 1, I - 1 + N, ...)`);
+    shard = { index, count };
+  }
+  if (isFleet({ devices, workers, connectRate, shard })) {
+    const why = devices > SINGLE_THREAD_DEVICES ? `--devices above ${SINGLE_THREAD_DEVICES}` : raw.shard !== undefined ? "--shard" : raw.workers !== undefined ? "--workers" : "--connect-rate";
+    if (flags.has("faults")) return error(`--faults is not for the fleet mode (${why}): give it ${SINGLE_THREAD_DEVICES} devices or fewer, without --workers, --connect-rate or --shard`);
+    for (const name of ["ca", "cert", "key", "alpn", "servername"] as const) {
+      if (raw[name] !== undefined) return error(`--${name} is not for the fleet mode (${why}) yet: its boards take a --broker without TLS files (mqtts:// and wss:// verified by the system's CAs)`);
+    }
+    if (webPort !== undefined) return error(`--web-port: the fleet mode (${why}) has no live page; its load report is on stdout`);
+  }
   return {
     kind: "run",
     options: {
@@ -262,6 +325,11 @@ export function parseCommandLine(argv: readonly string[], boards: readonly strin
       duration,
       quiet: flags.has("quiet"),
       json: flags.has("json"),
+      noWeb: flags.has("no-web") ? true : undefined,
+      webPort,
+      workers,
+      connectRate,
+      shard,
     },
   };
 }

@@ -1,45 +1,27 @@
 /**
  * `npm start`: the host simulator. Starts the embedded broker (aedes on loopback, --port or a free port)
- * unless --broker names one, boots simulated boards running the firmware's device app over the simulated
- * device modules, subscribes to what they publish (telemetry, status, discovery, commands and their
- * results) with our own client, and shows what happens until Ctrl-C or --duration: as text, or one JSON
- * object per line (--json). The command line is read by cli-args.ts, the lines written by cli-report.ts.
- * The TLS flags (--ca, --cert, --key, --alpn, --servername) and the MQTT version (--mqtt) go to every
- * board's connection and to the subscriber's alike.
+ * unless --broker names one, runs the simulation (host-sim/simulation.ts: simulated boards running the
+ * firmware's device app over the simulated device modules, and our own client subscribed to what they
+ * publish) and shows what happens until Ctrl-C or --duration: as text, or one JSON object per line
+ * (--json), and on the live page (host-sim/web/, at the address the start line gives; --no-web: none).
+ * The command line is read by cli-args.ts, the lines written by cli-report.ts. The TLS flags (--ca,
+ * --cert, --key, --alpn, --servername) and the MQTT version (--mqtt) go to every board's connection and
+ * to the subscriber's alike.
  */
 import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Device } from "../firmware/app.js";
-import { MqttClient } from "../firmware/mqtt/index.js";
-import { disconnectMessage, errorMessage } from "../firmware/mqtt/index.js";
-import { checkBroker, MqttConnection, type BrokerAddress } from "../firmware/net/connection.js";
-import { describeCause } from "../firmware/net/causes.js";
+import { checkBroker, type BrokerAddress } from "../firmware/net/connection.js";
 import { boardNames, loadBoard } from "./boards.js";
-import { bootBoard, simulatedSensors } from "./boot.js";
+import { simulatedSensors } from "./boot.js";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./broker.js";
 import { MQTT_VERSIONS, mistake, parseCommandLine, protocolVersion, USAGE, type CliOptions } from "./cli-args.js";
-import { classify, EventLog, payloadFields, Tally } from "./cli-report.js";
-import { SimNetwork } from "./network.js";
-import { simulatedDevice } from "./simulated-device.js";
+import { EventLog } from "./cli-report.js";
+import { isFleet, runFleet } from "./fleet/run.js";
+import { Simulation } from "./simulation.js";
+import { startWebView, type WebView } from "./web/server.js";
 
 /** A mistake the user can fix (exit 2), found after the command line was read (the --ca, --cert or --key file, what checkBroker refuses, the --port taken). */
 class UsageMistake extends Error {}
-
-/** A disconnect or failed attempt in words: the transport's cause with its address (else the client's reason), the code, and when the next attempt is. */
-function disconnected(reason: number, cause: number, retryIn: number, connection: MqttConnection): string {
-  const why = cause !== 0 ? `${describeCause(cause, connection)} (0x${cause.toString(16)})` : `${disconnectMessage(reason)} (0x${reason.toString(16)})`;
-  return `disconnected: ${why}; ${retryIn < 0 ? "no reconnect" : `next attempt in ${(retryIn / 1000).toFixed(1)} s`}`;
-}
-
-/** The disconnect's fields for --json. */
-function disconnectFields(reason: number, cause: number, retryIn: number, connection: MqttConnection): Record<string, unknown> {
-  return {
-    reason,
-    cause,
-    why: cause !== 0 ? describeCause(cause, connection) : disconnectMessage(reason),
-    retryIn: retryIn < 0 ? null : retryIn / 1000,
-  };
-}
 
 /** A file named by an option, as text; unreadable: a mistake naming the option. */
 function readOption(option: string, path: string): string {
@@ -109,22 +91,21 @@ async function embeddedBroker(port: number | undefined): Promise<EmbeddedBroker>
   }
 }
 
-/**
- * Counts what a device's client accepts, by topic: the parts of its stats.queued (which counts a publish
- * exactly when it returns a packet id, 0 at QoS 0). The device app reports only telemetry (onPublished),
- * not its status, discovery or command results, so the simulator wraps this client's publish instead:
- * the firmware stays as a board runs it.
- */
-function countPublishes(client: MqttClient, tally: Tally): void {
-  const publish = client.publish.bind(client);
-  client.publish = (topic, payload, qos, retain, offset, length) => {
-    const id = publish(topic, payload, qos, retain, offset, length);
-    if (id >= 0) tally.add(classify(typeof topic === "string" ? topic : topic.name).kind);
-    return id;
-  };
+/** Starts the live page (--web-port or a free port); the port taken is the user's to change. */
+async function webView(port: number | undefined): Promise<WebView> {
+  try {
+    return await startWebView(port ?? 0);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (port !== undefined && (code === "EADDRINUSE" || code === "EACCES")) {
+      throw new UsageMistake(`--web-port ${port}: ${code === "EADDRINUSE" ? "the port is in use" : "not allowed to listen there"} on 127.0.0.1; choose another, or leave --web-port out for a free one`);
+    }
+    throw error;
+  }
 }
 
 async function main(values: CliOptions): Promise<void> {
+  if (isFleet(values)) return runFleet(values); // --devices above 1,000, --workers, --connect-rate or --shard: host-sim/fleet/
   const start = Date.now();
   const log = new EventLog((line) => process.stdout.write(line), () => Date.now() - start, values);
   const board = loadBoard(values.board);
@@ -151,163 +132,53 @@ async function main(values: CliOptions): Promise<void> {
     broker = { host: "127.0.0.1", port: embedded.port, tls: false };
     url = embedded.url;
   }
+  const web = values.noWeb ? null : await webView(values.webPort);
   const { version, fallback } = protocolVersion(values);
   if (fallback !== undefined) process.stderr.write(fallback + "\n");
   const mqtt = MQTT_VERSIONS[version];
   const sensors = simulatedSensors(board, 1, values.interval).map((s) => ({ name: s.name, interval: s.intervalMs / 1000 }));
   const intervals = sensors.map((s) => `${s.name} every ${s.interval} s`).join(", ");
+  const startFields = {
+    board: board.name,
+    description: board.description,
+    devices: count,
+    broker: url,
+    embedded: embedded !== null,
+    protocolVersion: version,
+    mqtt,
+    ...(fallback === undefined ? {} : { asked: MQTT_VERSIONS[values.mqtt] }),
+    sensors,
+    intervalSource: values.interval === undefined ? "board" : "--interval",
+    faults: values.faults,
+    web: web === null ? null : web.url,
+  };
   log.start(
-    {
-      board: board.name,
-      description: board.description,
-      devices: count,
-      broker: url,
-      embedded: embedded !== null,
-      protocolVersion: version,
-      mqtt,
-      ...(fallback === undefined ? {} : { asked: MQTT_VERSIONS[values.mqtt] }),
-      sensors,
-      intervalSource: values.interval === undefined ? "board" : "--interval",
-      faults: values.faults,
-    },
+    startFields,
     `mqtt-xs simulator: ${count} x ${board.name} (${board.description}) -> ${url}${embedded ? " (embedded aedes)" : ""}, MQTT ${mqtt}${fallback === undefined ? "" : " (--mqtt 5 asked: aedes speaks 3.1.1 only)"}\n` +
-      `telemetry: ${intervals} (${values.interval === undefined ? "the board's intervals" : "--interval"})${values.faults ? ", with faults" : ""}; Ctrl-C to stop`,
+      `telemetry: ${intervals} (${values.interval === undefined ? "the board's intervals" : "--interval"})${values.faults ? ", with faults" : ""}; Ctrl-C to stop` +
+      (web === null ? "" : `\nweb view: ${web.url}`),
   );
 
-  // The subscriber: our own client on the host, showing and counting what arrives, by kind.
-  const received = new Tally();
-  const topics = ["devices/+/telemetry/#", "devices/+/status", "devices/+/cmd/+", "devices/+/cmd-result", "homeassistant/sensor/+/config"];
-  const subscriberNetwork = new SimNetwork({ name: "subscriber" });
-  const subscriberClient = new MqttClient({
-    clientId: `mqtt-xs-sim-sub-${process.pid}`,
-    protocolVersion: version,
-    username: values.username,
-    password: values.password,
-    onConnected: () => log.event("subscriber", "connected", { topics }, `connected; subscribed to ${topics.join(", ")}`),
-    onDisconnected: (reason) => {
-      const next = subscriberClient.nextAttemptAt;
-      const retryIn = next < 0 ? -1 : next - subscriber.now();
-      log.event("subscriber", "disconnected", disconnectFields(reason, subscriber.cause, retryIn, subscriber), disconnected(reason, subscriber.cause, retryIn, subscriber));
+  const sim = new Simulation(
+    { board, devices: count, broker, embedded, protocolVersion: version, username: values.username, password: values.password, interval: values.interval },
+    (e) => {
+      log.event(e.device, e.kind, e.fields, e.text, e.who);
+      web?.event(e);
     },
-    onMessage: (m) => {
-      const topic = m.topicString();
-      const payload = m.payloadString();
-      const { kind, device, name } = classify(topic, payload);
-      received.add(kind);
-      const fields = { by: "subscriber", topic, ...(name === undefined ? {} : { name }), retain: m.retain, ...payloadFields(payload) };
-      let text = `${topic} ${payload}`;
-      if (kind === "discovery") text = `${topic} (discovery config, ${m.payloadLength} bytes${m.retain ? ", retained" : ""})`;
-      else if (kind === "command") text = `command ${name} to ${device}: ${payload === "" ? "(no payload)" : payload}`;
-      else if (kind === "result") text = `command result from ${device}: ${payload}`;
-      log.event(kind === "other" ? "subscriber" : device, kind === "other" ? "message" : kind, fields, text, "subscriber");
-    },
-  });
-  subscriberClient.subscribe(topics.map((topic) => ({ topic, qos: 1 as const })));
-  const subscriber = new MqttConnection(subscriberClient, broker, simulatedDevice(subscriberNetwork));
-  subscriber.start();
-
-  const devices: { device: Device; network: SimNetwork; id: string; published: Tally }[] = [];
-  for (let n = 0; n < count; n++) {
-    const id = `${board.name.replace(/_/g, "-")}-${(0xa1b2c3 + n).toString(16)}`;
-    const connection = (): MqttConnection => device.connection;
-    const { device, network } = bootBoard({
-      board,
-      broker,
-      deviceId: id,
-      username: values.username,
-      password: values.password,
-      protocolVersion: version,
-      interval: values.interval, // undefined: each sensor's own, from the board file
-      seed: n + 1,
-      start: false,
-      events: {
-        onAttempt: (host, address) =>
-          log.event(id, "connecting", { host, address, port: broker.port, tls: broker.tls }, address ? `connecting to ${address}:${broker.port}${broker.tls ? " (TLS)" : ""}` : `resolving ${host}`),
-        onConnected: (present) => log.event(id, "connected", { sessionPresent: present }, `connected (session present: ${present ? "yes" : "no"})`),
-        onDisconnected: (reason, cause, retryIn) => log.event(id, "disconnected", disconnectFields(reason, cause, retryIn, connection()), disconnected(reason, cause, retryIn, connection())),
-        onPublished: (sensor, packetId) => {
-          if (packetId < 0) log.event(id, "publish-refused", { sensor, code: packetId, why: errorMessage(packetId) }, `publish ${sensor} refused: ${errorMessage(packetId)}`);
-        },
-        onSensorError: (sensor, message) => log.event(id, "sensor-error", { sensor, message }, `sensor ${sensor} failed to read`),
-        onCommand: (result) => {
-          const { cmd, ok, error } = result;
-          log.event(id, "command-ran", { cmd, ok, ...(error === undefined ? {} : { error }) }, `ran command ${cmd}: ${ok ? "ok" : `failed: ${error}`}`);
-        },
-      },
-    });
-    const published = new Tally();
-    countPublishes(device.client, published);
-    device.start();
-    devices.push({ device, network, id, published });
-  }
-
-  const summary = () => {
-    const totals = { queued: 0, sent: 0, acked: 0, dropped: 0, resent: 0, connects: 0 };
-    const publishedBy = new Tally();
-    for (const { device, published } of devices) {
-      const s = device.client.stats;
-      totals.queued += s.queued;
-      totals.sent += s.sent;
-      totals.acked += s.acked;
-      totals.dropped += s.dropped;
-      totals.resent += s.resent;
-      totals.connects += s.connects;
-      publishedBy.addAll(published);
-    }
-    log.summary({
-      devices: devices.length,
-      connects: totals.connects,
-      published: totals.queued,
-      publishedBy,
-      sent: totals.sent,
-      acked: totals.acked,
-      resent: totals.resent,
-      dropped: totals.dropped,
-      received: subscriberClient.stats.received,
-      receivedBy: received,
-    });
-  };
-  const summaries = setInterval(summary, 5000);
-
-  let faults: NodeJS.Timeout | null = null;
-  if (values.faults) {
-    let k = 0;
-    const fault = (who: string, what: string, text: string) => log.event(who, "fault", { fault: what }, `FAULT: ${text}`);
-    faults = setInterval(() => {
-      const target = devices[k % devices.length];
-      const kind = k++ % (embedded ? 5 : 4);
-      if (kind === 0) {
-        fault(target.id, "drop", "link dropped");
-        target.network.drop();
-      } else if (kind === 1) {
-        fault(target.id, "stall", "link stalled for 3 s");
-        target.network.stall(3000);
-      } else if (kind === 2) {
-        fault(target.id, "drip", "bytes delivered one at a time for 3 s");
-        target.network.drip(true);
-        setTimeout(() => target.network.drip(false), 3000);
-      } else if (kind === 3) {
-        fault(target.id, "wifi-down", "Wi-Fi lost for 4 s (and the link with it)");
-        target.network.wifiDown();
-        target.network.drop();
-        setTimeout(() => target.network.wifiUp(), 4000);
-      } else {
-        fault("broker", "broker-restart", "embedded broker restarting (down 1 s)");
-        void embedded!.restart(1000).then(() => log.event("broker", "broker-back", {}, "back"));
-      }
-    }, 7000);
-  }
+  );
+  web?.attach(sim, startFields);
+  sim.start();
+  const summaries = setInterval(() => log.summary(sim.summary()), 5000);
+  if (values.faults) sim.startAutoFaults();
 
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     clearInterval(summaries);
-    if (faults) clearInterval(faults);
-    for (const { device } of devices) device.stop();
-    await new Promise((r) => setTimeout(r, 300)); // let DISCONNECTs, the last acks and the last messages through
-    subscriber.stop();
-    summary();
+    await sim.stop();
+    log.summary(sim.summary());
+    await web?.close();
     if (embedded) await embedded.close();
     process.exit(0);
   };

@@ -2,6 +2,7 @@
 // says what is wrong and how to see the options; each option's default and range.
 import { describe, expect, it } from "vitest";
 import { EMBEDDED_V5_FALLBACK, HINT, MAX_DEVICES, USAGE, brokerUrl, parseCommandLine, protocolVersion, type CliOptions } from "../../host-sim/cli-args.js";
+import { MAX_CONNECT_RATE, MAX_WORKERS, SINGLE_THREAD_DEVICES, isFleet } from "../../host-sim/cli-args.js";
 
 const BOARDS = ["esp32_devkit", "pico_w"];
 const parse = (...argv: string[]) => parseCommandLine(argv, BOARDS);
@@ -68,12 +69,12 @@ describe("npm start's options", () => {
 
 describe("npm start's mistakes: one line, what is wrong, the hint", () => {
   for (const [argv, words] of [
-    [["--devices", "-3"], "--devices: a whole number from 1 to 1000, not -3"],
-    [["--devices", "abc"], "--devices: a whole number from 1 to 1000, not abc"],
-    [["--devices", "0"], "--devices: a whole number from 1 to 1000, not 0"],
-    [["--devices", "1001"], "--devices: a whole number from 1 to 1000, not 1001"],
-    [["--devices", "2.5"], "--devices: a whole number from 1 to 1000, not 2.5"],
-    [["--devices="], '--devices: a whole number from 1 to 1000, not ""'],
+    [["--devices", "-3"], "--devices: a whole number from 1 to 100000, not -3"],
+    [["--devices", "abc"], "--devices: a whole number from 1 to 100000, not abc"],
+    [["--devices", "0"], "--devices: a whole number from 1 to 100000, not 0"],
+    [["--devices", "100001"], "--devices: a whole number from 1 to 100000, not 100001"],
+    [["--devices", "2.5"], "--devices: a whole number from 1 to 100000, not 2.5"],
+    [["--devices="], '--devices: a whole number from 1 to 100000, not ""'],
     [["--duration", "abc"], "--duration: a number of seconds above 0, up to 2147483, not abc"],
     [["--duration", "0"], "--duration: a number of seconds above 0"],
     [["--duration", "-5"], "--duration: a number of seconds above 0, up to 2147483, not -5"],
@@ -214,4 +215,60 @@ describe("--broker: the forms the boards take", () => {
       expect(result).toContain(words);
     });
   }
+});
+
+describe("the fleet mode's options: --workers, --connect-rate, --shard", () => {
+  it("above 1,000 devices, or with any fleet option, the fleet mode runs; 1,000 without them, the simulator as before", () => {
+    expect(isFleet(options("--devices", String(SINGLE_THREAD_DEVICES)))).toBe(false);
+    expect(isFleet(options("--devices", String(SINGLE_THREAD_DEVICES + 1)))).toBe(true);
+    expect(isFleet(options("--devices", "10", "--workers", "2"))).toBe(true);
+    expect(isFleet(options("--devices", "10", "--connect-rate", "50"))).toBe(true);
+    expect(isFleet(options("--devices", "10", "--shard", "1/2"))).toBe(true);
+    expect(options("--devices", "10000").devices).toBe(10_000);
+  });
+
+  it("--workers N, --connect-rate N and --shard I/N are read, with their ranges' ends", () => {
+    expect(options("--devices", "10", "--workers", "3", "--connect-rate", "250", "--shard", "2/3")).toMatchObject({ workers: 3, connectRate: 250, shard: { index: 2, count: 3 } });
+    expect(options("--workers", "1").workers).toBe(1);
+    expect(options("--workers", String(MAX_WORKERS)).workers).toBe(MAX_WORKERS);
+    expect(options("--connect-rate", "1").connectRate).toBe(1);
+    expect(options("--connect-rate", String(MAX_CONNECT_RATE)).connectRate).toBe(MAX_CONNECT_RATE);
+    expect(options("--shard", "1/1").shard).toEqual({ index: 1, count: 1 });
+    expect(options("--devices", "5", "--shard=5/5").shard).toEqual({ index: 5, count: 5 });
+    expect(options()).toMatchObject({ workers: undefined, connectRate: undefined, shard: undefined });
+  });
+
+  for (const [argv, words] of [
+    [["--workers", "0"], `--workers: a whole number from 1 to ${MAX_WORKERS}, not 0`],
+    [["--workers", String(MAX_WORKERS + 1)], `--workers: a whole number from 1 to ${MAX_WORKERS}, not ${MAX_WORKERS + 1}`],
+    [["--workers", "two"], `--workers: a whole number from 1 to ${MAX_WORKERS}, not two`],
+    [["--workers"], "--workers needs a value: a number of worker threads"],
+    [["--connect-rate", "0"], `--connect-rate: a whole number of connects per second from 1 to ${MAX_CONNECT_RATE}, not 0`],
+    [["--connect-rate", "1.5"], "--connect-rate: a whole number of connects per second from 1 to 100000, not 1.5"],
+    [["--connect-rate", "100001"], "--connect-rate: a whole number of connects per second from 1 to 100000, not 100001"],
+    [["--connect-rate", "--json"], "--connect-rate needs a value: connects per second"],
+    [["--shard", "0/2"], "--shard: I/N, shard I of N with I from 1 to N (1/2 and 2/2 run a fleet on two machines), not 0/2"],
+    [["--shard", "3/2"], "--shard: I/N, shard I of N with I from 1 to N (1/2 and 2/2 run a fleet on two machines), not 3/2"],
+    [["--shard", "1/0"], "--shard: I/N, shard I of N with I from 1 to N (1/2 and 2/2 run a fleet on two machines), not 1/0"],
+    [["--shard", "2"], "--shard: I/N, shard I of N with I from 1 to N (1/2 and 2/2 run a fleet on two machines), not 2"],
+    [["--shard", "1 / 2"], '--shard: I/N, shard I of N with I from 1 to N (1/2 and 2/2 run a fleet on two machines), not "1 / 2"'],
+    [["--shard", "-1/2"], "--shard: I/N, shard I of N with I from 1 to N (1/2 and 2/2 run a fleet on two machines), not -1/2"],
+    [["--devices", "2", "--shard", "3/4"], "--shard 3/4: no device of --devices 2 is in shard 3 (shard I runs the devices numbered I - 1, I - 1 + N, ...)"],
+    [["--devices", "2000", "--faults"], "--faults is not for the fleet mode (--devices above 1000): give it 1000 devices or fewer, without --workers, --connect-rate or --shard"],
+    [["--shard", "1/2", "--faults"], "--faults is not for the fleet mode (--shard)"],
+    [["--workers", "2", "--broker", "mqtts://broker.example", "--ca", "ca.pem"], "--ca is not for the fleet mode (--workers) yet: its boards take a --broker without TLS files"],
+    [["--connect-rate", "9", "--broker", "mqtts://broker.example", "--alpn", "mqtt"], "--alpn is not for the fleet mode (--connect-rate) yet"],
+    [["--devices", "5000", "--web-port", "8080"], "--web-port: the fleet mode (--devices above 1000) has no live page; its load report is on stdout"],
+  ] as const) {
+    it(`${argv.join(" ")}: "${words}"`, () => {
+      const line = mistake(...argv);
+      expect(line).toContain(`npm start: ${words}`);
+      expect(line.endsWith(HINT)).toBe(true);
+      expect(line).not.toContain("\n");
+    });
+  }
+
+  it("the usage names the fleet options and when the fleet mode runs", () => {
+    for (const words of ["--workers N", "--connect-rate N", "--shard I/N", `Fleet mode (--devices above ${SINGLE_THREAD_DEVICES}`]) expect(USAGE).toContain(words);
+  });
 });

@@ -99,7 +99,7 @@ describe("npm start's command line: mistakes", () => {
   }
 
   it("the line says what is wrong: --devices -3, --duration abc, an IPv6 broker, --port beside --broker, a missing --ca file, one with no certificate", () => {
-    expect(cli("--devices", "-3").stderr).toContain("npm start: --devices: a whole number from 1 to 1000, not -3");
+    expect(cli("--devices", "-3").stderr).toContain("npm start: --devices: a whole number from 1 to 100000, not -3");
     expect(cli("--duration", "abc").stderr).toContain("npm start: --duration: a number of seconds above 0, up to 2147483, not abc");
     expect(cli("--broker", "mqtt://[::1]:1883").stderr).toContain("is an IPv6 address; the simulated boards' sockets are IPv4");
     expect(cli("--port", "1883", "--broker", "mqtt://127.0.0.1:1883").stderr).toContain("--port is the embedded broker's port");
