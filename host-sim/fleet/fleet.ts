@@ -8,28 +8,14 @@
 import { availableParallelism } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
-import type { BrokerAddress } from "../../firmware/net/connection.js";
-import type { Board } from "../boards.js";
 import { Histogram } from "./histogram.js";
 import type { FromWorker, ToWorker, WorkerSetup, WorkerStats } from "./messages.js";
-import { shardSize, workerCount, type Shard } from "./plan.js";
+import { shardSize, workerCount } from "./plan.js";
 import { FleetSubscriber } from "./subscriber.js";
 
-export interface FleetOptions {
-  board: Board;
-  broker: BrokerAddress;
-  username?: string;
-  password?: string;
-  protocolVersion: 4 | 5;
-  /** Every sensor's interval, ms; absent: the board's own. */
-  interval?: number;
-  /** The whole fleet's size (over every shard). */
-  total: number;
-  shard: Shard;
-  /** Worker threads; absent: one per core. */
+/** A fleet's options: a worker's setup (messages.ts) with the worker count optional (absent: one per core) and no worker index. */
+export interface FleetOptions extends Omit<WorkerSetup, "workers" | "worker"> {
   workers?: number;
-  /** Connects started per second over this shard. */
-  rate: number;
 }
 
 /** Everything counted so far, at one moment. */
