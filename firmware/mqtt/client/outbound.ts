@@ -1,12 +1,13 @@
 /**
  * The sender's side of QoS (§4.3): publish() into the outbox under the queue policy, the acks that end a
  * message (PUBACK; PUBREC then PUBCOMP), what a lost connection and a lost or kept session do to the
- * messages in flight, and how long an ack may keep them waiting.
+ * messages in flight (their walks over the outbox: session-loss.ts), and how long an ack may keep them waiting.
  */
 import { PacketType, ProtocolVersion, type QoS } from "../codec/packet.js";
-import { clearDuplicate, encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
+import { encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
 import type { Expiry } from "./expiry.js";
 import { holdToLimits } from "./connack-limits.js";
+import { giveUpSession, oldestAckWait, requeueAfterLinkLoss, restartPubrelWaits } from "./session-loss.js";
 import type { OutgoingAliases } from "./outgoing-aliases.js";
 import { Property, writeU16Property } from "../codec/properties.js";
 import { publishPropertiesSize, writePublishProperties, type PublishProperties } from "./publish-properties.js";
@@ -30,8 +31,6 @@ const POLICY_DROP_NEWEST = 1;
 const POLICY_DROP_OLDEST = 2;
 /** resend[] value of a Sent record whose PUBLISH is being written again now. */
 const RESENDING = 2;
-/** resend[] value of a record a lost session gave up, about to be reported. */
-const UNCONFIRMED = 3;
 
 /** What the sender needs of the output (output.ts, which sets itself in Outbound.output): no import back up. */
 export interface DirectOutput {
@@ -60,7 +59,6 @@ export class Outbound {
   private ackSince = NaN;
   /** The output (it sets itself here): a QoS 0 PUBLISH with nothing before it goes to it directly. */
   output: DirectOutput | null = null;
-  /** The plain RAM outbox: a flash store's (store/stored-outbox.ts) writes a record per message, so no Direct. */
   /** Source.Direct may be used: the plain RAM outbox (a flash store's writes a record per message) and no outgoing Topic Aliases. */
   private readonly direct: boolean;
   /** The most Remaining Length a Direct PUBLISH has: one byte of it (127), and the outbox holds it. */
@@ -489,31 +487,14 @@ export class Outbound {
    */
   connectionLost(): void {
     this.aliases.lost();
-    const outbox = this.outbox;
     this.ackSince = NaN;
-    for (let i = outbox.first; i !== NONE; ) {
-      const next = outbox.next[i];
-      const state = outbox.state[i];
-      if (state === RecordState.Sending) {
-        if (outbox.qos[i] === 0) {
-          outbox.remove(i);
-          this.stats.dropped++;
-          i = next;
-          continue;
-        }
-        outbox.setState(i, RecordState.Sent); // startNext() sets DUP when it goes again
-      }
-      if (outbox.state[i] === RecordState.Sent || outbox.state[i] === RecordState.Released) outbox.resend[i] = 1;
-      if (outbox.state[i] === RecordState.Released) this.pubrelsToResend = true;
-      i = next;
-    }
+    if (requeueAfterLinkLoss(this.outbox, this.stats)) this.pubrelsToResend = true;
   }
 
   /** CONNACK with session present: a PUBREL that goes again waits for its PUBCOMP from now on. */
   sessionResumed(now: number): void {
-    const outbox = this.outbox;
     this.ackSince = NaN;
-    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) if (outbox.state[i] === RecordState.Released) outbox.waitSince[i] = now;
+    restartPubrelWaits(this.outbox, now);
   }
 
   /**
@@ -523,28 +504,9 @@ export class Outbound {
    * Given up means unconfirmed, never acked.
    */
   sessionLost(): void {
-    const outbox = this.outbox;
     this.ackSince = NaN;
-    // First every record's fate, with no callback; then the reports, one record at a time, each after it
-    // is gone (a callback that calls back into the client finds the outbox consistent).
-    for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
-      const state = outbox.state[i];
-      if (state === RecordState.Sent && this.options.resendOnNewSession) {
-        clearDuplicate(outbox.bytes, outbox.offset[i]); // a new message in the new session: no DUP
-        outbox.resend[i] = 0;
-        outbox.setState(i, RecordState.Queued);
-      } else if (state === RecordState.Sent || state === RecordState.Released) outbox.resend[i] = UNCONFIRMED;
-    }
     this.pubrelsToResend = false;
-    for (;;) {
-      let i = outbox.first;
-      while (i !== NONE && outbox.resend[i] !== UNCONFIRMED) i = outbox.next[i];
-      if (i === NONE) return;
-      const packetId = outbox.packetId[i];
-      outbox.remove(i);
-      this.stats.unconfirmed++;
-      this.events.unconfirmed(packetId);
-    }
+    giveUpSession(this.outbox, this.options.resendOnNewSession, this.stats, this.events);
   }
 
   /**
@@ -555,15 +517,7 @@ export class Outbound {
     const timeout = this.options.ackTimeout;
     if (timeout === 0) return Infinity;
     let since = this.ackSince;
-    if (since !== since) {
-      const outbox = this.outbox;
-      since = Infinity;
-      for (let i = outbox.first; i !== NONE; i = outbox.next[i]) {
-        const state = outbox.state[i];
-        if ((state === RecordState.Sent || state === RecordState.Released) && outbox.resend[i] === 0 && outbox.waitSince[i] < since) since = outbox.waitSince[i];
-      }
-      this.ackSince = since;
-    }
+    if (since !== since) since = this.ackSince = oldestAckWait(this.outbox);
     return since + timeout;
   }
 }
