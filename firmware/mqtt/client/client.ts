@@ -36,6 +36,7 @@ import { ClientState, Lifecycle } from "./lifecycle.js";
 import { MessageView } from "./message.js";
 import { Property } from "../codec/properties.js";
 import { resolveOptions, socketStageOf, type ClientOptions, type OutboxStoreHook, type ResolvedOptions } from "./options.js";
+import { DirectPublish } from "./direct-publish.js";
 import { Outbound } from "./outbound.js";
 import { Outbox } from "./outbox.js";
 import type { PublishProperties } from "./publish-properties.js";
@@ -66,6 +67,8 @@ export class MqttClient {
   private readonly output: Output;
   private readonly outbox: Outbox;
   private readonly outbound: Outbound;
+  /** publish()'s QoS 0 path without an outbox record. */
+  private readonly direct: DirectPublish;
   private readonly inbound: Inbound;
   private readonly subscriptions: Subscriptions;
   private readonly router: Router;
@@ -119,6 +122,8 @@ export class MqttClient {
     this.inbound = new Inbound(acks, this.subscriptions, this.events, this.#stats, new MessageView(), version === ProtocolVersion.V5 ? o.receiveMaximum : 65_535);
     const inbound = this.inbound;
     this.output = new Output(o.controlBufferSize, acks, this.keepalive, this.subscriptions, this.outbound, this.outbox, () => ids.next(), (type, id) => inbound.released(type, id), version, this.auth, memory.region(o.controlBufferSize), memory.region(STAGING_BYTES));
+    // A store writes a record per message, and 5.0's outgoing aliases are chosen per record: no direct path.
+    this.direct = new DirectPublish(this.outbox, this.output, this.limits, this.#stats, version === ProtocolVersion.V5, store === undefined && outgoing.capacity === 0);
     const lose = (now: number, reason: number, report: boolean, holdOff: boolean) => this.lost(now, reason, report, holdOff);
     const aliases = new TopicAliases(version === ProtocolVersion.V5 ? o.topicAliasMaximum : 0, o.maxPacketSize);
     this.router = new Router(this.life, this.input, this.output, this.keepalive, inbound, this.outbound, this.subscriptions, this.events, this.#stats, o, this.limits, this.auth, aliases, lose);
@@ -328,9 +333,8 @@ export class MqttClient {
     if (this.life.ending) return ClientError.Ended; // before start() is fine: the message waits in the outbox
     const output = this.output;
     if (output.source !== 0) output.unpick(); // a run the transport was shown and did not begin holds no message back
-    const outbound = this.outbound;
-    if (qos === 0 && properties === undefined && outbound.publishDirect(topic, payload, retain, offset, length) === 0) return 0;
-    return outbound.publish(topic, payload, qos, retain, offset, length, properties);
+    if (qos === 0 && properties === undefined && this.direct.publish(topic, payload, retain, offset, length) === 0) return 0;
+    return this.outbound.publish(topic, payload, qos, retain, offset, length, properties);
   }
 
   /**

@@ -2,6 +2,8 @@
  * The sender's side of QoS (§4.3): publish() into the outbox under the queue policy, the acks that end a
  * message (PUBACK; PUBREC then PUBCOMP), what a lost connection and a lost or kept session do to the
  * messages in flight (their walks over the outbox: session-loss.ts), and how long an ack may keep them waiting.
+ * A QoS 0 PUBLISH with nothing before it goes without a record (direct-publish.ts); the output makes it one
+ * here (addDirect) if something intervenes.
  */
 import { PacketType, ProtocolVersion, type QoS } from "../codec/packet.js";
 import { encodePublish, markDuplicate, publishSize, writePublishHeader } from "../codec/packets/publish.js";
@@ -12,8 +14,8 @@ import type { OutgoingAliases } from "./outgoing-aliases.js";
 import { Property, writeU16Property } from "../codec/properties.js";
 import { publishPropertiesSize, writePublishProperties, type PublishProperties } from "./publish-properties.js";
 import type { ServerLimits } from "./server-limits.js";
-import { validateTopicName } from "../codec/topic.js";
-import { copyBytes, MAX_STRING_LENGTH, utf8Length, writeU16, writeUtf8, writeVarint } from "../codec/wire.js";
+import { topicNameLength, validateTopicName } from "../codec/topic.js";
+import { copyBytes, utf8Length, writeU16, writeUtf8, writeVarint } from "../codec/wire.js";
 import type { AckQueue } from "./acks.js";
 import { ClientError, DisconnectReason } from "./errors.js";
 import type { AppEvents } from "./events.js";
@@ -24,6 +26,13 @@ import type { ClientStats } from "./stats.js";
 import { TopicHandle } from "./topic-handle.js";
 
 const U8 = Uint8Array;
+
+/** What the sender needs of the output (output.ts, which sets itself in Outbound.output): no import back up. */
+export interface QueueWatcher {
+  /** True while the output knows it has nothing to send; a queued record clears it. */
+  quiet: boolean;
+}
+
 /** 5.0: our PUBLISH carries an empty property block. */
 const NO_PROPERTIES = new Uint8Array(0);
 const POLICY_REJECT = 0;
@@ -32,21 +41,11 @@ const POLICY_DROP_OLDEST = 2;
 /** resend[] value of a Sent record whose PUBLISH is being written again now. */
 const RESENDING = 2;
 
-/** What the sender needs of the output (output.ts, which sets itself in Outbound.output): no import back up. */
-export interface DirectOutput {
-  /** Takes a PUBLISH of `size` bytes at the outbox's start as its next run; false if something is owed first. */
-  direct(size: number): boolean;
-  /** True while the output knows it has nothing to send; a queued record clears it. */
-  quiet: boolean;
-}
-
 export class Outbound {
   private readonly policy: number;
   /** QoS 1/2 in flight at most: ours (inflight), and in 5.0 the server's Receive Maximum if lower [MQTT-3.3.4-7]. */
   private window: number;
   private readonly v5: boolean;
-  /** 1 in 5.0 (a PUBLISH's empty property block is one byte), else 0. */
-  private readonly v5Byte: number;
   /**
    * 5.0's send quota (§4.9): the server's Receive Maximum at each CONNACK, less one per QoS 1/2 PUBLISH
    * sent (a resend too [MQTT-4.9.0-2]), plus one per PUBACK, PUBCOMP or refusing PUBREC.
@@ -57,12 +56,8 @@ export class Outbound {
   pubrelsToResend = false; // read by Output.pick before it calls nextPubrel
   /** The oldest wait for an ack (ackDeadline() - ackTimeout), NaN when a change may have moved it. */
   private ackSince = NaN;
-  /** The output (it sets itself here): a QoS 0 PUBLISH with nothing before it goes to it directly. */
-  output: DirectOutput | null = null;
-  /** Source.Direct may be used: the plain RAM outbox (a flash store's writes a record per message) and no outgoing Topic Aliases. */
-  private readonly direct: boolean;
-  /** The most Remaining Length a Direct PUBLISH has: one byte of it (127), and the outbox holds it. */
-  private readonly directRemaining: number;
+  /** The output (it sets itself here): a record queued makes it look at the outbox again. */
+  output: QueueWatcher | null = null;
 
   constructor(
     private readonly outbox: Outbox,
@@ -80,66 +75,9 @@ export class Outbound {
     private readonly aliases: OutgoingAliases,
   ) {
     this.v5 = options.protocolVersion === 5;
-    this.v5Byte = this.v5 ? 1 : 0;
     const p = options.queuePolicy;
     this.policy = p === "drop-newest" ? POLICY_DROP_NEWEST : p === "drop-oldest" ? POLICY_DROP_OLDEST : POLICY_REJECT;
     this.window = options.inflight;
-    this.direct = outbox.constructor === Outbox && !(this.v5 && aliases.capacity > 0);
-    this.directRemaining = outbox.capacity - 2 < 127 ? outbox.capacity - 2 : 127;
-  }
-
-  /**
-   * The hot path of publish(), for a QoS 0 call without properties (the client checked those): 0 when it
-   * went this way, else 1 (publish() then does all, and reports what was wrong). Checked in a few
-   * comparisons (a constructor compared costs 4 computrons on XS, instanceof 17): a handle (its bytes were
-   * checked when it was made), a Uint8Array payload (a valid range of it), nothing queued (the outbox is empty, so its bytes start at 0) and
-   * nothing owed before it: encoded at the outbox's start and handed to the output as the run of one it
-   * would be, without a record (Output's Source.Direct: it becomes that record if anything intervenes
-   * before it is written).
-   */
-  publishDirect(topic: TopicHandle | string, payload: Uint8Array | string, retain: boolean, offset: number, length: number): number {
-    const outbox = this.outbox;
-    if (outbox.first < 0 && this.direct) {
-      const handle = topic as TopicHandle;
-      const bytes = payload as Uint8Array;
-      if (handle?.constructor === TopicHandle && bytes?.constructor === U8) {
-        let payloadLength = bytes.length;
-        const whole = offset === 0 && length === -1;
-        if (!whole) {
-          // Integers in range, else publish() refuses them: (x | 0) === x is false for NaN, fractions and non-numbers.
-          if ((offset | 0) !== offset || offset < 0 || offset > payloadLength) return 1;
-          if (length === -1) payloadLength -= offset;
-          else if ((length | 0) !== length || length < 0 || offset + length > payloadLength) return 1;
-          else payloadLength = length;
-        }
-        const name = handle.bytes;
-        const topicLength = name.length;
-        const v5 = this.v5Byte;
-        const remaining = 2 + topicLength + v5 + payloadLength; // §3.3.2: topic, 5.0's empty property block, payload
-        const size = remaining + 2;
-        if (remaining <= this.directRemaining && size <= this.limits.maximumPacketSize && (retain === false || (retain === true && this.limits.retainAvailable))) {
-          // Encoded first: the outbox is empty, so its start is free either way; if the output is not
-          // idle, publish() encodes it again as a record.
-          const buf = outbox.bytes;
-          buf[0] = retain ? 0x31 : 0x30; // §3.3.1: PUBLISH, QoS 0, no DUP [MQTT-3.3.1-2]
-          buf[1] = remaining; // one byte of Remaining Length
-          buf[2] = topicLength >>> 8;
-          buf[3] = topicLength & 0xff;
-          buf.set(name, 4);
-          const at = 4 + topicLength;
-          if (v5 === 1) buf[at] = 0; // no properties
-          if (whole) buf.set(bytes, at + v5);
-          else copyBytes(buf, at + v5, bytes, offset, payloadLength);
-          if (this.output!.direct(size)) {
-            const stats = this.stats;
-            stats.published++;
-            stats.queued++;
-            return 0;
-          }
-        }
-      }
-    }
-    return 1;
   }
 
   /**
@@ -521,19 +459,3 @@ export class Outbound {
     return since + timeout;
   }
 }
-
-/**
- * UTF-8 bytes of a topic name given as a string, or -1 if it is not a valid name: empty [MQTT-4.7.3-1],
- * a wildcard [MQTT-3.3.2-2], U+0000 [MQTT-4.7.3-2], a lone surrogate [MQTT-1.5.3-1], or over 65,535 bytes.
- */
-function topicNameLength(topic: string): number {
-  const length = utf8Length(topic);
-  if (length <= 0 || length > MAX_STRING_LENGTH) return -1;
-  for (let i = 0; ; i++) {
-    const c = charCodeAt.call(topic, i);
-    if (c !== c) return length; // NaN: the end
-    if (c === 0x2b || c === 0x23 || c === 0) return -1;
-  }
-}
-
-const charCodeAt = String.prototype.charCodeAt;

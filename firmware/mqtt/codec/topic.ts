@@ -2,7 +2,7 @@
  * Topic names and filters (§4.7), on UTF-8 bytes: validation and matching, neither of which allocates.
  */
 import { DecodeError } from "./status.js";
-import { MAX_STRING_LENGTH, validateUtf8 } from "./wire.js";
+import { MAX_STRING_LENGTH, utf8Length, validateUtf8 } from "./wire.js";
 
 const SLASH = 0x2f; // '/'
 const PLUS = 0x2b; // '+'
@@ -94,3 +94,19 @@ export function topicMatches(
   }
   return t === topicEnd;
 }
+
+/**
+ * UTF-8 bytes of a topic name given as a string, or -1 if it is not a valid name: empty [MQTT-4.7.3-1],
+ * a wildcard [MQTT-3.3.2-2], U+0000 [MQTT-4.7.3-2], a lone surrogate [MQTT-1.5.3-1], or over 65,535 bytes.
+ */
+export function topicNameLength(topic: string): number {
+  const length = utf8Length(topic);
+  if (length <= 0 || length > MAX_STRING_LENGTH) return -1;
+  for (let i = 0; ; i++) {
+    const c = charCodeAt.call(topic, i);
+    if (c !== c) return length; // NaN: the end
+    if (c === 0x2b || c === 0x23 || c === 0) return -1;
+  }
+}
+
+const charCodeAt = String.prototype.charCodeAt;
