@@ -118,7 +118,9 @@ declare module "flash" {
    * The SDK's legacy flash module (modules/files/flash; ESP32, ESP8266, nRF52 only): `new Flash(name)` opens
    * a data partition by name (ESP32: esp_partition_find_first; "can't find partition" if none). Offsets
    * and sectors are the partition's; read returns a new ArrayBuffer; write takes a byte count and writes
-   * from the start of the buffer; errors throw "read failed", "write failed", "erase failed".
+   * from the start of the buffer; errors throw "read failed", "write failed", "erase failed". On the Pico
+   * and lin, where the SDK has none, it is ours (firmware/native/flash.js): the same class over the SDK's
+   * storage area (Pico) or a file (lin); a wrong argument throws a TypeError or RangeError with words.
    */
   class Flash {
     constructor(partition: string);

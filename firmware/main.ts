@@ -90,7 +90,7 @@ export default function main(events: DeviceEvents = logEvents): Device {
   // URIError("Resource not found: <name>"), which deviceConfigFrom turns into an error naming the key.
   const resource = (name: string): DerBytes => new Resource(name) as unknown as DerBytes;
   const appConfig = deviceConfigFrom(settings, makeSensor, wallClock, resource);
-  // The board's outbox on flash where the platform has one (store-device.ts: ESP32), given to the client.
+  // The board's outbox on flash where the platform has one (store-device-flash.ts: ESP32, the Pico and lin), given to the client.
   const store = openStore((settings.board as BoardSpec & { store?: BoardStoreSpec }).store, () => wallClock() ?? NaN, log);
   if (store !== undefined) appConfig.client = { ...appConfig.client, store };
   const app = new Device(appConfig, device, events);

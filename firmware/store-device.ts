@@ -1,19 +1,19 @@
 /**
  * The device's outbox store, from the board's `store` (boards/*.json): what firmware/main.ts imports as
  * "./store-device.js" (the module "mqtt-xs/store-device"). The manifests give each platform its own
- * module under that name (manifests/manifest_common.json "platforms"): on ESP32 store-device-esp32.ts,
- * over the SDK's `flash` module; on every other platform this one, which opens none: the SDK has no raw
- * flash module there (modules/files/flash builds for esp, esp32 and nrf52 only), so a lin or Pico W build
- * runs with the RAM outbox and says so once. Node (host-sim, tests) imports this one too: the simulator
- * gives its boards a store itself (host-sim/board-flash.ts).
+ * module under that name (manifests/manifest_common.json "platforms"): on ESP32, the Pico and lin
+ * store-device-flash.ts, over the module `flash` (ESP32: the SDK's modules/files/flash; Pico and lin: ours,
+ * firmware/native/, as the SDK's builds for esp, esp32 and nrf52 only); on every other platform this
+ * one, which opens none: the build runs with the RAM outbox and says so once. Node (host-sim, tests)
+ * imports this one too: the simulator gives its boards a store itself (host-sim/board-flash.ts).
  */
 import type { OutboxStore } from "./mqtt/store/index.js";
 
 /** A board's `store`: the flash partition the outbox lives on, and the store's options. */
 export interface BoardStoreSpec {
-  /** The SDK partition's name (ESP32: a data partition of the partition table, "storage" by default). */
+  /** The partition's name: "storage" (ESP32: a data partition of the partition table; Pico: the SDK's storage area; lin: a file). */
   partition: string;
-  /** Bytes of it the store uses: a whole number of sectors (the partition's, 4,096 on ESP32). */
+  /** Bytes of it the store uses: a whole number of sectors (the partition's, 4,096 on ESP32 and the Pico). */
   size: number;
   /** The flash's erase sector, checked against the partition's. Default 4,096. */
   sectorSize?: number;
@@ -32,6 +32,6 @@ export interface BoardStoreSpec {
 export type OpenStore = (spec: BoardStoreSpec | undefined, wallClock: () => number, log: (line: string) => void) => OutboxStore | undefined;
 
 export const openStore: OpenStore = (spec, _wallClock, log) => {
-  if (spec !== undefined) log(`store: none on this platform (the SDK's flash module builds for ESP32): the outbox is in RAM only`);
+  if (spec !== undefined) log(`store: none on this platform (mqtt-xs has one on ESP32, the Pico and lin): the outbox is in RAM only`);
   return undefined;
 };

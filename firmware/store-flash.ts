@@ -1,7 +1,8 @@
 /**
- * The store's flash on a device: the Moddable SDK's `flash` module (modules/files/flash; in the SDK's
- * ESP32 build `new Flash("storage")` opens the data partition of that name from the partition table
- * with esp_partition_find_first, `blockSize` is SPI_FLASH_SEC_SIZE, 4,096). Chosen over littlefs because
+ * The store's flash on a device: the module `flash` (the Moddable SDK's modules/files/flash on ESP32, where
+ * `new Flash("storage")` opens the data partition of that name with esp_partition_find_first and
+ * `blockSize` is SPI_FLASH_SEC_SIZE, 4,096; on the Pico and lin our own with the same class,
+ * firmware/native/: the SDK's storage area of the Pico's flash, a file on lin). Chosen over littlefs because
  * the log needs to know what a power cut can leave (a prefix of one write, a sector erased whole) and how
  * often each sector is erased; a file system in between decides both itself. Its write takes a byte count
  * and writes from the start of an ArrayBuffer, so the store's staging buffer goes with no new view; its
@@ -9,7 +10,7 @@
  */
 import type { FlashArea } from "./mqtt/store/flash-area.js";
 
-/** The SDK's Flash instance (modules/files/flash/flash.js). */
+/** A Flash instance (the SDK's modules/files/flash/flash.js, or firmware/native/flash.js). */
 export interface SdkFlash {
   read(offset: number, byteLength: number): ArrayBuffer;
   write(offset: number, byteLength: number, buffer: ArrayBuffer): void;

@@ -5,15 +5,21 @@
 // module's name), to a module the build includes; our module names are in our own namespace (mqtt-xs/...),
 // never in the SDK's mqtt/net; manifest_client.json alone resolves the client and the adapter; every
 // config key firmware/main.ts reads is declared; each device manifest's board is its boards/*.json; the
-// board's flash store is the module mqtt-xs/store-device, per platform: ESP32's over the SDK's `flash`
-// (whose manifest builds it for esp, esp32 and nrf52 only), elsewhere the one that opens none.
+// board's flash store is the module mqtt-xs/store-device, per platform: on ESP32, the Pico and lin the one
+// over `flash` (ESP32: the SDK's, whose manifest builds it for esp, esp32 and nrf52 only; Pico and lin: ours,
+// firmware/native/, JS class + C), elsewhere the one that opens none; the board's store fits its partition
+// and holds its outbox; the native module's host functions are the C's; the npm package ships every file a
+// manifest points at.
 // Last, the preloaded modules: the SDK's linker (xsl) warns "no const" for a module-level let/var and "not
 // frozen" for a mutable object reachable from a module, so neither may be left in any of them.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import ts from "typescript";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { FlashArea } from "../firmware/mqtt/store/flash-area.js";
+import { OutboxStore } from "../firmware/mqtt/store/index.js";
+import type { BoardStoreSpec } from "../firmware/store-device.js";
 
 type Manifest = {
   build?: Record<string, string>;
@@ -25,6 +31,10 @@ type Manifest = {
   platforms?: Record<string, Manifest & { error?: string }>;
   defines?: { file?: { partition?: string } };
 };
+
+// The device module `flash` (the SDK's on ESP32, firmware/native's on the Pico and lin), for importing the
+// preloaded store-device-flash.js on Node below: a class with nothing to check.
+vi.mock("flash", () => ({ default: class {} }));
 
 const root = process.cwd();
 const dir = join(root, "manifests");
@@ -67,11 +77,28 @@ interface Build {
   modules: [string, string][];
   preload: string[];
   sdkIncludes: string[];
+  /** The local manifests read: this one and its local includes. */
+  manifests: string[];
+}
+
+/**
+ * The block of `platforms` mcconfig takes for a platform (tools/mcmanifest.js matchPlatform): the longest
+ * prefix of "pico/pico_w" ("pico/pico_w", then "pico") named exactly or by "<prefix>/*", else "...".
+ */
+function matchPlatform<T>(platforms: Record<string, T> | undefined, platform: string): T | undefined {
+  if (platforms === undefined) return undefined;
+  for (let parts = platform.split("/"); parts.length > 0; parts = parts.slice(0, -1)) {
+    const partial = parts.join("/");
+    for (const [name, block] of Object.entries(platforms)) {
+      if (name.endsWith("/*") ? partial.startsWith(name.slice(0, -1)) : name.startsWith("*/") ? partial.endsWith(name.slice(1)) : partial === name) return block;
+    }
+  }
+  return platforms["..."];
 }
 
 /** The manifest and its local includes, merged as mcconfig does: includes first, then the includer; config objects merged key by key. */
 function merged(path: string, platform: string): Build {
-  const out: Build = { build: {}, config: {}, main: "main", modules: [], preload: [], sdkIncludes: [] };
+  const out: Build = { build: {}, config: {}, main: "main", modules: [], preload: [], sdkIncludes: [], manifests: [] };
   const seen = new Set<string>();
   const mergeConfig = (target: Record<string, unknown>, source: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(source)) {
@@ -82,9 +109,10 @@ function merged(path: string, platform: string): Build {
   const visit = (path: string) => {
     if (seen.has(path)) return; // mcconfig includes a manifest once
     seen.add(path);
+    out.manifests.push(path);
     const manifest = read(path);
     const parts: Manifest[] = [manifest];
-    const matched = manifest.platforms?.[platform] ?? manifest.platforms?.["..."];
+    const matched = matchPlatform(manifest.platforms, platform);
     if (matched) {
       expect(matched.error, `${relative(root, path)} must build for ${platform}`).toBeUndefined();
       parts.push(matched);
@@ -109,11 +137,14 @@ function merged(path: string, platform: string): Build {
   return out;
 }
 
+/** A module source that is C (firmware/native/*.c, compiled into the build), not a JS module. */
+const isNative = (source: string): boolean => !existsSync(source + ".js") && existsSync(source + ".c");
+
 /** Module name -> built .js file, expanding "dir/*" targets as mcconfig does (one directory, .js files). */
 function moduleFiles(modules: [string, string][]): Map<string, string> {
   const files = new Map<string, string>();
   for (const [target, source] of modules) {
-    if (source.startsWith("$(")) continue;
+    if (source.startsWith("$(") || isNative(source)) continue;
     if (source.endsWith("/*")) {
       const folder = source.slice(0, -2);
       for (const name of readdirSync(folder).filter((f) => f.endsWith(".js"))) {
@@ -186,15 +217,22 @@ function checkLocalPathsExist(build: Build, atLeast: number): void {
       const folder = source.slice(0, -2);
       expect(existsSync(folder) && statSync(folder).isDirectory(), `${target}: ${folder}`).toBe(true);
       expect(readdirSync(folder).some((f) => f.endsWith(".js")), `${folder} has modules`).toBe(true);
-    } else expect(existsSync(source + ".js"), `${target}: ${source}.js`).toBe(true);
+    } else expect(existsSync(source + ".js") || isNative(source), `${target}: ${source}.js or .c`).toBe(true);
   }
 }
 
-/** Our module names (those of local files): in our namespace, or an example's "main", or a simulated device module. */
+/** Our own `flash` (firmware/native/flash.js): the SDK's module name, where the SDK has no such module. */
+const NATIVE_FLASH = join(root, "firmware/native/flash.js");
+
+/**
+ * Our module names (those of local files): in our namespace, or an example's "main", or a simulated device
+ * module, or `flash` (ours on the Pico and lin, under the SDK's name, so one store module serves every platform).
+ */
 function checkNamespace(build: Build): void {
-  const ours = [...moduleFiles(build.modules).keys()];
+  const files = moduleFiles(build.modules);
+  const ours = [...files.keys()];
   expect(ours.filter(inSdkNamespace)).toEqual([]);
-  expect(ours.filter((n) => !n.startsWith("mqtt-xs/") && n !== "main" && !n.startsWith("embedded:"))).toEqual([]);
+  expect(ours.filter((n) => !n.startsWith("mqtt-xs/") && n !== "main" && !n.startsWith("embedded:") && !(n === "flash" && files.get(n) === NATIVE_FLASH))).toEqual([]);
 }
 
 function checkPreloadNames(build: Build): void {
@@ -313,35 +351,61 @@ describe("Moddable manifests", () => {
       it(
         esp32
           ? "the board's store: mqtt-xs/store-device opens it with the SDK's flash module (its manifest included for esp32)"
-          : "the board's store: mqtt-xs/store-device is the module that opens none (the SDK's flash module has no build here)",
+          : "the board's store: mqtt-xs/store-device opens it with our flash module (firmware/native: flash.js and the platform's C)",
         () => {
           const b = build();
           const files = moduleFiles(b.modules);
           const flashManifest = "$(MODDABLE)/modules/files/flash/manifest.json";
-          expect(files.get("mqtt-xs/store-device")).toBe(join(root, "build/firmware", esp32 ? "store-device-esp32.js" : "store-device.js"));
+          expect(files.get("mqtt-xs/store-device")).toBe(join(root, "build/firmware/store-device-flash.js"));
           expect(b.sdkIncludes.includes(flashManifest)).toBe(esp32);
           expect(sdkNamesFor(b, device.platform).includes("flash")).toBe(esp32);
+          // `flash`: the SDK's on ESP32; ours elsewhere, with its C (the shared binding and the platform's).
+          expect(files.get("flash")).toBe(esp32 ? undefined : NATIVE_FLASH);
+          const native = b.modules.filter(([, s]) => isNative(s)).map(([, s]) => relative(root, s) + ".c");
+          const platformFile = { esp32: [], "pico/pico_w": ["firmware/native/pico/mqttxs_flash_pico.c"], lin: ["firmware/native/lin/mqttxs_flash_lin.c"] }[device.platform];
+          expect(native.sort()).toEqual(esp32 ? [] : ["firmware/native/mqttxs_flash.c", ...platformFile!].sort());
+          expect(namesOf(b.modules, files, [...SDK_NAMES, ...sdkNamesFor(b, device.platform)]).has("flash")).toBe(true);
           const fromMain = reached(files, "mqtt-xs/main");
           expect(fromMain.has("mqtt-xs/store-device")).toBe(true);
-          const storeModules = ["mqtt-xs/store-flash", "mqtt-xs/mqtt/store/store", "mqtt-xs/mqtt/store/log"];
-          for (const name of storeModules) expect(fromMain.has(name), name).toBe(esp32);
-          // The ESP32 module would not resolve here: `flash` is not a module of this platform's build.
-          if (!esp32) expect(importsOf(join(root, "build/firmware/store-device-esp32.js"))).toContain("flash");
-          expect(namesOf(b.modules, files, [...SDK_NAMES, ...sdkNamesFor(b, device.platform)]).has("flash")).toBe(esp32);
-          expect(preloaded(files.keys(), b.preload)).toContain("mqtt-xs/store-device");
-          // The board this build carries has a store; main.ts gives it to openStore.
-          const store = (b.config.board as { store?: { partition: string; size: number } }).store;
-          expect(store !== undefined).toBe(device.board === "esp32_devkit");
-          // ESP32: the SDK's default partitions.csv has no data partition but nvs; defines.file.partition
-          // makes mcconfig add one of that name, 0x10000 bytes, cut from the factory app partition
-          // (tools/mcmanifest.js: wantsStorage, STORAGE_SIZE), unless the table already has it.
-          if (esp32) {
-            expect(read(join(dir, "manifest_common.json")).platforms?.esp32?.defines?.file?.partition).toBe("#" + store!.partition);
-            expect(store!.size).toBeLessThanOrEqual(0x10000);
-          }
+          for (const name of ["mqtt-xs/store-flash", "mqtt-xs/mqtt/store/store", "mqtt-xs/mqtt/store/log"]) expect(fromMain.has(name), name).toBe(true);
+          expect(importsOf(files.get("mqtt-xs/store-device")!)).toContain("flash");
+          expect(preloaded(files.keys(), b.preload)).toEqual(expect.arrayContaining(["mqtt-xs/store-device", "mqtt-xs/store-flash", ...(esp32 ? [] : ["flash"])]));
           expect(readFileSync("firmware/main.ts", "utf8")).toMatch(/openStore\(\(settings\.board as [^)]*\)\.store,/);
         },
       );
+
+      it("the board's store fits the platform's partition, in whole sectors, and holds the board's outbox", () => {
+        const b = build();
+        const board = b.config.board as { store?: BoardStoreSpec; client: { transmitBufferSize: number; queueSlots: number; inflight: number } };
+        const store = board.store!;
+        expect(store, "the board has a store").toBeDefined();
+        expect(store.partition).toBe("storage");
+        const sectorSize = store.sectorSize ?? 4096;
+        expect(sectorSize).toBe(4096); // SPI_FLASH_SEC_SIZE on ESP32, FLASH_SECTOR_SIZE on RP2040, MQTTXS_FLASH_SECTOR_SIZE on lin
+        expect(store.size % sectorSize).toBe(0);
+        // ESP32: the SDK's default partitions.csv has no data partition but nvs; defines.file.partition
+        // makes mcconfig add one of that name, 0x10000 bytes, cut from the factory app partition
+        // (tools/mcmanifest.js: wantsStorage, STORAGE_SIZE), unless the table already has it.
+        // Pico: the SDK's storage area, MODDEF_FILE_LFS_PARTITION_SIZE (xs/platforms/pico/xsHost.c: 65,536 unless
+        // the manifest's defines.file.lfs.partition.size says otherwise); lin: the same define (mqttxs_flash_lin.c).
+        const common = read(join(dir, "manifest_common.json"));
+        const block = matchPlatform(common.platforms, device.platform) as Manifest & { defines?: { file?: { lfs?: { partition?: { size?: number } } } } };
+        if (esp32) expect(block.defines?.file?.partition).toBe("#" + store.partition);
+        const partitionSize = esp32 ? 0x10000 : (block.defines?.file?.lfs?.partition?.size ?? 65536);
+        expect(store.size).toBeLessThanOrEqual(partitionSize);
+        if (!esp32) expect(readFileSync("firmware/native/lin/mqttxs_flash_lin.c", "utf8")).toMatch(/#define MODDEF_FILE_LFS_PARTITION_SIZE \(65536\)/);
+        // The store takes the board's outbox (OutboxStore.attach refuses a flash too small for it).
+        const bytes = new Uint8Array(store.size).fill(0xff);
+        const flash: FlashArea = {
+          size: store.size,
+          sectorSize,
+          read: (offset, into, at, length) => into.set(bytes.subarray(offset, offset + length), at),
+          write: (offset, from, at, length) => bytes.set(from.subarray(at, at + length), offset),
+          erase: (sector) => bytes.fill(0xff, sector * sectorSize, (sector + 1) * sectorSize),
+        };
+        const outboxStore = new OutboxStore({ flash });
+        expect(() => outboxStore.attach(board.client.transmitBufferSize, board.client.queueSlots, board.client.inflight, 4)).not.toThrow();
+      });
 
       it("every preloaded name is a module of the build", () => checkPreloadNames(build()));
 
@@ -359,6 +423,86 @@ describe("Moddable manifests", () => {
       });
     });
   }
+
+  it("a platform with no flash module of ours or the SDK's (mac) gets the store-device that opens none", () => {
+    const b = merged(join(dir, "manifest_common.json"), "mac");
+    const files = moduleFiles(b.modules);
+    expect(files.get("mqtt-xs/store-device")).toBe(join(root, "build/firmware/store-device.js"));
+    expect(files.has("flash")).toBe(false);
+    expect(importsOf(files.get("mqtt-xs/store-device")!)).not.toContain("flash");
+  });
+
+  describe("firmware/native (our flash module for the Pico and lin)", () => {
+    const native = join(root, "firmware/native");
+    const text = (path: string) => readFileSync(join(native, path), "utf8");
+
+    it("maps `flash` and its C for pico and lin only (esp32 has the SDK's)", () => {
+      const manifest = read(join(native, "manifest.json"));
+      expect(Object.keys(manifest.platforms ?? {}).sort()).toEqual(["lin", "pico"]);
+      for (const platform of ["pico", "lin"]) {
+        const b = merged(join(native, "manifest.json"), platform);
+        checkLocalPathsExist(b, 3);
+        expect(moduleFiles(b.modules).get("flash")).toBe(NATIVE_FLASH);
+        expect(b.modules.filter(([, s]) => isNative(s)).map(([, s]) => relative(native, s)).sort()).toEqual(["mqttxs_flash", `${platform}/mqttxs_flash_${platform}`].sort());
+        expect(b.preload).toEqual(["flash"]);
+      }
+      expect(merged(join(native, "manifest.json"), "esp32").modules).toEqual([]);
+    });
+
+    it("every host function flash.js names is defined in mqttxs_flash.c, and nothing else is exported there", () => {
+      const hosts = [...text("flash.js").matchAll(/@\s*"(\w+)"/g)].map((m) => m[1]);
+      expect(hosts.sort()).toEqual(["xs_mqttxs_flash", "xs_mqttxs_flash_blockSize", "xs_mqttxs_flash_byteLength", "xs_mqttxs_flash_destructor", "xs_mqttxs_flash_erase", "xs_mqttxs_flash_read", "xs_mqttxs_flash_write"]);
+      const c = text("mqttxs_flash.c");
+      const defined = [...c.matchAll(/^void (\w+)\((xsMachine \*the|void \*data)\)$/gm)].map((m) => m[1]);
+      expect(defined.sort()).toEqual(hosts.sort());
+      expect(c).toMatch(/^void xs_mqttxs_flash_destructor\(void \*data\)$/m);
+    });
+
+    it("each platform file defines the four functions mqttxs_flash.h declares, for the partition \"storage\" only", () => {
+      const declared = [...text("mqttxs_flash.h").matchAll(/^const char \*(mqttxs_flash_platform_\w+)\(/gm)].map((m) => m[1]);
+      expect(declared.sort()).toEqual(["mqttxs_flash_platform_erase", "mqttxs_flash_platform_open", "mqttxs_flash_platform_read", "mqttxs_flash_platform_write"]);
+      for (const file of ["pico/mqttxs_flash_pico.c", "lin/mqttxs_flash_lin.c"]) {
+        const c = text(file);
+        expect([...c.matchAll(/^const char \*(mqttxs_flash_platform_\w+)\(/gm)].map((m) => m[1]).sort(), file).toEqual(declared.sort());
+        expect(c, file).toMatch(/strcmp\(name, "storage"\)/);
+      }
+      // The Pico's is the SDK's storage area, through the SDK's own flash routines.
+      expect(text("pico/mqttxs_flash_pico.c")).toMatch(/modGetPartition\(kPartitionStorage, /);
+      for (const call of ["modSPIRead(", "modSPIWrite(", "modSPIErase("]) expect(text("pico/mqttxs_flash_pico.c")).toContain(call);
+    });
+  });
+
+  describe("the npm package", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { files: string[] };
+    const shipped = (path: string) => pkg.files.some((f) => relative(join(root, f), path) === "" || !relative(join(root, f), path).startsWith(".."));
+
+    it("ships firmware/native (the manifests point at it)", () => {
+      expect(pkg.files).toContain("firmware/native");
+      for (const file of ["flash.js", "manifest.json", "mqttxs_flash.h", "mqttxs_flash.c", "pico/mqttxs_flash_pico.c", "lin/mqttxs_flash_lin.c"]) {
+        expect(existsSync(join(root, "firmware/native", file)), file).toBe(true);
+        expect(shipped(join(root, "firmware/native", file)), file).toBe(true);
+      }
+    });
+
+    it("ships every local file any manifest of a device or example points at, on every platform", () => {
+      const manifests = [...DEVICES.map((d) => join(dir, d.file)), join(dir, "manifest_client.json"), ...EXAMPLES.map((e) => join(root, "examples", e, "manifest.json"))];
+      let checked = 0;
+      for (const manifest of manifests) {
+        for (const platform of PLATFORMS) {
+          if (DEVICES.some((d) => join(dir, d.file) === manifest && d.platform !== platform)) continue;
+          const b = merged(manifest, platform);
+          for (const path of b.manifests) expect(shipped(path), `${relative(root, path)}`).toBe(true);
+          for (const [, source] of b.modules) {
+            if (source.startsWith("$(")) continue;
+            const file = source.endsWith("/*") ? source.slice(0, -2) : isNative(source) ? source + ".c" : source + ".js";
+            expect(shipped(file), `${relative(root, manifest)} (${platform}): ${relative(root, file)}`).toBe(true);
+            checked++;
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(100);
+    });
+  });
 
   describe("examples", () => {
     const examplePath = (name: string) => join(root, "examples", name, "manifest.json");
