@@ -58,8 +58,10 @@ export async function clientXs(progress: (line: string) => void): Promise<Figure
   const [telemetry] = await runXsModule("build/bench/xs/telemetry.xs.js", { timeoutMs: 120_000 });
   if (!telemetry?.ok || !telemetry.data) throw new Error("the XS telemetry bench failed: " + (telemetry?.error ?? "no result"));
   progress("profile (XS): running build/bench/xs/profile.xs.js on xsprobe (each step of a publish alone)");
-  const [profiled] = await runXsModule("build/bench/xs/profile.xs.js", { timeoutMs: 120_000 });
+  const [profiled, profiledTelemetry] = await runXsModule("build/bench/xs/profile.xs.js", { timeoutMs: 120_000 });
   if (!profiled?.ok || !profiled.data) throw new Error("the XS profile failed: " + (profiled?.error ?? "no result"));
+  if (!profiledTelemetry?.ok || !profiledTelemetry.data) throw new Error("the XS telemetry profile failed: " + (profiledTelemetry?.error ?? "no result"));
+  const pt = profiledTelemetry.data.telemetry as Record<string, number>;
   const p0 = profiled.data.qos0 as Record<string, number>;
   const p1 = profiled.data.qos1 as Record<string, number>;
   const QOS0_CAUSE =
@@ -79,8 +81,9 @@ export async function clientXs(progress: (line: string) => void): Promise<Figure
     `inbound.publish() ${pi.inboundPublish} (of it the filter match ${pi.dispatchMatch}, byte by byte against devices/+/cmd/#), the rest routing), ` +
     `then the PUBACK: outputLength() ${pi.pubackOutputLength} (picked, encoded into the staging), written() ${pi.pubackWritten}, the empty outputLength() ${pi.emptyOutputLength}`;
   const TELEMETRY_CAUSE =
-    "the sensor read and the JSON written digit by digit, two digits a step (the format-only row), then the QoS 0 publish path above, the JSON " +
-    "given whole (its buffer trimmed to its bytes: a resizable ArrayBuffer resized in place) so it is copied with one set()";
+    `measured step by step (bench/xs/profile.xs.ts, "profile telemetry"): Telemetry.run() ${pt.run} (the sensor read ${pt.read}, of it the sensor's own ` +
+    `sample() ${pt.sensorSample}; the report-by-exception decision ${pt.shouldPublish}; the JSON ${pt.write}, two or three digits a store; the buffer ` +
+    `trimmed, the client's QoS 0 publish() and untrimmed ${pt.trimPublishUntrim}), then the drain ${pt.drain} (the client's output)`;
   progress("adapter (XS): running build/test/xs/suites/adapter.xs.js on xsprobe (MqttClient + MqttConnection over a socket of the SDK's semantics)");
   const adapter: Record<string, { computrons: number; slots: number; chunks: number }> = {};
   for (const c of await runXsModule("build/test/xs/suites/adapter.xs.js", { timeoutMs: 120_000 })) {

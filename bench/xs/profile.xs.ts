@@ -4,7 +4,9 @@
 // order a transport makes them (publish, outputLength, outputBuffer/outputOffset, written, the empty
 // outputLength that ends the drain), and inside them the codec's parts alone: for a QoS 0 publish, a QoS 1
 // round trip (each PUBLISH acknowledged before the next step, so the client stays connected), and an
-// inbound QoS 1 PUBLISH (receive, frame, decode, dispatch, the PUBACK out).
+// inbound QoS 1 PUBLISH (receive, frame, decode, dispatch, the PUBACK out). A second case, "profile
+// telemetry", takes bench/xs/telemetry.xs.ts's QoS 0 sample apart: Telemetry.run() and the drain, then the
+// read, the deadband decision, write() and each of its parts, the hand-off to the client.
 import { MqttClient, TopicHandle } from "../../firmware/mqtt/index.js";
 import { ClientState } from "../../firmware/mqtt/client/lifecycle.js";
 import { encodePublish } from "../../firmware/mqtt/codec/packets/publish.js";
@@ -15,6 +17,8 @@ import { FrameReader } from "../../firmware/mqtt/codec/frame.js";
 import { decodePacket } from "../../firmware/mqtt/codec/decode.js";
 import { IncomingPacket } from "../../firmware/mqtt/codec/packet.js";
 import type { MessageView } from "../../firmware/mqtt/client/message.js";
+import SHT3x from "../../firmware/telemetry/sim/sht3x.js";
+import { Telemetry } from "../../firmware/telemetry/telemetry.js";
 
 const now = 1_000_000;
 let delivered = 0;
@@ -250,6 +254,110 @@ test("profile", () => {
   });
   drain();
   if (!connected() || client.stats.received < 50 + 20 * 4) throw new Error("the inbound steps did not all deliver: " + JSON.stringify(client.stats));
+});
+
+// A telemetry sample, as bench/xs/telemetry.xs.ts publishes it at QoS 0 (its own client, the same device id,
+// the simulated SHT3x, the same clock): Telemetry.run() and the drain, then each part of run() alone.
+test("profile telemetry", () => {
+  const device = new MqttClient({ clientId: "esp32-a1b2c3", random: () => 0.5 });
+  const flush = (): void => {
+    for (let n = device.outputLength(); n > 0; n = device.outputLength()) device.written(n, now);
+  };
+  device.start(now);
+  device.shouldOpen(now);
+  device.opened(now);
+  flush();
+  device.receive(Uint8Array.of(0x20, 2, 0, 0), 0, 4, now);
+  if (device.state !== ClientState.Connected) throw new Error("the telemetry client is not connected");
+  const ts = 1_732_460_000_123;
+  const clock = (): number => ts;
+  let published = 0;
+  const onPublished = (_sensor: string, id: number): void => {
+    published += id + 1;
+  };
+  const telemetry = new Telemetry(
+    device, "devices/esp32-a1b2c3",
+    [{ name: "sht3x", kind: "SHT3x", sensor: new SHT3x({ seed: 7 }), intervalMs: 1000, qos: 0 }],
+    clock, { onPublished },
+  );
+  const task = telemetry.tasks[0];
+  const json = telemetry.json;
+  const parts = telemetry as unknown as { ready(): boolean; topics: TopicHandle[]; keyTs: Uint8Array; keySeq: Uint8Array };
+  const sampleTopic = parts.topics[0];
+  const keyTs = parts.keyTs;
+  const keySeq = parts.keySeq;
+  const members = (task as unknown as { members: Uint8Array[] }).members;
+  const head = task as unknown as { openTs: Uint8Array; seqMember: Uint8Array };
+  const values = task.values;
+  const decimals = task.decimals;
+  let at = now;
+  const sample = (): void => {
+    at += 1000;
+    telemetry.run(0, at);
+  };
+  for (let i = 0; i < 200; i++) {
+    sample();
+    flush();
+  }
+  const written = (): void => {
+    flush();
+    task.read();
+    task.write(json, ts, keyTs, keySeq);
+  };
+  let decided = false; // what shouldPublish() and ready() answered, kept so the calls are not dead code
+  report("telemetry", {
+    whole: step(none, () => {
+      sample();
+      flush();
+    }),
+    run: step(flush, sample),
+    drain: step(sample, flush),
+    read: step(none, () => task.read()),
+    sensorSample: step(none, () => task.sensor.sample()),
+    shouldPublish: step(none, () => {
+      decided = task.shouldPublish(at);
+    }),
+    clock: step(none, () => clock()),
+    write: step(none, () => task.write(json, ts, keyTs, keySeq)),
+    // write()'s parts, in its order: {"ts":, the timestamp, ,"seq":, seq, each reading's ,"key": and value, }.
+    open: step(none, () => json.open(head.openTs)),
+    integerTs: step(() => json.open(head.openTs), () => json.integer(ts)),
+    seqMember: step(() => {
+      json.open(head.openTs);
+      json.integer(ts);
+    }, () => json.member(head.seqMember)),
+    integerSeq: step(() => {
+      json.open(head.openTs);
+      json.integer(ts);
+      json.member(head.seqMember);
+    }, () => json.integer(task.seq)),
+    members: step(() => {
+      json.open(head.openTs);
+      json.integer(ts);
+      json.member(head.seqMember);
+      json.integer(task.seq);
+    }, () => json.members(members, values, decimals)),
+    end: step(written, () => json.end()),
+    ready: step(flush, () => {
+      decided = parts.ready();
+    }),
+    trimUntrim: step(written, () => {
+      json.trim();
+      json.untrim();
+    }),
+    trimPublishUntrim: step(written, () => {
+      json.trim();
+      try {
+        device.publish(sampleTopic, json.buffer, 0, false);
+      } finally {
+        json.untrim();
+      }
+    }),
+    markPublished: step(none, () => task.markPublished(at)),
+    onPublished: step(none, () => onPublished("sht3x", 0)),
+  });
+  flush();
+  if (!decided || published === 0 || device.queuedCount() !== 0) throw new Error("the telemetry steps did not all publish");
 });
 
 function connected(): boolean {

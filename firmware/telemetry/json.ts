@@ -11,12 +11,19 @@ const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const POWERS = Object.freeze([1, 10, 100, 1000, 10000, 100000, 1000000]);
-/** "00" to "99": the two ASCII digits of n at 2n and 2n + 1. */
-const PAIRS = new Uint8Array(200);
-for (let n = 0; n < 100; n++) {
-  PAIRS[2 * n] = ZERO + ((n / 10) | 0);
-  PAIRS[2 * n + 1] = ZERO + (n % 10);
-}
+/**
+ * "00" to "99" as 16-bit words, the tens digit in the high byte: a DataView's setUint16 (big-endian) writes
+ * both digits in one store (8 computrons on XS, where two byte stores from a table cost about 20).
+ */
+const PAIRS = new Uint16Array(100);
+for (let n = 0; n < 100; n++) PAIRS[n] = ((ZERO + ((n / 10) | 0)) << 8) | (ZERO + (n % 10));
+/**
+ * "000" to "999" in the low three bytes of 32-bit words: setUint32 writes three digits in one store, and its
+ * high byte lands on the next digit to the left, which the next store overwrites. integer() of a 13-digit
+ * timestamp costs 328 computrons on XS this way, 392 two digits a store. 4 KB, in flash when preloaded.
+ */
+const TRIPLES = new Uint32Array(1000);
+for (let n = 0; n < 1000; n++) TRIPLES[n] = ((ZERO + ((n / 100) | 0)) << 16) | PAIRS[n % 100];
 
 /** Digits of a whole number below 10^16, by comparisons (cheaper on XS than dividing or a loop). */
 function digitCount(n: number): number {
@@ -39,6 +46,8 @@ export class JsonWriter {
    * copied with one set() (XS meters 2 computrons a byte) instead of a range copied in script (about 32).
    */
   readonly buffer: Uint8Array;
+  /** The same bytes (length-tracking too), for writing two or three digits in one store. */
+  private readonly view: DataView;
   /** Bytes written so far; the object is buffer[0, length). */
   length = 0;
   /** Set when a write did not fit: the object is then incomplete and must not be sent. */
@@ -52,6 +61,7 @@ export class JsonWriter {
     const resizable = typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === "function";
     this.memory = resizable ? (new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => Resizable)(capacity, { maxByteLength: capacity })) : null;
     this.buffer = this.memory !== null ? new Uint8Array(this.memory) : new Uint8Array(capacity);
+    this.view = new DataView(this.buffer.buffer);
   }
 
   /**
@@ -74,15 +84,46 @@ export class JsonWriter {
 
   begin(): void {
     // A sample written from a callback of the publish that holds this one trimmed (onError, say) gets the whole buffer.
-    if (this.buffer.length !== this.capacity) this.untrim();
-    this.length = 0;
+    const buffer = this.buffer;
+    if (buffer.length !== this.capacity) this.untrim();
     this.overflow = false;
     this.first = true;
-    this.byte(0x7b); // {
+    // The brace stored here, not by byte(): 22 computrons less on XS (end(): 10).
+    if (buffer.length > 0) {
+      buffer[0] = 0x7b; // {
+      this.length = 1;
+    } else {
+      this.length = 0;
+      this.overflow = true;
+    }
+  }
+
+  /**
+   * begin() and the first member's key in one copy: `{"key":` made once by openingBytes() (begin() then
+   * key() cost 164 computrons on XS for "ts"; this, 69).
+   */
+  open(opening: Uint8Array): void {
+    const buffer = this.buffer;
+    if (buffer.length !== this.capacity) this.untrim();
+    this.overflow = false;
+    this.first = false;
+    const length = opening.length;
+    if (length <= buffer.length) {
+      buffer.set(opening, 0);
+      this.length = length;
+    } else {
+      this.length = 0;
+      this.overflow = true;
+    }
   }
 
   end(): void {
-    this.byte(0x7d); // }
+    const at = this.length;
+    const buffer = this.buffer;
+    if (at < buffer.length) {
+      buffer[at] = 0x7d; // }
+      this.length = at + 1;
+    } else this.overflow = true;
   }
 
   /** Writes `"key":` from the key's bytes (made once, without quotes). */
@@ -120,6 +161,38 @@ export class JsonWriter {
     }
     this.buffer.set(bytes, at);
     this.length = at + length;
+  }
+
+  /**
+   * Writes each member's `,"key":` (memberBytes()) and its value, as member() then number() would: one call
+   * for all of a sample's readings, the copy and a plain reading's digits done here: an SHT3x sample costs 73
+   * computrons less on XS than with member() and number() called per reading.
+   */
+  members(members: readonly Uint8Array[], values: Float64Array, decimals: Uint8Array): void {
+    const buffer = this.buffer;
+    this.first = false;
+    for (let i = 0; i < members.length; i++) {
+      const bytes = members[i];
+      const at = this.length;
+      const end = at + bytes.length;
+      if (end > buffer.length) this.overflow = true;
+      else {
+        buffer.set(bytes, at);
+        this.length = end;
+      }
+      // A reading from 0 below 1e9 (most are) skips number()'s checks for null, a sign and an exponent, and
+      // its call: the digits number() would write, about 30 computrons less a reading on XS.
+      const value = values[i];
+      if (value >= 0 && value < 1e9) {
+        let places = decimals[i];
+        let scaled = Math.round(value * POWERS[places]);
+        while (places > 0 && scaled % 10 === 0) {
+          scaled /= 10;
+          places--;
+        }
+        this.digits(scaled, places);
+      } else this.number(value, decimals[i]);
+    }
   }
 
   /** Writes a number rounded to `decimals` (0-6) places, trailing zeros dropped; null if not finite. */
@@ -167,42 +240,51 @@ export class JsonWriter {
 
   /** `scaled` (a whole number below 2^53) as digits with a decimal point `places` from the right. */
   private digits(scaled: number, places: number): void {
-    let count = digitCount(scaled);
-    if (count <= places) count = places + 1; // a leading "0."
-    const total = count + (places > 0 ? 1 : 0);
+    // Below 10^4 (a reading's digits, mostly) counted here: digitCount()'s call cost an SHT3x sample 44 computrons on XS.
+    const count = scaled < 1e4 ? (scaled < 100 ? (scaled < 10 ? 1 : 2) : scaled < 1e3 ? 3 : 4) : digitCount(scaled);
     const buffer = this.buffer;
     const start = this.length;
-    if (start + total > buffer.length) {
+    let last = start + count - 1; // the rightmost byte, then the rightmost not written yet
+    if (places > 0) {
+      if (count <= places) last = start + places; // a leading "0."
+      last++; // the point
+    }
+    if (last >= buffer.length) {
       this.overflow = true;
       return;
     }
-    // Right to left, two digits a step from a table (a division per two digits, not per digit).
-    let at = start + total - 1;
+    this.length = last + 1;
+    // Right to left, a division per two or three digits (not per digit), stored together.
+    const view = this.view;
     if (places > 0) {
       let p = places;
       for (; p >= 2; p -= 2) {
         const r = scaled % 100;
-        buffer[at] = PAIRS[2 * r + 1];
-        buffer[at - 1] = PAIRS[2 * r];
-        at -= 2;
+        view.setUint16(last - 1, PAIRS[r]);
+        last -= 2;
         scaled = (scaled - r) / 100;
       }
       if (p === 1) {
         const d = scaled % 10;
-        buffer[at--] = ZERO + d;
+        buffer[last--] = ZERO + d;
         scaled = (scaled - d) / 10;
       }
-      buffer[at--] = DOT;
+      buffer[last--] = DOT;
     }
-    while (at > start) {
+    // Three digits a store while at least four are left (the store's spare byte must land on a digit).
+    while (last - start >= 3) {
+      const r = scaled % 1000;
+      view.setUint32(last - 3, TRIPLES[r]);
+      last -= 3;
+      scaled = (scaled - r) / 1000;
+    }
+    if (last > start) {
       const r = scaled % 100;
-      buffer[at] = PAIRS[2 * r + 1];
-      buffer[at - 1] = PAIRS[2 * r];
-      at -= 2;
+      view.setUint16(last - 1, PAIRS[r]);
+      last -= 2;
       scaled = (scaled - r) / 100;
     }
-    if (at === start) buffer[at] = ZERO + (scaled % 10);
-    this.length = start + total;
+    if (last === start) buffer[last] = ZERO + (scaled % 10);
   }
 
   /** d.dddddde<exp>, six significant digits: for magnitudes plain digits cannot hold exactly. */
@@ -234,6 +316,13 @@ export class JsonWriter {
     }
     this.buffer[this.length++] = value;
   }
+}
+
+/** `{"key":` from the key's bytes (no quote, backslash or control byte), for JsonWriter.open(). */
+export function openingBytes(name: Uint8Array): Uint8Array {
+  const bytes = memberBytes(name);
+  bytes[0] = 0x7b; // {
+  return bytes;
 }
 
 /** `,"key":` from the key's bytes (no quote, backslash or control byte), for JsonWriter.member(). */

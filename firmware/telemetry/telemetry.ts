@@ -150,8 +150,13 @@ export class Telemetry {
           json.untrim();
         }
       } else id = this.client.publish(this.topics[index], json.buffer, task.qos, task.retain, 0, json.length);
+      // Taken (id >= 0) is the usual answer, checked first: noRoom() compares four error codes (41 computrons a sample on XS).
+      if (id >= 0) {
+        task.markPublished(now);
+        this.events.onPublished?.(task.name, id);
+        return;
+      }
       if (!noRoom(id)) {
-        if (id >= 0) task.markPublished(now);
         this.events.onPublished?.(task.name, id);
         return;
       }

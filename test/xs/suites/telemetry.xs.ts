@@ -169,6 +169,27 @@ test("offline samples fill a small backlog and push out the oldest: 10,000 times
   assertNoAllocation(m, "offline sample into a full backlog");
 });
 
+test("on XS, a payload's digits are the same bytes as on Node: a leading 0., trailing zeros dropped, two or three digits a store", () => {
+  // The digits are stored two (setUint16) or three (setUint32, its spare byte overwritten) at a time through a
+  // DataView: this pins the bytes on the engine the device runs, for every way a number is split.
+  const client = connected();
+  const readings = [["a", 0.05, 2], ["b", 100, 2], ["c", 101325, 0], ["d", 123456.789, 3], ["e", 7, 0], ["f", 99999999.5, 1], ["g", 1234, 6], ["h", 0.000001, 6]] as const;
+  const group: Record<string, number> = {};
+  for (const [key, value] of readings) group[key] = value;
+  const values = { q: group };
+  const sensor: Sensor = { sample: () => values };
+  const telemetry = new Telemetry(client, "devices/xs-a1b2c3", [{
+    name: "digits",
+    sensor,
+    intervalMs: 1000,
+    readings: readings.map(([key, , decimals]) => ({ key, quantity: "q", property: key, decimals })),
+  }], clock);
+  telemetry.run(0, now);
+  const text = decoder.decode(telemetry.json.buffer.subarray(0, telemetry.json.length));
+  // As the writer before issue 16's changes wrote it (on Node).
+  assertEqual(text, '{"ts":1732460000123,"seq":1,"a":0.05,"b":100,"c":101325,"d":123456.789,"e":7,"f":99999999.5,"g":1234,"h":0.000001}', "payload");
+});
+
 test("payloads are valid JSON on XS for negative, NaN and large values", () => {
   const client = connected();
   const values = { thermometer: { temperature: -40.126 }, hygrometer: { humidity: NaN }, barometer: { pressure: 1.5e21 } };
