@@ -10,8 +10,9 @@ import type { PacketType } from "../codec/packet.js";
 export const ACK_QUEUE = 64;
 
 export class AckQueue {
-  private readonly type = new Uint8Array(ACK_QUEUE);
-  private readonly id = new Uint16Array(ACK_QUEUE);
+  /** Packet ids, then types: two views of one ArrayBuffer (a view is 4 slots, an array with its own buffer 7). */
+  private readonly id = new Uint16Array(new ArrayBuffer(ACK_QUEUE * 3), 0, ACK_QUEUE);
+  private readonly type = new Uint8Array(this.id.buffer, ACK_QUEUE * 2, ACK_QUEUE);
   private head = 0;
   length = 0;
 

@@ -21,10 +21,9 @@ export class Input {
   readonly packet = new IncomingPacket();
   /** The length of the packet next() returned, consumed by done(). */
   private length = 0;
-  /** Skipping: body bytes left, bytes of the body seen, the topic length, and what an ack needs. */
+  /** Skipping: body bytes left, bytes of the body seen (together, the body's length), the topic length, and what an ack needs. */
   private skipLeft = 0;
   private skipSeen = 0;
-  private skipRemaining = 0;
   private skipTopic = 0;
   private skipping = false;
   private skipped = false;
@@ -68,7 +67,7 @@ export class Input {
       // Its header is whole: drop it, then the body as it comes.
       const frame = this.frame;
       this.skipping = true;
-      this.skipRemaining = this.skipLeft = frame.remainingLength;
+      this.skipLeft = frame.remainingLength;
       this.skipSeen = 0;
       this.skipTopic = 0;
       this.skippedQos = (frame.flags >> 1) & 3;
@@ -116,7 +115,7 @@ export class Input {
         rx.consume(1);
         this.skipSeen++;
         this.skipLeft--;
-        if (this.skipSeen === 2 && 2 + this.skipTopic + (this.skippedQos > 0 ? 2 : 0) > this.skipRemaining) {
+        if (this.skipSeen === 2 && this.skipTopic + (this.skippedQos > 0 ? 2 : 0) > this.skipLeft) {
           this.skipping = false;
           return DecodeError.LengthMismatch; // the topic runs past the packet
         }

@@ -12,10 +12,12 @@ export { decodeUtf8 } from "../codec/wire.js";
 import { ClientError } from "./errors.js";
 
 const charCodeAt = String.prototype.charCodeAt;
+/** Every view's buffer until its first message: one for all (nothing can be written into 0 bytes). */
+const NO_BYTES = new Uint8Array(0);
 
 export class MessageView {
   /** The receive buffer; the payload is a span of it, and the topic too unless it came by alias. */
-  buffer: Uint8Array = new Uint8Array(0);
+  buffer: Uint8Array = NO_BYTES;
   /** The buffer the topic is a span of: `buffer`, or (5.0) the client's table of the broker's Topic Aliases. */
   topicBuffer: Uint8Array = this.buffer;
   topicOffset = 0;
@@ -31,7 +33,15 @@ export class MessageView {
    * 5.0: the message's properties (Message Expiry Interval, Content Type, Response Topic, Correlation
    * Data, User Properties, Subscription Identifiers), read in place like the payload; empty in 3.1.1.
    */
-  properties = new Properties();
+  properties: Properties;
+
+  /**
+   * @param properties - what `properties` is until the first message: the client passes its received
+   * packet's, which every delivery points it at anyway (no Properties of its own: 30 slots)
+   */
+  constructor(properties: Properties = new Properties()) {
+    this.properties = properties;
+  }
 
   /**
    * Whether the topic is exactly these bytes.

@@ -23,6 +23,9 @@ export type RecordState = (typeof RecordState)[keyof typeof RecordState];
 /** No record (end of a list). */
 export const NONE = -1;
 
+/** Bytes per record in the outbox's table: 3 Float64, 6 Int32, 1 Uint16 and 3 Uint8 arrays. */
+const OUTBOX_RECORD_BYTES = 3 * 8 + 6 * 4 + 2 + 3;
+
 export class Outbox {
   readonly bytes: Uint8Array;
   readonly capacity: number;
@@ -52,9 +55,10 @@ export class Outbox {
   readonly spare: Int32Array;
   /** The age list: next and previous record, oldest first. */
   readonly next: Int32Array;
+  /** A live record's previous; a Free one's next Free (the free list, newest freed first; `next` stays as it was). */
   private readonly prev: Int32Array;
-  private readonly free: Int32Array;
-  private freeCount: number;
+  /** The first Free record, or NONE. */
+  private freed: number;
   /** Oldest and newest record, or NONE. */
   first = NONE;
   last = NONE;
@@ -74,22 +78,25 @@ export class Outbox {
     this.bytes = storage ?? new Uint8Array(bytes);
     this.capacity = bytes;
     this.slots = slots;
-    this.offset = new Int32Array(slots);
-    this.length = new Int32Array(slots);
-    this.packetId = new Uint16Array(slots);
-    this.qos = new Uint8Array(slots);
-    this.state = new Uint8Array(slots);
-    this.resend = new Uint8Array(slots);
-    this.waitSince = new Float64Array(slots);
-    this.pubrecOrder = new Float64Array(slots);
-    this.expiresAt = new Float64Array(slots).fill(Infinity);
-    this.expiryAt = new Int32Array(slots);
-    this.spare = new Int32Array(slots);
-    this.next = new Int32Array(slots);
-    this.prev = new Int32Array(slots);
-    this.free = new Int32Array(slots);
-    for (let i = 0; i < slots; i++) this.free[i] = slots - 1 - i;
-    this.freeCount = slots;
+    // Every per-record array is a view of one ArrayBuffer (a view: 4 slots; an array with its own
+    // ArrayBuffer: 7): the 8-byte arrays first, so each view starts at a multiple of its element size.
+    const table = new ArrayBuffer(slots * OUTBOX_RECORD_BYTES);
+    let at = 0;
+    this.waitSince = new Float64Array(table, at, slots);
+    this.pubrecOrder = new Float64Array(table, (at += slots * 8), slots);
+    this.expiresAt = new Float64Array(table, (at += slots * 8), slots).fill(Infinity);
+    this.offset = new Int32Array(table, (at += slots * 8), slots);
+    this.length = new Int32Array(table, (at += slots * 4), slots);
+    this.expiryAt = new Int32Array(table, (at += slots * 4), slots);
+    this.spare = new Int32Array(table, (at += slots * 4), slots);
+    this.next = new Int32Array(table, (at += slots * 4), slots);
+    this.prev = new Int32Array(table, (at += slots * 4), slots);
+    this.packetId = new Uint16Array(table, (at += slots * 4), slots);
+    this.qos = new Uint8Array(table, (at += slots * 2), slots);
+    this.state = new Uint8Array(table, (at += slots), slots);
+    this.resend = new Uint8Array(table, (at += slots), slots);
+    for (let i = 0; i < slots; i++) this.prev[i] = i + 1 < slots ? i + 1 : NONE; // all Free: 0 is taken first
+    this.freed = slots > 0 ? 0 : NONE;
   }
 
   /** Whether a new record of `size` bytes fits: a free slot and room for its bytes. */
@@ -111,7 +118,8 @@ export class Outbox {
    * it may grow by later (widen()), counted now (fits() must have held for size + spare).
    */
   add(size: number, packetId: number, qos: number, spare = 0): number {
-    const i = this.free[--this.freeCount];
+    const i = this.freed;
+    this.freed = this.prev[i];
     this.offset[i] = this.end;
     this.length[i] = size;
     this.spare[i] = spare;
@@ -168,7 +176,8 @@ export class Outbox {
       this.last = p;
       this.end = p === NONE ? 0 : this.offset[p] + this.length[p]; // the newest went: its bytes are free at once
     } else this.prev[n] = p;
-    this.free[this.freeCount++] = i;
+    this.prev[i] = this.freed;
+    this.freed = i;
   }
 
   /**

@@ -13,6 +13,10 @@
 import { readU16, readVarint, varintSize, writeU16, writeVarint } from "../codec/wire.js";
 import { NONE, RecordState, type Outbox } from "./outbox.js";
 
+/** The table of a client with no aliases (3.1.1, or options.topicAliases 0): choose() is never called, one for all. */
+const NO_TOPICS: (Uint8Array | null)[] = Object.freeze([]) as unknown as (Uint8Array | null)[];
+const NO_USES = new Float64Array(0);
+
 export class OutgoingAliases {
   /** By alias - 1: the handle's bytes it names (identity), or null. */
   private readonly topics: (Uint8Array | null)[];
@@ -32,11 +36,18 @@ export class OutgoingAliases {
     readonly capacity: number,
     slots: number,
   ) {
+    this.topicOf = new Array<Uint8Array | null>(slots).fill(null);
+    if (capacity === 0) {
+      this.topics = this.brokerHas = NO_TOPICS; // connected() fills them: nothing, as they are empty
+      this.used = NO_USES;
+      this.aliasOf = new Int32Array(slots);
+      return;
+    }
     this.topics = new Array<Uint8Array | null>(capacity).fill(null);
     this.brokerHas = new Array<Uint8Array | null>(capacity).fill(null);
-    this.used = new Float64Array(capacity);
-    this.aliasOf = new Int32Array(slots);
-    this.topicOf = new Array<Uint8Array | null>(slots).fill(null);
+    // One ArrayBuffer, two views (4 slots each; an array with its own buffer is 7): the 8-byte one first.
+    this.used = new Float64Array(new ArrayBuffer(capacity * 8 + slots * 4), 0, capacity);
+    this.aliasOf = new Int32Array(this.used.buffer, capacity * 8, slots);
   }
 
   /** A connection is up; the server allows `serverMaximum` aliases. The table starts empty [MQTT-3.3.2-7]. */

@@ -10,6 +10,10 @@ import { Property } from "../codec/properties.js";
 import { copyBytes } from "../codec/wire.js";
 import { DisconnectReason } from "./errors.js";
 
+/** The table of a client that allows no alias (the default): nothing reads it, one for all. */
+const NO_LENGTHS = new Uint16Array(1);
+const NO_BYTES = new Uint8Array(0);
+
 export class TopicAliases {
   private readonly bytes: Uint8Array;
   private readonly lengths: Uint16Array;
@@ -19,8 +23,15 @@ export class TopicAliases {
     readonly maximum: number,
     private readonly slot: number,
   ) {
-    this.bytes = new Uint8Array(maximum * slot);
-    this.lengths = new Uint16Array(maximum + 1);
+    if (maximum === 0) {
+      this.lengths = NO_LENGTHS; // resolve() refuses every alias before reading it; clear() writes its 0
+      this.bytes = NO_BYTES;
+      return;
+    }
+    // One ArrayBuffer, two views (4 slots each; an array with its own buffer is 7): the lengths first (2-byte aligned).
+    const lengthsBytes = (maximum + 1) * 2;
+    this.lengths = new Uint16Array(new ArrayBuffer(lengthsBytes + maximum * slot), 0, maximum + 1);
+    this.bytes = new Uint8Array(this.lengths.buffer, lengthsBytes, maximum * slot);
   }
 
   /**
