@@ -19,11 +19,18 @@ interface OpFigures {
 /** A slot is 16 bytes on 32-bit devices (ESP32, Pico), 32 on this 64-bit host. */
 const SLOT_BYTES = 16;
 const ITERATIONS = 10_000;
-/** Why the client RAM is over 100 slots: measured part by part (README "Memory"). */
-const RAM_CAUSE =
-  "every part is an object with its fields (one slot each) and typed arrays of its own (7 slots each: the array and its ArrayBuffer); " +
-  "the largest: the outbox (about 133: 15 typed arrays), subscriptions (about 131), input (about 83), the reused MessageView (49); " +
-  "under 100 needs the parts' arrays as views of one ArrayBuffer and their scalars in one typed array";
+/** Why the client RAM is over 100 slots, from bench/xs/parts.xs.ts's part-by-part figures. */
+function ramCause(parts: Record<string, { slots: number }>): string {
+  const named = Object.entries(parts).filter(([name]) => !name.startsWith("the whole") && !name.startsWith("unit:"));
+  named.sort((a, b) => b[1].slots - a[1].slots);
+  const unit = (name: string) => parts[`unit: ${name}`]?.slots;
+  return (
+    `each part constructed alone (bench/xs/parts.xs.ts): ${named.map(([name, v]) => `${name} ${v.slots}`).join(", ")}; ` +
+    `a part is an object with a slot per field, and its arrays (a Uint8Array with its own ArrayBuffer ${unit("a Uint8Array with its own ArrayBuffer")} slots, ` +
+    `a view of a shared one ${unit("a view of an ArrayBuffer")}), closures ${unit("a closure")} and bound methods ${unit("a bound method")}; ` +
+    "under 100 needs every part's fields and arrays in a few typed arrays, which costs computrons wherever a field is read per packet"
+  );
+}
 const PUBLISHED =
   "published, not measured here: Moddable's mqtt module ~900-1,040 heap bytes per publish, " +
   "embedded:network/mqtt/client ~1,200";
@@ -54,6 +61,11 @@ export async function clientXs(progress: (line: string) => void): Promise<Figure
   const [memory, result] = await runXsModule("build/bench/xs/client.xs.js", { timeoutMs: 120_000 });
   if (!memory?.ok || !memory.data) throw new Error("the XS client memory bench failed: " + (memory?.error ?? "no result"));
   if (!result?.ok || !result.data) throw new Error("the XS client bench failed: " + (result?.error ?? "no result"));
+  progress("client RAM by part (XS): running build/bench/xs/parts.xs.js on xsprobe");
+  const [parts] = await runXsModule("build/bench/xs/parts.xs.js", { timeoutMs: 120_000 });
+  if (!parts?.ok || !parts.data) throw new Error("the XS client RAM by part failed: " + (parts?.error ?? "no result"));
+  const RAM_CAUSE = ramCause(parts.data as Record<string, { slots: number }>);
+  progress(`client RAM by part (XS, slots): ${RAM_CAUSE}`);
   progress("telemetry (XS): running build/bench/xs/telemetry.xs.js on xsprobe");
   const [telemetry] = await runXsModule("build/bench/xs/telemetry.xs.js", { timeoutMs: 120_000 });
   if (!telemetry?.ok || !telemetry.data) throw new Error("the XS telemetry bench failed: " + (telemetry?.error ?? "no result"));
