@@ -15,6 +15,7 @@ import { PAYLOAD, TOPIC } from "../telemetry-packet.js";
 import { utf8 } from "../../test/vectors/codec-vectors.js";
 import { FrameReader } from "../../firmware/mqtt/codec/frame.js";
 import { decodePacket } from "../../firmware/mqtt/codec/decode.js";
+import { topicMatches, validateTopicName } from "../../firmware/mqtt/codec/topic.js";
 import { IncomingPacket } from "../../firmware/mqtt/codec/packet.js";
 import type { MessageView } from "../../firmware/mqtt/client/message.js";
 import SHT3x from "../../firmware/telemetry/sim/sht3x.js";
@@ -65,6 +66,11 @@ const inboundPublish = new Uint8Array(4 + 26 + 2 + 48);
 }
 const frameReader = new FrameReader(1 << 20);
 const decoded = new IncomingPacket();
+// The filter and views of both arrays, as the client's subscriptions match in words (topic.ts).
+const inboundFilter = utf8("devices/+/cmd/#");
+const inboundWords = new DataView(inboundPublish.buffer, inboundPublish.byteOffset, inboundPublish.byteLength);
+const filterWords = new DataView(inboundFilter.buffer, inboundFilter.byteOffset, inboundFilter.byteLength);
+let matched = false; // what topicMatches answered, kept so the call is not dead code
 
 /** fn's computrons, run once after setup(), averaged over `runs`. */
 function step(setup: () => void, fn: () => void, runs = 20): number {
@@ -219,6 +225,8 @@ test("profile", () => {
     receive: step(drain, () => client.receive(inboundPublish, 0, inboundPublish.length, now)),
     frameRead: step(none, () => frameReader.read(inboundPublish, 0, inboundPublish.length)),
     decode: step(none, () => decodePacket(inboundPublish, frameReader, decoded, 4)),
+    topicName: step(none, () => validateTopicName(inboundPublish, 4, 26)), // as decodePublish checks it
+    topicNameInWords: step(none, () => validateTopicName(inboundPublish, 4, 26, inboundWords)), // given a view: not yet wired in decode
     process: step(
       () => {
         drain();
@@ -235,6 +243,9 @@ test("profile", () => {
       () => inner.inbound.publish(inner.input.packet),
     ),
     dispatchMatch: step(none, () => inner.subscriptions.dispatch(inner.inbound.view)),
+    topicMatches: step(none, () => {
+      matched = topicMatches(inboundFilter, 0, inboundFilter.length, inboundPublish, 4, 26, filterWords, inboundWords);
+    }),
     pubackOutputLength: step(
       () => {
         drain();
@@ -254,6 +265,7 @@ test("profile", () => {
   });
   drain();
   if (!connected() || client.stats.received < 50 + 20 * 4) throw new Error("the inbound steps did not all deliver: " + JSON.stringify(client.stats));
+  if (!matched) throw new Error("the inbound topic did not match devices/+/cmd/#");
 });
 
 // A telemetry sample, as bench/xs/telemetry.xs.ts publishes it at QoS 0 (its own client, the same device id,

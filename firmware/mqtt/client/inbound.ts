@@ -8,7 +8,7 @@
  * connection with 0x93 (Receive Maximum exceeded).
  */
 import { PacketType, type IncomingPacket } from "../codec/packet.js";
-import type { AckQueue } from "./acks.js";
+import { ACK_QUEUE, type AckQueue } from "./acks.js";
 import { ClientError, DisconnectReason } from "./errors.js";
 import type { AppEvents } from "./events.js";
 import { IdSet } from "./ids.js";
@@ -35,21 +35,22 @@ export class Inbound {
   /** A PUBLISH: 0 handled, -1 to wait for room for its ack, or the reason to close the connection for. */
   publish(p: IncomingPacket): number {
     const qos = p.qos;
-    if (qos > 0 && this.acks.full()) return -1;
-    if (qos === 2) {
-      if (!this.ids.has(p.packetId)) {
+    if (qos !== 0) {
+      if (this.acks.length === ACK_QUEUE) return -1; // acks.full(), without the call
+      if (qos === 2) {
+        if (this.ids.has(p.packetId)) {
+          this.acks.push(PacketType.Pubrec, p.packetId); // delivered already: acknowledged again [MQTT-4.3.3-2]
+          return 0;
+        }
         // Refused before its id is taken: the broker's resend on a kept session is then a new delivery.
         if (this.unacknowledged + 1 > this.receiveMaximum) return DisconnectReason.ReceiveMaximumExceeded; // [MQTT-3.3.4-9]
         this.unacknowledged++;
         this.ids.add(p.packetId);
-        this.deliver(p);
-      }
-      this.acks.push(PacketType.Pubrec, p.packetId);
-      return 0;
+      } else if (++this.unacknowledged > this.receiveMaximum) return DisconnectReason.ReceiveMaximumExceeded; // [MQTT-3.3.4-9]
     }
-    if (qos === 1 && ++this.unacknowledged > this.receiveMaximum) return DisconnectReason.ReceiveMaximumExceeded; // [MQTT-3.3.4-9]
     this.deliver(p);
-    if (qos === 1) this.acks.push(PacketType.Puback, p.packetId); // after delivery [MQTT-4.3.2-2]
+    // After delivery [MQTT-4.3.2-2]; QoS 2: PUBREC, and delivered once per id until PUBREL [MQTT-4.3.3-2].
+    if (qos !== 0) this.acks.push(qos === 1 ? PacketType.Puback : PacketType.Pubrec, p.packetId);
     return 0;
   }
 

@@ -54,7 +54,9 @@ export class Router {
     private readonly auth: Authentication,
     private readonly aliases: TopicAliases,
     private readonly lose: Lose,
-  ) {}
+  ) {
+    subscriptions.readTopicsIn(input.rx.buffer); // matched where they arrive, in words (topic.ts)
+  }
 
   /**
    * Handles every whole packet received, in order. Not re-entered: an app callback that drives the
@@ -113,10 +115,13 @@ export class Router {
     switch (p.type) {
       case PacketType.Publish: {
         // An alias above our Topic Alias Maximum (0 by default) or never set closes with 0x94 (§3.3.2.3.4).
-        const resolved = this.aliases.resolve(p);
-        if (resolved !== 0) return this.fail(now, resolved);
+        // A Topic Alias is a property: without a property block (always in 3.1.1) there is none to resolve.
+        if (props.length !== 0) {
+          const resolved = this.aliases.resolve(p);
+          if (resolved !== 0) return this.fail(now, resolved);
+        }
         const r = this.inbound.publish(p);
-        return r < 0 ? false : this.check(now, r);
+        return r === 0 ? true : r < 0 ? false : this.fail(now, r);
       }
       case PacketType.Puback:
       case PacketType.Pubcomp:

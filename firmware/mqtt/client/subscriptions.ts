@@ -20,6 +20,7 @@ export type { SubscribeRequest } from "./subscribe-request.js";
 /** SUBSCRIBE/UNSUBSCRIBE requests outstanding at once; more wait for an ack. */
 export const MAX_REQUESTS = 4;
 
+/** A subscription's state. In this order: ToRemove and Removing last (dispatch() tests `>= ToRemove`). */
 const Sub = Object.freeze({
   Free: 0,
   /** To go in the next SUBSCRIBE. */
@@ -42,6 +43,11 @@ const NO_PROPERTIES = new Uint8Array(0);
 export class Subscriptions {
   private readonly topic: string[];
   private readonly filter: Uint8Array[];
+  /** A DataView of each filter, so dispatch() matches it four or eight bytes a step (topic.ts). */
+  private readonly filterWords: (DataView | undefined)[];
+  /** The receive buffer, and a DataView of it: topic names there are matched in words too. */
+  private topicBytes: Uint8Array | null = null;
+  private topicWords: DataView | undefined = undefined;
   /** The byte after the filter: QoS, and in 5.0 the Subscription Options (§3.8.3.1). */
   private readonly options: Uint8Array;
   /** 5.0: the Subscription Identifier (0: none); a SUBSCRIBE carries one, so only equal ones share it. */
@@ -91,6 +97,7 @@ export class Subscriptions {
   ) {
     this.topic = new Array<string>(capacity).fill("");
     this.filter = new Array<Uint8Array>(capacity).fill(EMPTY);
+    this.filterWords = new Array<DataView | undefined>(capacity).fill(undefined);
     this.options = new Uint8Array(capacity);
     this.subscriptionId = new Int32Array(capacity);
     this.matchFrom = new Uint16Array(capacity);
@@ -136,6 +143,7 @@ export class Subscriptions {
       const c = checked[k];
       this.topic[i] = r.topic;
       this.filter[i] = c.bytes;
+      this.filterWords[i] = new DataView(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength); // matched in words (topic.ts)
       this.options[i] = c.options;
       this.subscriptionId[i] = c.subscriptionIdentifier;
       this.matchFrom[i] = c.matchFrom;
@@ -157,7 +165,10 @@ export class Subscriptions {
       if (i < 0) continue;
       this.handler[i] = null;
       this.state[i] = brokerMayHold ? Sub.ToRemove : Sub.Free;
-      if (!brokerMayHold) this.filter[i] = EMPTY;
+      if (!brokerMayHold) {
+        this.filter[i] = EMPTY;
+        this.filterWords[i] = undefined;
+      }
     }
     this.changed = true;
   }
@@ -275,22 +286,31 @@ export class Subscriptions {
       } else if (current && this.state[i] === Sub.Removing) {
         this.state[i] = Sub.Free;
         this.filter[i] = EMPTY;
+        this.filterWords[i] = undefined;
       }
     }
     this.reqId[k] = 0;
     return 0;
   }
 
+  /** Topic names received in `buffer` (the receive buffer) are matched in words: its view, made once (6 slots). */
+  readTopicsIn(buffer: Uint8Array): void {
+    this.topicBytes = buffer;
+    this.topicWords = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
+
   /** The handler of the first subscription that matches the message and has one, or null (onMessage). */
   dispatch(view: MessageView): Handler {
+    const topic = view.topicBuffer;
+    const words = topic === this.topicBytes ? this.topicWords : undefined; // else a Topic Alias's table (5.0)
     for (let i = 0; i < this.capacity; i++) {
       const handler = this.handler[i];
       if (handler === null) continue;
       const state = this.state[i];
-      if (state === Sub.Free || state === Sub.ToRemove || state === Sub.Removing) continue;
+      if (state === Sub.Free || state >= Sub.ToRemove) continue; // ToRemove, Removing: on their way out
       const filter = this.filter[i];
       const from = this.matchFrom[i];
-      if (topicMatches(filter, from, filter.length - from, view.topicBuffer, view.topicOffset, view.topicLength)) return handler;
+      if (topicMatches(filter, from, filter.length - from, topic, view.topicOffset, view.topicLength, this.filterWords[i], words)) return handler;
     }
     return null;
   }
@@ -315,6 +335,7 @@ export class Subscriptions {
         this.state[i] = Sub.Free;
         this.handler[i] = null;
         this.filter[i] = EMPTY;
+        this.filterWords[i] = undefined;
       }
     }
   }
