@@ -17,6 +17,8 @@ export const SKIPPED = -1000;
 
 export class Input {
   readonly rx: ByteRing;
+  /** A DataView of the receive buffer, made once: topic names are checked and matched there in words (topic.ts). */
+  readonly words: DataView;
   readonly frame: FrameReader;
   readonly packet = new IncomingPacket();
   /** The length of the packet next() returned, consumed by done(). */
@@ -37,6 +39,8 @@ export class Input {
     storage?: Uint8Array,
   ) {
     this.rx = new ByteRing(receiveBufferSize, storage);
+    const buffer = this.rx.buffer;
+    this.words = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
     this.frame = new FrameReader(maxPacketSize);
     this.frame.protocolVersion = version;
   }
@@ -76,7 +80,7 @@ export class Input {
       return this.skip();
     }
     if (length <= 0) return length;
-    const status = decodePacket(rx.buffer, this.frame, this.packet, this.version);
+    const status = decodePacket(rx.buffer, this.frame, this.packet, this.version, this.words);
     if (status < 0) return status;
     this.length = length;
     return length;

@@ -55,7 +55,7 @@ export class Router {
     private readonly aliases: TopicAliases,
     private readonly lose: Lose,
   ) {
-    subscriptions.readTopicsIn(input.rx.buffer); // matched where they arrive, in words (topic.ts)
+    subscriptions.readTopicsIn(input.rx.buffer, input.words); // matched where they arrive, in words (topic.ts)
   }
 
   /**

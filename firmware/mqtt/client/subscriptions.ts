@@ -293,10 +293,10 @@ export class Subscriptions {
     return 0;
   }
 
-  /** Topic names received in `buffer` (the receive buffer) are matched in words: its view, made once (6 slots). */
-  readTopicsIn(buffer: Uint8Array): void {
+  /** Topic names received in `buffer` (the receive buffer) are matched in words, through `words`, a DataView of it. */
+  readTopicsIn(buffer: Uint8Array, words: DataView): void {
     this.topicBytes = buffer;
-    this.topicWords = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    this.topicWords = words;
   }
 
   /** The handler of the first subscription that matches the message and has one, or null (onMessage). */

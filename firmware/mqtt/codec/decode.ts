@@ -17,9 +17,10 @@ import type { FrameReader } from "./frame.js";
 
 /**
  * Decodes the packet whose header `frame` just read (FrameReader.read returned its length) from `buf`.
- * Returns 0 with `out` filled, or a DecodeError.
+ * Returns 0 with `out` filled, or a DecodeError. `words`: a DataView of buf (its 0 at buf[0]), so a
+ * PUBLISH's topic name is checked in words (topic.ts).
  */
-export function decodePacket(buf: Uint8Array, frame: FrameReader, out: IncomingPacket, version: ProtocolVersion): number {
+export function decodePacket(buf: Uint8Array, frame: FrameReader, out: IncomingPacket, version: ProtocolVersion, words?: DataView): number {
   if (version !== ProtocolVersion.V311 && version !== ProtocolVersion.V5) return DecodeError.UnsupportedProtocolVersion;
   const off = frame.bodyOffset;
   const length = frame.remainingLength;
@@ -28,7 +29,7 @@ export function decodePacket(buf: Uint8Array, frame: FrameReader, out: IncomingP
     case PacketType.Connack:
       return decodeConnack(buf, off, length, out, version);
     case PacketType.Publish:
-      return decodePublish(buf, off, length, out, version);
+      return decodePublish(buf, off, length, out, version, words);
     case PacketType.Puback:
     case PacketType.Pubrec:
     case PacketType.Pubrel:

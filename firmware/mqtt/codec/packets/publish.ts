@@ -111,8 +111,9 @@ export function clearDuplicate(buf: Uint8Array, off: number): void {
  * Decodes a PUBLISH body at `off` into `out` (the fixed header's flags are already in `out.flags`);
  * returns 0 or a DecodeError. The topic and payload stay in `buf`: `out` gets their offsets; in 5.0 the
  * properties are in `out.properties`, and an empty topic is allowed when a Topic Alias names it.
+ * `words`: a DataView of buf, to check the topic name in words (validateTopicName).
  */
-export function decodePublish(buf: Uint8Array, off: number, remainingLength: number, out: IncomingPacket, version: ProtocolVersion = ProtocolVersion.V311): number {
+export function decodePublish(buf: Uint8Array, off: number, remainingLength: number, out: IncomingPacket, version: ProtocolVersion = ProtocolVersion.V311, words?: DataView): number {
   const flags = out.flags;
   const qos = (flags >> 1) & 0x03;
   if (qos === 3) return DecodeError.InvalidQoS; // [MQTT-3.3.1-4]
@@ -125,7 +126,7 @@ export function decodePublish(buf: Uint8Array, off: number, remainingLength: num
   // [MQTT-4.7.3-1] not empty, [MQTT-3.3.2-2] no wildcard, [MQTT-1.5.3-1] [MQTT-1.5.3-2] UTF-8 without U+0000
   // (5.0: empty with a Topic Alias, checked below once the properties are read)
   if (topicLength > 0 || version !== ProtocolVersion.V5) {
-    const invalid = validateTopicName(buf, off, topicLength);
+    const invalid = validateTopicName(buf, off, topicLength, words);
     if (invalid !== 0) return invalid;
   }
   off += topicLength;
