@@ -89,7 +89,7 @@ export async function clientXs(progress: (line: string) => void): Promise<Figure
     `(frame, decode, route; of it outbound.complete() ${p1.pubackComplete}: the record found, freed, counted, onAcked)`;
   const INBOUND_CAUSE =
     `measured step by step (bench/xs/profile.xs.ts, a 26-byte topic, 48-byte payload): receive() ${pi.receive} (the copy in, then the router ${pi.process}: ` +
-    `frame ${pi.frameRead}, decode ${pi.decode} (of it the topic name checked ${pi.topicName}: UTF-8, no wildcard, no U+0000 [MQTT-3.3.2-2]), ` +
+    `frame ${pi.frameRead}, decode ${pi.decode} (of it the topic name checked ${pi.topicName}, in words: UTF-8, no wildcard, no U+0000 [MQTT-3.3.2-2]; ${pi.topicNameInBytes} four bytes a step from indexed reads), ` +
     `inbound.publish() ${pi.inboundPublish} (of it the dispatch ${pi.dispatchMatch}, the match against devices/+/cmd/# alone ${pi.topicMatches}, in words), the rest routing), ` +
     `then the PUBACK: outputLength() ${pi.pubackOutputLength} (picked, encoded into the staging), written() ${pi.pubackWritten}, the empty outputLength() ${pi.emptyOutputLength}`;
   const TELEMETRY_CAUSE =

@@ -219,14 +219,14 @@ test("profile", () => {
     rx.commit(inboundPublish.length);
   };
   frameReader.read(inboundPublish, 0, inboundPublish.length);
-  decodePacket(inboundPublish, frameReader, decoded, 4);
+  decodePacket(inboundPublish, frameReader, decoded, 4, inboundWords);
   report("inbound", {
     whole: step(none, inAndDrain),
     receive: step(drain, () => client.receive(inboundPublish, 0, inboundPublish.length, now)),
     frameRead: step(none, () => frameReader.read(inboundPublish, 0, inboundPublish.length)),
-    decode: step(none, () => decodePacket(inboundPublish, frameReader, decoded, 4)),
-    topicName: step(none, () => validateTopicName(inboundPublish, 4, 26)), // as decodePublish checks it
-    topicNameInWords: step(none, () => validateTopicName(inboundPublish, 4, 26, inboundWords)), // given a view: not yet wired in decode
+    decode: step(none, () => decodePacket(inboundPublish, frameReader, decoded, 4, inboundWords)), // as Input calls it, with the buffer's view
+    topicName: step(none, () => validateTopicName(inboundPublish, 4, 26, inboundWords)), // as decodePublish checks it, in words
+    topicNameInBytes: step(none, () => validateTopicName(inboundPublish, 4, 26)), // without a view
     process: step(
       () => {
         drain();
