@@ -39,7 +39,6 @@ const NUMBER = "number";
 
 /** The timer's period when nothing is due: a wake-up that finds nothing to do. */
 const IDLE = 3_600_000;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 /**
  * Why an attempt failed or a connection ended reaches the app as a TransportCause (causes.ts): read
@@ -203,7 +202,10 @@ export class MqttConnection implements CauseContext {
     const host = this.broker.host;
     this.lastCause = TransportCause.None;
     this.resolved = null;
-    if (IPV4.test(host)) {
+    // A literal here, not a module-level const: a RegExp made when the module is preloaded has no match data,
+    // and Moddable SDK 8.2.3's XS then mallocs it per test() and never frees it (fxAllocateRegExpData lost its
+    // `else`); a compacting GC during that test() reads malloc's header as a chunk and crashes.
+    if (/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(host)) {
       this.connect(host, attempt);
       return;
     }

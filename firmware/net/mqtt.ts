@@ -68,8 +68,6 @@ export interface MqttOptions extends Omit<ClientOptions, CoreCallbacks | "client
 /** How often end() looks whether everything was delivered, ms. */
 const ENDING_CHECK = 20;
 
-const URL_FORM = /^(mqtts?|wss?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?(\/[^\s?#]*)?$/i;
-
 /**
  * The broker of an `mqtt://host[:port]`, `mqtts://host[:port]`, `ws://host[:port][/path]` or
  * `wss://host[:port][/path]` URL (default ports 1883, 8883, 80 and 443; a WebSocket path defaults to
@@ -80,7 +78,9 @@ const URL_FORM = /^(mqtts?|wss?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?(\/[^\s?#]*)?$
  */
 export function parseBrokerUrl(url: string): BrokerAddress {
   if (typeof url !== "string") throw new TypeError("broker URL: a string such as mqtt://host:1883");
-  const match = URL_FORM.exec(url);
+  // A literal here, not a module-level const: Moddable SDK 8.2.3 mishandles a RegExp made when its module is
+  // preloaded (see net/connection.ts's open()); test/manifests.test.ts keeps module-level RegExps out of firmware/.
+  const match = /^(mqtts?|wss?):\/\/([^\s:/@[\]]+)(?::(\d{1,5}))?(\/[^\s?#]*)?$/i.exec(url);
   if (match === null && url.indexOf("[") >= 0) throw new TypeError(`broker URL ${JSON.stringify(url)}: an IPv6 address; the device's sockets are IPv4 (give an IPv4 address or a host name)`);
   const expected = "expected mqtt://host[:port], mqtts://host[:port], ws://host[:port]/path or wss://host[:port]/path (no credentials: use username and password)";
   if (match === null) throw new TypeError(`broker URL ${JSON.stringify(url)}: ${expected}`);

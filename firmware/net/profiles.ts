@@ -42,8 +42,6 @@ const WITH_CLIENT_ID = Object.freeze([...CONNECTION, "clientId"]);
 const AWS_ALPN = Object.freeze(["x-amzn-mqtt-ca"]);
 /** Azure IoT Hub's user name: `{hub host}/{device id}/?api-version=2021-04-12` (https://learn.microsoft.com/en-us/azure/iot/iot-mqtt-connect-to-iot-hub). */
 export const AZURE_API_VERSION = "2021-04-12";
-/** Azure device IDs: up to 128 ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ ' (https://learn.microsoft.com/en-us/azure/iot-hub/iot-hub-devguide-identity-registry). */
-const AZURE_DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
 /** Home Assistant's own users of the add-on (https://github.com/home-assistant/addons/blob/master/mosquitto/DOCS.md). */
 const HA_RESERVED = Object.freeze(["homeassistant", "addons"]);
 
@@ -160,7 +158,10 @@ export function azureIotHub(settings: AzureIotHubSettings): Profile {
   const hub = text(name, s, "hub", 'the hub\'s name ("contoso") or host name ("contoso.azure-devices.net")');
   const host = hub.indexOf(".") >= 0 ? hub : hub + ".azure-devices.net";
   const deviceId = text(name, s, "deviceId", "the device's ID in the hub's identity registry");
-  if (!AZURE_DEVICE_ID.test(deviceId)) throw new TypeError(`${name} settings.deviceId: up to 128 ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ ' (Azure's rule), not ${JSON.stringify(deviceId)}`);
+  // Azure device IDs: up to 128 ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ '
+  // (https://learn.microsoft.com/en-us/azure/iot-hub/iot-hub-devguide-identity-registry). A literal here, not a
+  // module-level const: see net/connection.ts's open() (a preloaded RegExp on Moddable SDK 8.2.3).
+  if (!/^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/.test(deviceId)) throw new TypeError(`${name} settings.deviceId: up to 128 ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ ' (Azure's rule), not ${JSON.stringify(deviceId)}`);
   const token = s.sasToken;
   const x509 = s.cert !== undefined || s.key !== undefined;
   if (token === undefined && !x509) throw new TypeError(`${name} settings.sasToken: required (or cert and key): the device's SAS token, "SharedAccessSignature sr=...&sig=...&se=..."`);
