@@ -3,7 +3,7 @@
 import { MqttClient, TopicHandle } from "../../firmware/mqtt/index.js";
 import type { MessageView } from "../../firmware/mqtt/client/message.js";
 import type { ClientOptions } from "../../firmware/mqtt/client/options.js";
-import { measure, report, run, test, type Measure } from "../../test/xs/suites/harness.js";
+import { held, measure, report, run, test, type Measure } from "../../test/xs/suites/harness.js";
 import { utf8 } from "../../test/vectors/codec-vectors.js";
 import { PAYLOAD, TOPIC } from "../telemetry-packet.js";
 // Written by bench/client-xs.ts from boards/*.json before this runs: each board's "client" options.
@@ -46,30 +46,16 @@ function net(m: Measure, empty: Measure) {
   return { computrons: m.computronsPerIteration - empty.computronsPerIteration, slots: m.slotsPeak, chunkBytes: m.chunksPeak };
 }
 
-declare function probeReset(): void;
-declare function probeRead(out: Float64Array): void;
-
 /** Slots and chunk bytes a client holds after construction, with these options: its whole RAM on XS. */
-function held(options: ClientOptions): { slots: number; chunkBytes: number } {
-  const before = new Float64Array(5);
-  const after = new Float64Array(5);
-  kept = new MqttClient(options); // a first construction, so lazily made engine state is not counted
-  kept = null;
-  probeReset();
-  probeRead(before);
-  kept = new MqttClient(options);
-  probeReset();
-  probeRead(after);
-  return { slots: after[0] - before[0], chunkBytes: after[2] - before[2] };
+function clientHeld(options: ClientOptions): { slots: number; chunkBytes: number } {
+  return held(() => new MqttClient(options));
 }
-let kept: MqttClient | null = null;
 
 test("client memory", () => {
-  report("defaults", held({ clientId: "esp32-a1b2c3" }));
-  report("small", held({ clientId: "esp32-a1b2c3", receiveBufferSize: 512, transmitBufferSize: 1024, inflight: 4, queueSlots: 8, subscriptions: 4 }));
-  report("large", held({ clientId: "esp32-a1b2c3", receiveBufferSize: 4096, transmitBufferSize: 16384, inflight: 16, queueSlots: 64, subscriptions: 16 }));
-  for (const board of boards) report("board " + board.name, held({ clientId: "esp32-a1b2c3", ...board.client }));
-  if (kept === null) throw new Error("unreachable");
+  report("defaults", clientHeld({ clientId: "esp32-a1b2c3" }));
+  report("small", clientHeld({ clientId: "esp32-a1b2c3", receiveBufferSize: 512, transmitBufferSize: 1024, inflight: 4, queueSlots: 8, subscriptions: 4 }));
+  report("large", clientHeld({ clientId: "esp32-a1b2c3", receiveBufferSize: 4096, transmitBufferSize: 16384, inflight: 16, queueSlots: 64, subscriptions: 16 }));
+  for (const board of boards) report("board " + board.name, clientHeld({ clientId: "esp32-a1b2c3", ...board.client }));
 });
 
 test("client figures", () => {

@@ -1,7 +1,6 @@
 // Runs on XS: the slots and chunk bytes each part of a client holds, each constructed alone with the
-// library defaults' sizes and counted as client.xs.ts counts the whole client (a first construction
-// dropped, then what a second one holds). What "client RAM beyond the buffers" is made of, part by part;
-// the last rows are the units the parts are made of (a typed array with its own ArrayBuffer, a view, a
+// library defaults' sizes and counted as client.xs.ts counts the whole client (the harness's held()).
+// What "client RAM beyond the buffers" is made of, part by part; the last rows are the units the parts are made of (a typed array with its own ArrayBuffer, a view, a
 // closure, a bound method).
 import { MqttClient } from "../../firmware/mqtt/index.js";
 import { AckQueue } from "../../firmware/mqtt/client/acks.js";
@@ -29,26 +28,7 @@ import { Subscriptions } from "../../firmware/mqtt/client/subscriptions.js";
 import { TopicAliases } from "../../firmware/mqtt/client/topic-aliases.js";
 import { ProtocolVersion } from "../../firmware/mqtt/codec/packet.js";
 import { SocketMemory } from "../../firmware/mqtt/codec/socket-memory.js";
-import { report, run, test } from "../../test/xs/suites/harness.js";
-
-declare function probeReset(): void;
-declare function probeRead(out: Float64Array): void;
-
-/** What held() keeps alive while it counts. */
-const kept: unknown[] = [null];
-/** Slots and chunk bytes what `make` makes holds on XS. */
-function held(make: () => unknown): { slots: number; chunkBytes: number } {
-  const before = new Float64Array(5);
-  const after = new Float64Array(5);
-  kept[0] = make(); // a first construction, so lazily made engine state is not counted
-  kept[0] = null;
-  probeReset();
-  probeRead(before);
-  kept[0] = make();
-  probeReset();
-  probeRead(after);
-  return { slots: after[0] - before[0], chunkBytes: after[2] - before[2] };
-}
+import { held, report, run, test } from "../../test/xs/suites/harness.js";
 
 const V311 = ProtocolVersion.V311;
 const options = Object.freeze(resolveOptions({ clientId: "esp32-a1b2c3" }, 30));

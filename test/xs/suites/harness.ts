@@ -114,6 +114,26 @@ export function measure(fn: () => void, iterations = 10000, warmup = 100): Measu
   };
 }
 
+/** What held() keeps alive while it counts. */
+const kept: unknown[] = [null];
+
+/**
+ * Slots and chunk bytes what `make` makes holds on XS: a first one is made and dropped (so engine state
+ * made lazily is not counted), then the heap is counted before and after a second one.
+ */
+export function held(make: () => unknown): { slots: number; chunkBytes: number } {
+  const start = new Float64Array(5);
+  const end = new Float64Array(5);
+  kept[0] = make();
+  kept[0] = null;
+  probeReset();
+  probeRead(start);
+  kept[0] = make();
+  probeReset();
+  probeRead(end);
+  return { slots: end[0] - start[0], chunkBytes: end[2] - start[2] };
+}
+
 /** Fails unless the measured loop allocated nothing at all: slots, chunks and both peaks exactly 0. */
 export function assertNoAllocation(m: Measure, what = "measured code"): void {
   if (m.slots !== 0 || m.slotsPeak !== 0 || m.chunks !== 0 || m.chunksPeak !== 0) {
